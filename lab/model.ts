@@ -1,0 +1,325 @@
+/**
+ * The vocabulary the lab is written in.
+ *
+ * Every stack file under `lab/stacks/` is a `defineStack(...)` call that returns plain data in these
+ * types. Nothing here creates resources: the components in `components/` turn this data into Pulumi
+ * resources, and the pure functions in `lib/` derive labels, names and specs from it, so that docs,
+ * policies and the drift report can later be derived from the same declaration.
+ */
+
+// ─── Secrets ─────────────────────────────────────────────────────────────────────────────────────
+
+/** A field of a 1Password item in the lab's vault (the vault itself comes from config). */
+export interface OpRef {
+  readonly kind: "op";
+  readonly item: string;
+  readonly field: string;
+  /** The field holds base64 (e.g. a JSON credentials file); deliver the decoded bytes. */
+  readonly decode?: "base64";
+}
+
+/**
+ * A text with `{{ op://<item>/<field> }}` placeholders, rendered with the fields' values. Used where
+ * an application wants a secret embedded in a larger value (a connection URL, a config file).
+ */
+export type OpTemplate =
+  | { readonly kind: "template"; readonly text: string }
+  /** The template text lives in `lab/files/<file>`, for whole config files. */
+  | { readonly kind: "template"; readonly file: string };
+
+export type SecretValue = OpRef | OpTemplate;
+
+/** A field of a 1Password item. `op("sonarr", "SONARR_POSTGRES_PASS")`. */
+export function op(item: string, field: string, options: { decode?: "base64" } = {}): OpRef {
+  return options.decode ? { kind: "op", item, field, decode: options.decode } : { kind: "op", item, field };
+}
+
+/** A text with `{{ op://item/field }}` placeholders. */
+export function opTemplate(text: string): OpTemplate {
+  return { kind: "template", text };
+}
+
+/** A file under `lab/files/` with `{{ op://item/field }}` placeholders, e.g. an app's config. */
+export function opTemplateFile(file: string): OpTemplate {
+  return { kind: "template", file };
+}
+
+/**
+ * How a service that wants a secret in an environment variable gets it without the value ever
+ * being in its environment spec. Images differ, so the style is chosen per service.
+ */
+export type SecretEnvDelivery =
+  /**
+   * The image reads the variable from a file named by another variable. `variable` and `value`
+   * are patterns: `{name}` is the variable's name, `{path}` the mounted secret file.
+   */
+  | { readonly kind: "file-variable"; readonly variable: string; readonly value: string }
+  /**
+   * The image knows no file convention: all the service's secret variables go into one env file,
+   * mounted as a swarm secret and sourced by `/bin/sh` before `exec`-ing `command`.
+   */
+  | { readonly kind: "env-file"; readonly command: readonly string[] };
+
+export const SecretEnv = {
+  /** Official postgres and timescaledb images: `POSTGRES_PASSWORD_FILE=/run/secrets/...`. */
+  postgres: { kind: "file-variable", variable: "{name}_FILE", value: "{path}" },
+  /** Grafana: `GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/...`. */
+  grafana: { kind: "file-variable", variable: "{name}__FILE", value: "{path}" },
+  /** linuxserver.io images: `FILE__SONARR__POSTGRES__PASSWORD=/run/secrets/...`. */
+  linuxserver: { kind: "file-variable", variable: "FILE__{name}", value: "{path}" },
+  /** Authentik reads `file://` URIs in any of its variables. */
+  authentik: { kind: "file-variable", variable: "{name}", value: "file://{path}" },
+  /** Any image with `/bin/sh`: source an env-file secret, then exec the image's real command. */
+  envFile: (command: readonly string[]): SecretEnvDelivery => ({ kind: "env-file", command }),
+} as const satisfies Record<string, SecretEnvDelivery | ((command: readonly string[]) => SecretEnvDelivery)>;
+
+/** A secret delivered as a file (a credentials file, a rendered config that holds secrets). */
+export interface SecretFile {
+  /** Absolute path in the container. */
+  readonly target: string;
+  readonly value: SecretValue;
+  /** @default the service's numeric user, else 0 */
+  readonly uid?: number;
+  /** @default the service's numeric group, else 0 */
+  readonly gid?: number;
+  /** @default 0o440 when an owner is known, else 0o444 (Docker's default) */
+  readonly mode?: number;
+}
+
+// ─── Files, mounts, networks ─────────────────────────────────────────────────────────────────────
+
+/** A non-secret file shipped from `lab/files/` as a swarm config (replaces repo-relative binds). */
+export interface ConfigFile {
+  /** Path under `lab/files/`. */
+  readonly file: string;
+  /** Absolute path in the container. */
+  readonly target: string;
+  /** @default 0o444 */
+  readonly mode?: number;
+}
+
+export type Mount =
+  | { readonly type: "bind"; readonly source: string; readonly target: string; readonly readOnly?: boolean }
+  /** A named volume of the stack; its swarm name is `<stack>_<name>`, as `docker stack deploy` names it. */
+  | { readonly type: "volume"; readonly name: string; readonly target: string; readonly readOnly?: boolean }
+  | { readonly type: "tmpfs"; readonly target: string; readonly sizeBytes?: number };
+
+export const bind = (source: string, target: string, readOnly = false): Mount => ({ type: "bind", source, target, readOnly });
+export const bindRO = (source: string, target: string): Mount => bind(source, target, true);
+export const volume = (name: string, target: string): Mount => ({ type: "volume", name, target });
+export const tmpfs = (target: string, sizeBytes?: number): Mount => ({ type: "tmpfs", target, sizeBytes });
+
+/** Where the Docker socket lives on every node. Only `socketProxy()` services may mount it. */
+export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+// ─── Ingress ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Who authenticates a site's visitors. Forward auth through Authentik is the default; anything
+ * else is an explicit opt-out that carries its reason, so the exceptions can be reviewed.
+ */
+export type SiteAuth =
+  | { readonly kind: "authentik" }
+  | { readonly kind: "own"; readonly reason: string }
+  | { readonly kind: "none"; readonly reason: string };
+
+export const Auth = {
+  authentik: { kind: "authentik" } as SiteAuth,
+  /** The application authenticates its users itself (Plex, Jellyfin, Authentik, ...). */
+  own: (reason: string): SiteAuth => ({ kind: "own", reason }),
+  /** Deliberately open (invite links, a public badge API). */
+  none: (reason: string): SiteAuth => ({ kind: "none", reason }),
+};
+
+/** One Caddy site served by a service. */
+export interface Site {
+  /**
+   * Host label relative to its zone: `"sonarr"` is `sonarr.<internalDomain>`; `"*"` is the zone's
+   * wildcard. With `public: true` the zone is the public domain.
+   */
+  readonly host: string;
+  /** @default false */
+  readonly public?: boolean;
+  /** Port the service listens on; renders `reverse_proxy {{upstreams PORT}}`. */
+  readonly port?: number;
+  /** A literal upstream (`host:port`) instead of the service's own tasks. */
+  readonly upstream?: string;
+  /** @default Auth.authentik */
+  readonly auth?: SiteAuth;
+  /** Further directives under the site, keyed relative to it (`"reverse_proxy.flush_interval": "-1"`). */
+  readonly directives?: Readonly<Record<string, string>>;
+}
+
+// ─── Dashboard and monitoring metadata ───────────────────────────────────────────────────────────
+
+export interface HomepageEntry {
+  readonly group: string;
+  readonly name: string;
+  readonly icon: string;
+  readonly description: string;
+  /** @default https://<first site's host>, when the service has a site */
+  readonly href?: string;
+  /** Widget settings: `type`, `url`, `key`, ... (values may use Homepage's `{{HOMEPAGE_VAR_*}}`). */
+  readonly widget?: Readonly<Record<string, string>>;
+}
+
+/** An Uptime Kuma monitor or notification created by AutoKuma from `kuma.<id>.<type>.<setting>` labels. */
+export interface KumaMonitor {
+  readonly id: string;
+  readonly type: string;
+  /** Settings such as name, url, interval, maxretries, keyword, accepted_statuscodes. */
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+// ─── Services and stacks ─────────────────────────────────────────────────────────────────────────
+
+export interface Resources {
+  /** CPUs as a decimal string or number, e.g. "0.5". */
+  readonly cpus?: string | number;
+  /** Memory such as "512M", "1G", "2048M". */
+  readonly memory?: string;
+}
+
+export interface Healthcheck {
+  /** Docker's test form: `["CMD", ...]`, `["CMD-SHELL", "..."]`, or `["NONE"]` to disable the image's. */
+  readonly test: readonly string[];
+  readonly interval?: string;
+  readonly timeout?: string;
+  readonly retries?: number;
+  readonly startPeriod?: string;
+}
+
+export interface RestartPolicy {
+  readonly condition: "any" | "on-failure" | "none";
+  /** @default "5s" */
+  readonly delay?: string;
+  /** 0 means unlimited. @default 0 */
+  readonly maxAttempts?: number;
+  /** @default "0s" */
+  readonly window?: string;
+}
+
+export interface PublishedPort {
+  readonly target: number;
+  readonly published: number;
+  /** "host" binds the port on the node that runs the task; "ingress" uses the routing mesh. */
+  readonly mode: "host" | "ingress";
+  /** @default "tcp" */
+  readonly protocol?: "tcp" | "udp";
+}
+
+export interface ServiceSpec {
+  /** Short name. The swarm service is `<stack>_<name>`, and `<name>` is its alias on every network. */
+  readonly name: string;
+  readonly image: string;
+  /** Network keys: a shared network (`lab/networks.ts`) or one of this stack's own networks. */
+  readonly networks: readonly string[];
+  /**
+   * Keeps state on node-local storage (SQLite, TSDB, a GPU): pinned to the storage node named in
+   * config. Everything else floats. @default false
+   */
+  readonly stateful?: boolean;
+  /** `"global"` runs one task per node. @default 1 replica */
+  readonly replicas?: number | "global";
+  readonly sites?: readonly Site[];
+  readonly homepage?: HomepageEntry;
+  readonly monitors?: readonly KumaMonitor[];
+  /** Plain, non-secret environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Secret environment variables; delivered as files, per `secretEnvDelivery`. */
+  readonly secretEnv?: Readonly<Record<string, SecretValue>>;
+  /** Required when `secretEnv` is set: how this image takes secrets from files. */
+  readonly secretEnvDelivery?: SecretEnvDelivery;
+  readonly secretFiles?: readonly SecretFile[];
+  readonly configs?: readonly ConfigFile[];
+  readonly mounts?: readonly Mount[];
+  /** `uid:gid` or a name. @default the image's */
+  readonly user?: string;
+  /** Entrypoint override. @default the image's */
+  readonly entrypoint?: readonly string[];
+  /** Command (arguments to the entrypoint). @default the image's */
+  readonly command?: readonly string[];
+  readonly healthcheck?: Healthcheck;
+  readonly limits?: Resources;
+  readonly reservations?: Resources;
+  /** @default { condition: "any", delay: "5s" } */
+  readonly restart?: RestartPolicy;
+  readonly ports?: readonly PublishedPort[];
+  /** Extra /etc/hosts entries, `{ "host.docker.internal": "host-gateway" }`. */
+  readonly extraHosts?: Readonly<Record<string, string>>;
+  readonly stopGracePeriod?: string;
+  /** Run an init process as PID 1. */
+  readonly init?: boolean;
+  /** Raw service labels beyond the derived ones (Caddy global options such as `caddy.email`). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Set only by `socketProxy()`: the one kind of service allowed to mount the Docker socket. */
+  readonly role?: "socket-proxy";
+}
+
+/** A network owned by one stack (created with it, named `<stack>_<key>`). */
+export interface StackNetwork {
+  readonly key: string;
+  /** @default true */
+  readonly attachable?: boolean;
+  readonly purpose: string;
+}
+
+/** A secret published by a stack for clients outside the program (not mounted by its services). */
+export interface PublishedSecret {
+  /** Swarm secret name before the content hash, e.g. `op_connect_token`. */
+  readonly name: string;
+  readonly value: SecretValue;
+  readonly reason: string;
+}
+
+export type Tier = "infrastructure" | "platform" | "application";
+export const TIERS: readonly Tier[] = ["infrastructure", "platform", "application"];
+
+export interface StackSpec {
+  /** The `docker stack deploy` name of the stack; prefixes every service and network it owns. */
+  readonly name: string;
+  readonly tier: Tier;
+  readonly description: string;
+  readonly networks?: readonly StackNetwork[];
+  readonly services: readonly ServiceSpec[];
+  readonly publishedSecrets?: readonly PublishedSecret[];
+  /**
+   * Stacks whose services this one needs at runtime (e.g. `platform_postgres` for a database), so
+   * that `up` creates those first. Everything else is created in parallel. @default []
+   */
+  readonly dependsOn?: readonly string[];
+}
+
+// ─── The context a stack file is written against ─────────────────────────────────────────────────
+
+/** Lab-wide settings from config that stack files may use; no resources, no secrets. */
+export interface LabContext {
+  readonly domain: string;
+  readonly internalDomain: string;
+  readonly timezone: string;
+  readonly acmeEmail: string;
+  readonly mediaUser: { readonly uid: number; readonly gid: number };
+  /** Host name of the node that holds the lab's storage. */
+  readonly storageNode: string;
+  /** Whether this stack of the program uses Cloudflare (public tunnel, DNS-01 certificates). */
+  readonly cloudflare: boolean;
+  /** `<appdata root>/<path>`: per-service configuration and state on the storage node. */
+  appdata(path: string): string;
+  /** `<media root>/<path>`: bulk media and downloads. */
+  media(path: string): string;
+  /** `<backups root>/<path>`. */
+  backups(path: string): string;
+  /** The node engine's data root (TrueNAS keeps it under /mnt/.ix-apps/docker). */
+  dockerRoot(path: string): string;
+  /** `<name>.<internalDomain>`. */
+  internalHost(name: string): string;
+  /** `<name>.<domain>`. */
+  publicHost(name: string): string;
+}
+
+export type StackDefinition = (lab: LabContext) => StackSpec;
+
+/** Marks a stack file's export; keeps stack files free of imports other than this module. */
+export function defineStack(definition: StackDefinition): StackDefinition {
+  return definition;
+}
