@@ -1,0 +1,100 @@
+import { bind, defineStack, opTemplateFile, type ServiceSpec, type StackSpec } from "../../model";
+
+/** Metadata, collections, title cards and posters for the Plex libraries. */
+export default defineStack((lab): StackSpec => {
+  const mediaUser = { uid: lab.mediaUser.uid, gid: lab.mediaUser.gid };
+
+  const kometa: ServiceSpec = {
+    name: "kometa",
+    image: "kometateam/kometa:latest",
+    // Only proxy_network, as the running lab (NET-5): it reaches plex:32400 there.
+    networks: ["proxy_network"],
+    user: `${mediaUser.uid}:${mediaUser.gid}`,
+    env: {
+      TZ: lab.timezone,
+      KOMETA_TIMES: "03:00",
+      KOMETA_RUN: "false",
+      // "false" in the lab, where config.yml was a writable host file. It is a read-only secret
+      // now, and Kometa fails when it cannot write back a config it is allowed to rewrite.
+      KOMETA_READ_ONLY_CONFIG: "true",
+    },
+    secretFiles: [{ target: "/config/config.yml", value: opTemplateFile("application_media_enrichment/kometa-config.yml") }],
+    mounts: [bind(lab.appdata("media/kometa/config"), "/config")],
+    limits: { cpus: "2", memory: "1024M" },
+    reservations: { cpus: "0.25", memory: "256M" },
+    restart: { condition: "any", delay: "30s", maxAttempts: 3 },
+  };
+
+  // A job in the lab (restart none) that nevertheless serves a web UI; the provider has no job
+  // mode, so it is a normal service.
+  const titlecardmaker: ServiceSpec = {
+    name: "titlecardmaker",
+    image: "collinheist/titlecardmaker:latest",
+    networks: ["media_enrichment", "proxy_network"],
+    sites: [{ host: "titlecards", port: 4242 }],
+    homepage: { group: "Media", name: "TitleCardMaker", icon: "mdi-card-text-outline", description: "TV episode title cards" },
+    monitors: [
+      {
+        id: "titlecardmaker",
+        type: "http",
+        settings: {
+          name: "TitleCardMaker",
+          url: `https://${lab.internalHost("titlecards")}`,
+          interval: "60",
+          maxretries: "3",
+          accepted_statuscodes: '["200-299","301","302"]',
+        },
+      },
+    ],
+    env: { PUID: String(mediaUser.uid), PGID: String(mediaUser.gid), TZ: lab.timezone },
+    // The image starts as root and drops to PUID:PGID, so the file is owned by the media user.
+    secretFiles: [
+      {
+        target: "/config/preferences.yml",
+        value: opTemplateFile("application_media_enrichment/preferences.yml"),
+        ...mediaUser,
+      },
+    ],
+    mounts: [bind(lab.appdata("media/titlecardmaker/config"), "/config"), bind(lab.media(""), "/data")],
+    limits: { cpus: "2", memory: "1024M" },
+    reservations: { cpus: "0.25", memory: "256M" },
+  };
+
+  const posterizarr: ServiceSpec = {
+    name: "posterizarr",
+    image: "ghcr.io/fscorrupt/posterizarr:latest",
+    networks: ["media_enrichment", "proxy_network"],
+    user: `${mediaUser.uid}:${mediaUser.gid}`,
+    sites: [{ host: "posterizarr", port: 8000 }],
+    homepage: { group: "Media", name: "Posterizarr", icon: "mdi-image-frame", description: "Automated poster generation" },
+    monitors: [
+      {
+        id: "posterizarr",
+        type: "http",
+        settings: {
+          name: "Posterizarr",
+          url: `https://${lab.internalHost("posterizarr")}`,
+          interval: "60",
+          maxretries: "3",
+          accepted_statuscodes: '["200-299","301","302"]',
+        },
+      },
+    ],
+    env: { TZ: lab.timezone },
+    mounts: [
+      bind(lab.appdata("media/posterizarr/config"), "/config"),
+      bind(lab.appdata("media/posterizarr/assets"), "/assets"),
+    ],
+    limits: { cpus: "2", memory: "1024M" },
+    reservations: { cpus: "0.25", memory: "256M" },
+    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+  };
+
+  return {
+    name: "application_media_enrichment",
+    tier: "application",
+    description: "Kometa, TitleCardMaker and Posterizarr",
+    networks: [{ key: "media_enrichment", attachable: false, purpose: "TitleCardMaker and Posterizarr (Kometa is on proxy_network only)" }],
+    services: [kometa, titlecardmaker, posterizarr],
+  };
+});

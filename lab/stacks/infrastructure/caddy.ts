@@ -1,0 +1,139 @@
+import { Auth, defineStack, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
+import { socketProxy } from "../../shared/socket-proxy";
+
+/**
+ * Ingress: Caddy (caddy-docker-proxy) routes every site declared on a service, and cloudflared
+ * carries public traffic from Cloudflare's edge to Caddy.
+ */
+export default defineStack((lab): StackSpec => {
+  const caddy: ServiceSpec = {
+    name: "caddy",
+    image: "ghcr.io/cpritchett/caddy-labels:latest",
+    // docker_api keeps the socket proxy off proxy_network, which every routed service joins.
+    networks: ["proxy_network", "docker_api"],
+    ports: [
+      { target: 80, published: 80, mode: "ingress" },
+      { target: 443, published: 443, mode: "ingress" },
+    ],
+    extraHosts: { "host.docker.internal": "host-gateway" },
+    user: `${lab.mediaUser.uid}:${lab.mediaUser.gid}`,
+    env: {
+      CADDY_INGRESS_NETWORKS: "proxy_network",
+      DOCKER_HOST: "tcp://docker-socket-proxy:2375",
+      TZ: lab.timezone,
+      CADDY_EMAIL: lab.acmeEmail,
+    },
+    ...(lab.cloudflare
+      ? {
+          // The DNS-01 challenge reads the token from {env.CLOUDFLARE_API_TOKEN}.
+          secretEnv: { CLOUDFLARE_API_TOKEN: op("cloudflare", "api_token") },
+          secretEnvDelivery: SecretEnv.envFile(["caddy", "docker-proxy"]),
+        }
+      : { command: ["caddy", "docker-proxy"] }),
+    mounts: [
+      { type: "bind", source: lab.appdata("proxy/caddy-data"), target: "/data/caddy" },
+      { type: "bind", source: lab.appdata("proxy/caddy-config"), target: "/config" },
+    ],
+    labels: { "caddy.email": lab.acmeEmail },
+    sites: [
+      {
+        host: lab.storageNode,
+        upstream: "host.docker.internal:81",
+        auth: Auth.own("the storage node's TrueNAS web UI has its own login"),
+      },
+      {
+        host: "*",
+        auth: Auth.none("catch-all that answers 404 for hosts no service declares"),
+        directives: { respond: "not-found 404" },
+      },
+    ],
+    monitors: [
+      {
+        id: "caddy",
+        type: "http",
+        settings: {
+          name: "Caddy Reverse Proxy",
+          url: `https://${lab.internalHost("home")}`,
+          interval: "60",
+          maxretries: "3",
+          accepted_statuscodes: '["200-299","302"]',
+        },
+      },
+    ],
+    limits: { cpus: "2", memory: "2048M" },
+  };
+
+  const cloudflared: ServiceSpec = {
+    name: "cloudflared",
+    image: "cloudflare/cloudflared:2026.2.0",
+    networks: ["proxy_network"],
+    user: "65532:999",
+    command: ["tunnel", "--config", "/etc/cloudflared/config.yaml", "run"],
+    secretFiles: [
+      {
+        target: "/etc/cloudflared/config.yaml",
+        value: opTemplate(
+          [
+            "tunnel: {{ op://cloudflare-tunnel/tunnel_id }}",
+            "credentials-file: /etc/cloudflared/credentials.json",
+            "metrics: 0.0.0.0:2000",
+            "no-autoupdate: true",
+            "ingress:",
+            `  - hostname: "*.${lab.domain}"`,
+            "    service: https://caddy:443",
+            "    originRequest:",
+            "      noTLSVerify: true",
+            `      originServerName: ${lab.internalHost("tunnel")}`,
+            "  - service: http_status:404",
+            "",
+          ].join("\n"),
+        ),
+      },
+      {
+        target: "/etc/cloudflared/credentials.json",
+        value: op("cloudflare-tunnel", "credentials_json", { decode: "base64" }),
+      },
+    ],
+    restart: { condition: "on-failure", delay: "5s", maxAttempts: 3 },
+    homepage: {
+      group: "Infrastructure",
+      name: "Cloudflare Tunnel",
+      icon: "cloudflare.png",
+      href: "https://dash.cloudflare.com",
+      description: "External ingress tunnel",
+    },
+    monitors: [
+      {
+        id: "cloudflared",
+        type: "http",
+        settings: {
+          name: "Cloudflare Tunnel",
+          url: "http://cloudflared:2000/ready",
+          interval: "60",
+          maxretries: "3",
+          accepted_statuscodes: '["200-299"]',
+        },
+      },
+    ],
+    limits: { cpus: "1", memory: "512M" },
+    reservations: { cpus: "0.25", memory: "128M" },
+  };
+
+  return {
+    name: "caddy",
+    tier: "infrastructure",
+    description: "Reverse proxy with label-driven sites, its Docker socket proxy, and the Cloudflare tunnel",
+    networks: [{ key: "docker_api", purpose: "Caddy to its Docker socket proxy, off the shared proxy network" }],
+    services: [
+      caddy,
+      ...(lab.cloudflare ? [cloudflared] : []),
+      socketProxy({
+        networks: ["docker_api"],
+        endpoints: ["CONFIGS", "CONTAINERS", "EVENTS", "INFO", "NETWORKS", "NODES", "PING", "SERVICES", "SWARM", "TASKS", "VERSION"],
+        settings: { TIMEOUT_CLIENT: "300s", TIMEOUT_CONNECT: "30s", TIMEOUT_SERVER: "300s" },
+        healthcheckRetries: 10,
+        limits: { cpus: "1", memory: "512M" },
+      }),
+    ],
+  };
+});
