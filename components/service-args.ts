@@ -1,0 +1,79 @@
+import type * as docker from "@pulumi/docker";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServicePlan } from "../lib/service-plan";
+
+/** IDs of the swarm objects a service refers to, once they exist. */
+export interface ServiceRefs {
+  networkId(key: string): pulumi.Input<string>;
+  secret(key: string): { id: pulumi.Input<string>; name: pulumi.Input<string> };
+  config(key: string): { id: pulumi.Input<string>; name: pulumi.Input<string> };
+}
+
+const labelList = (labels: Readonly<Record<string, string>>) =>
+  Object.keys(labels)
+    .sort()
+    .map((label) => ({ label, value: labels[label]! }));
+
+/** The one place a service plan becomes `docker.Service` arguments. */
+export function toServiceArgs(plan: ServicePlan, refs: ServiceRefs): docker.ServiceArgs {
+  return {
+    name: plan.swarmName,
+    labels: labelList(plan.labels),
+    mode: plan.replicas === "global" ? { global: true } : { replicated: { replicas: plan.replicas } },
+    taskSpec: {
+      containerSpec: {
+        image: plan.image,
+        labels: labelList(plan.containerLabels),
+        env: Object.keys(plan.env).length > 0 ? { ...plan.env } : undefined,
+        commands: plan.entrypoint ? [...plan.entrypoint] : undefined,
+        args: plan.command ? [...plan.command] : undefined,
+        user: plan.user,
+        init: plan.init,
+        stopGracePeriod: plan.stopGracePeriod,
+        hosts: plan.hosts.length > 0 ? plan.hosts.map((host) => ({ ...host })) : undefined,
+        mounts: plan.mounts.map((mount) => ({
+          type: mount.type,
+          source: mount.source,
+          target: mount.target,
+          readOnly: mount.readOnly,
+          ...(mount.sizeBytes !== undefined ? { tmpfsOptions: { sizeBytes: mount.sizeBytes } } : {}),
+        })),
+        secrets: plan.secrets.map((secret) => {
+          const ref = refs.secret(secret.key);
+          return {
+            secretId: ref.id,
+            secretName: ref.name,
+            fileName: secret.target,
+            fileUid: secret.uid,
+            fileGid: secret.gid,
+            fileMode: secret.mode,
+          };
+        }),
+        configs: plan.configs.map((config) => {
+          const ref = refs.config(config.key);
+          return { configId: ref.id, configName: ref.name, fileName: config.target, fileMode: config.mode };
+        }),
+        healthcheck: plan.healthcheck
+          ? {
+              tests: [...plan.healthcheck.test],
+              interval: plan.healthcheck.interval,
+              timeout: plan.healthcheck.timeout,
+              retries: plan.healthcheck.retries,
+              startPeriod: plan.healthcheck.startPeriod,
+            }
+          : undefined,
+      },
+      networksAdvanceds: plan.networks.map((network) => ({ id: refs.networkId(network.key), aliases: [...network.aliases] })),
+      placement: plan.constraints.length > 0 ? { constraints: [...plan.constraints] } : undefined,
+      resources: plan.limits || plan.reservations ? { limits: plan.limits, reservation: plan.reservations } : undefined,
+      restartPolicy: { ...plan.restart },
+    },
+    endpointSpec: plan.ports.length > 0 ? { ports: plan.ports.map((port) => ({ ...port })) } : undefined,
+    // Start the new task before stopping the old one, except where two copies must never run at
+    // once: stateful services write to node-local files, and host-mode ports cannot be shared.
+    updateConfig: {
+      order: plan.stateful || plan.ports.some((port) => port.publishMode === "host") ? "stop-first" : "start-first",
+      failureAction: "rollback",
+    },
+  };
+}

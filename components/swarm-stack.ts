@@ -1,0 +1,99 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackSpec } from "../lab/model";
+import { contentAddressedName, logicalName, swarmName } from "../lib/naming";
+import { type FieldValues, renderEnvFile, renderSecretValue } from "../lib/secret-values";
+import type { SecretContent, ServicePlan } from "../lib/service-plan";
+import { toServiceArgs } from "./service-args";
+import { overlayNetwork } from "./shared-networks";
+
+export interface SwarmStackArgs {
+  readonly spec: StackSpec;
+  readonly plans: readonly ServicePlan[];
+  /** IDs of the shared networks, by key. */
+  readonly sharedNetworkIds: Readonly<Record<string, pulumi.Input<string>>>;
+  /** The lab's secret values, read once for the whole program. */
+  readonly secretValues: FieldValues;
+  /** Stacks whose services must exist before this stack's services are created. */
+  readonly runtimeDependencies?: readonly pulumi.Resource[];
+}
+
+function render(content: SecretContent, values: FieldValues): Buffer {
+  return content.kind === "env-file" ? renderEnvFile(content.variables, values) : renderSecretValue(content.value, values);
+}
+
+/**
+ * One swarm stack, as `docker stack deploy` would have made it: its own overlay networks, and for
+ * each service the swarm secrets and configs it mounts and the service itself.
+ */
+export class SwarmStack extends pulumi.ComponentResource {
+  /** Swarm service IDs by short name. */
+  public readonly serviceIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** IDs of the stack's own networks, by key. */
+  public readonly networkIds: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: SwarmStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:swarm:Stack", name, {}, opts);
+    const { spec, secretValues } = args;
+
+    const networkIds: Record<string, pulumi.Output<string>> = {};
+    for (const network of spec.networks ?? []) {
+      const networkName = swarmName(spec.name, network.key);
+      networkIds[network.key] = overlayNetwork(networkName, { name: networkName, namespace: spec.name, attachable: network.attachable }, this).id;
+    }
+
+    for (const published of spec.publishedSecrets ?? []) {
+      this.secret(logicalName(spec.name, published.name), published.name, { kind: "value", value: published.value }, secretValues);
+    }
+
+    const serviceIds: Record<string, pulumi.Output<string>> = {};
+    for (const plan of args.plans) {
+      const secrets = new Map(
+        plan.secrets.map((mount) => [mount.key, this.secret(logicalName(plan.stack, plan.name, mount.key), mount.identity, mount.content, secretValues)]),
+      );
+      const configs = new Map(
+        plan.configs.map((mount) => {
+          const config = new docker.ServiceConfig(
+            logicalName(plan.stack, plan.name, "config", mount.key),
+            { name: contentAddressedName(mount.identity, mount.content), data: Buffer.from(mount.content, "utf8").toString("base64") },
+            { parent: this },
+          );
+          return [mount.key, config] as const;
+        }),
+      );
+      const service = new docker.Service(
+        plan.swarmName,
+        toServiceArgs(plan, {
+          networkId: (key) => networkIds[key] ?? args.sharedNetworkIds[key]!,
+          secret: (key) => ({ id: secrets.get(key)!.id, name: secrets.get(key)!.name }),
+          config: (key) => ({ id: configs.get(key)!.id, name: configs.get(key)!.name }),
+        }),
+        {
+          parent: this,
+          // The name is fixed (adoption keeps `<stack>_<service>`) and swarm names are unique, so
+          // a replacement must delete the old service before creating the new one.
+          deleteBeforeReplace: true,
+          dependsOn: [...(args.runtimeDependencies ?? [])],
+        },
+      );
+      serviceIds[plan.name] = service.id;
+    }
+
+    this.serviceIds = serviceIds;
+    this.networkIds = networkIds;
+    this.registerOutputs({ serviceIds, networkIds });
+  }
+
+  /**
+   * A swarm secret named after its content: a rotated value gets a new name, is created beside the
+   * old one, the service rolls over to it, and the old one is deleted last.
+   */
+  private secret(logical: string, identity: string, content: SecretContent, values: FieldValues): docker.Secret {
+    const bytes = render(content, values);
+    return new docker.Secret(
+      logical,
+      { name: contentAddressedName(identity, bytes), data: pulumi.secret(bytes.toString("base64")) },
+      { parent: this, additionalSecretOutputs: ["data"] },
+    );
+  }
+}

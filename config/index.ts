@@ -1,0 +1,110 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { configSchema, type HomelabConfig } from "./schema";
+
+export { type HomelabConfig, type ServiceOverride } from "./schema";
+
+export const PROJECT = "homelab";
+
+/** Raised for every configuration problem; lists each bad key and what was expected. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  readonly homelab: HomelabConfig;
+  /** `docker:host`, the engine the program manages. */
+  readonly dockerHost: string | undefined;
+}
+
+/** Pulumi stores every config value as a string; objects, lists, numbers and booleans as JSON. */
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function keyName(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path;
+  let name = `${PROJECT}:${String(head ?? "")}`;
+  for (const part of rest) name += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+  return name;
+}
+
+function issueMessage(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => `${keyName([...issue.path, key])}: unknown key (check its spelling)`);
+  }
+  const value = valueAt(raw, issue.path);
+  if (value === undefined && issue.path.length > 0) return [`${keyName(issue.path)}: required, ${issue.message.replace(/^Invalid input: /, "")}`];
+  const secret = issue.path[0] === "secretValues";
+  return [`${keyName(issue.path)}: ${issue.message.replace(/^Invalid input: /, "")}${secret ? "" : `, got ${describe(value)}`}`];
+}
+
+/** Validates raw `homelab:*` values (strings as Pulumi stores them) and cross-checks them. */
+export function parseConfig(rawConfig: Readonly<Record<string, string>>): LoadedConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(rawConfig)) {
+    const [namespace, key] = fullKey.split(":", 2);
+    if (namespace === PROJECT && key) raw[key] = parseValue(value);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => issueMessage(issue, raw)));
+  const homelab = parsed.data;
+
+  const problems: string[] = [];
+  const hostnames = homelab.nodes.map((node) => node.hostname);
+  if (!hostnames.includes(homelab.storageNode)) {
+    problems.push(`${PROJECT}:storageNode: expected one of the nodes (${hostnames.join(", ")}), got "${homelab.storageNode}"`);
+  }
+  const duplicates = hostnames.filter((name, index) => hostnames.indexOf(name) !== index);
+  for (const name of new Set(duplicates)) problems.push(`${PROJECT}:nodes: node "${name}" is listed twice`);
+  if (homelab.internalDomain === homelab.domain) {
+    problems.push(`${PROJECT}:internalDomain: expected a zone other than ${PROJECT}:domain, got "${homelab.internalDomain}"`);
+  }
+  if (homelab.secrets.source === "onepassword" && homelab.secretValues !== undefined) {
+    problems.push(`${PROJECT}:secretValues: only used with ${PROJECT}:secrets.source "config"; remove it or switch the source`);
+  }
+
+  const dockerHost = rawConfig["docker:host"];
+  if (dockerHost !== undefined && !/^(unix|ssh|tcp|npipe):\/\/\S+$/.test(dockerHost)) {
+    problems.push(`docker:host: expected unix://, ssh:// or tcp:// followed by an address, got ${describe(dockerHost)}`);
+  }
+  if (homelab.secrets.source === "onepassword") {
+    const has = (key: string, env: string) => rawConfig[key] !== undefined || process.env[env] !== undefined;
+    const serviceAccount = has("onepassword:serviceAccountToken", "OP_SERVICE_ACCOUNT_TOKEN");
+    const connect = has("onepassword:url", "OP_CONNECT_HOST") && has("onepassword:token", "OP_CONNECT_TOKEN");
+    if (!serviceAccount && !connect) {
+      problems.push(
+        "onepassword:serviceAccountToken: required to read the lab's secrets (or onepassword:url with onepassword:token for a Connect server outside the cluster); set it with `pulumi config set --secret`",
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { homelab, dockerHost };
+}
+
+/** Reads and validates the stack's configuration from the Pulumi runtime. */
+export function loadConfig(): LoadedConfig {
+  return parseConfig(pulumi.runtime.allConfig());
+}

@@ -1,0 +1,106 @@
+import * as path from "node:path";
+import { ConfigError, type HomelabConfig, PROJECT } from "../config";
+import type { LabContext, StackDefinition, StackSpec } from "../lab/model";
+import { SHARED_NETWORKS, type SharedNetworkSpec } from "../lab/networks";
+import type { IngressSettings } from "./labels";
+import { type PlanContext, planService, type ServicePlan } from "./service-plan";
+import { validateLab } from "./validate-lab";
+
+/**
+ * The lab as this stack of the program deploys it: the stack files evaluated against config, the
+ * subset and per-service overrides applied, everything validated and planned. Pure: it registers
+ * nothing, so every error surfaces before the first resource.
+ */
+export interface EvaluatedLab {
+  readonly context: LabContext;
+  readonly ingress: IngressSettings;
+  readonly sharedNetworks: readonly SharedNetworkSpec[];
+  readonly stacks: readonly StackSpec[];
+  /** Service plans by stack name, in declaration order. */
+  readonly plans: ReadonlyMap<string, readonly ServicePlan[]>;
+}
+
+function under(root: string) {
+  return (sub: string) => (sub === "" ? root : path.posix.join(root, sub));
+}
+
+export function labContext(config: HomelabConfig): LabContext {
+  return {
+    domain: config.domain,
+    internalDomain: config.internalDomain,
+    timezone: config.timezone,
+    acmeEmail: config.acmeEmail,
+    mediaUser: config.mediaUser,
+    storageNode: config.storageNode,
+    cloudflare: config.cloudflare.enabled,
+    appdata: under(config.paths.appdata),
+    media: under(config.paths.media),
+    backups: under(config.paths.backups),
+    dockerRoot: under(config.paths.dockerRoot),
+    internalHost: (name) => `${name}.${config.internalDomain}`,
+    publicHost: (name) => `${name}.${config.domain}`,
+  };
+}
+
+/** Applies `homelab:stacks` and `homelab:services`; names every unknown stack or service. */
+function select(all: readonly StackSpec[], config: HomelabConfig): StackSpec[] {
+  const problems: string[] = [];
+  const names = all.map((stack) => stack.name);
+  for (const name of config.stacks ?? []) {
+    if (!names.includes(name)) problems.push(`${PROJECT}:stacks: unknown stack "${name}" (expected one of: ${names.join(", ")})`);
+  }
+  const chosen = all.filter((stack) => config.stacks === undefined || config.stacks.includes(stack.name));
+  for (const stack of chosen) {
+    for (const dependency of stack.dependsOn ?? []) {
+      if (!chosen.some((other) => other.name === dependency) && names.includes(dependency)) {
+        problems.push(`${PROJECT}:stacks: "${stack.name}" needs "${dependency}" at runtime; add it to the list`);
+      }
+    }
+  }
+  const overrides = config.services ?? {};
+  for (const key of Object.keys(overrides)) {
+    const [stackName, serviceName] = key.split("/", 2);
+    const stack = all.find((candidate) => candidate.name === stackName);
+    if (!stack || !stack.services.some((service) => service.name === serviceName)) {
+      problems.push(`${PROJECT}:services.${key}: unknown service (expected <stack>/<service>, e.g. application_media_core/sonarr)`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return chosen.map((stack) => ({
+    ...stack,
+    services: stack.services
+      .filter((service) => overrides[`${stack.name}/${service.name}`]?.enabled !== false)
+      .map((service) => {
+        const override = overrides[`${stack.name}/${service.name}`];
+        if (!override) return service;
+        return {
+          ...service,
+          ...(override.image !== undefined ? { image: override.image } : {}),
+          ...(override.replicas !== undefined ? { replicas: override.replicas } : {}),
+        };
+      }),
+  }));
+}
+
+export function evaluateLab(config: HomelabConfig, definitions: readonly StackDefinition[], sharedNetworks: readonly SharedNetworkSpec[] = SHARED_NETWORKS): EvaluatedLab {
+  const context = labContext(config);
+  const stacks = select(
+    definitions.map((define) => define(context)),
+    config,
+  );
+  validateLab(stacks, sharedNetworks);
+
+  const ingress: IngressSettings = {
+    domain: config.domain,
+    internalDomain: config.internalDomain,
+    tls: config.cloudflare.enabled ? "cloudflare-dns" : "internal",
+  };
+  const planContext: PlanContext = {
+    ingress,
+    storageNode: config.pinStateful ? config.storageNode : undefined,
+    sharedNetworks: new Map(sharedNetworks.map((network) => [network.key, network.name])),
+  };
+  const plans = new Map(stacks.map((stack) => [stack.name, stack.services.map((service) => planService(stack, service, planContext))]));
+  return { context, ingress, sharedNetworks, stacks, plans };
+}

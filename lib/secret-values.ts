@@ -1,0 +1,61 @@
+import type { OpRef, SecretValue } from "../lab/model";
+import { readLabFile } from "./lab-files";
+
+/**
+ * Secret values: which 1Password fields a value needs, and how a value is rendered once the
+ * fields are known. Pure; the reading itself happens in components/secret-source.ts.
+ */
+
+/** Resolved fields, keyed by `refKey()`. */
+export type FieldValues = ReadonlyMap<string, string>;
+
+export function refKey(ref: { item: string; field: string }): string {
+  return `${ref.item}/${ref.field}`;
+}
+
+const PLACEHOLDER = /\{\{\s*op:\/\/([^/{}]+?)\/([^{}]+?)\s*\}\}/g;
+
+export function templateText(value: SecretValue & { kind: "template" }): string {
+  return "text" in value ? value.text : readLabFile(value.file);
+}
+
+/** The 1Password fields a value needs. */
+export function refsOf(value: SecretValue): OpRef[] {
+  if (value.kind === "op") return [value];
+  const refs: OpRef[] = [];
+  for (const match of templateText(value).matchAll(PLACEHOLDER)) {
+    refs.push({ kind: "op", item: (match[1] ?? "").trim(), field: (match[2] ?? "").trim() });
+  }
+  return refs;
+}
+
+function fieldValue(values: FieldValues, ref: { item: string; field: string }): string {
+  const value = values.get(refKey(ref));
+  if (value === undefined) throw new Error(`no value was read for 1Password field ${refKey(ref)}`);
+  return value;
+}
+
+/** The bytes a value stands for, with every placeholder filled in. */
+export function renderSecretValue(value: SecretValue, values: FieldValues): Buffer {
+  if (value.kind === "op") {
+    const text = fieldValue(values, value);
+    return value.decode === "base64" ? Buffer.from(text, "base64") : Buffer.from(text, "utf8");
+  }
+  const text = templateText(value).replace(PLACEHOLDER, (_whole, item: string, field: string) =>
+    fieldValue(values, { item: item.trim(), field: field.trim() }),
+  );
+  return Buffer.from(text, "utf8");
+}
+
+/** POSIX shell single-quoting: the value is taken literally, whatever characters it holds. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** An env file that `sh -c 'set -a; . file'` loads without interpreting any value. */
+export function renderEnvFile(variables: Readonly<Record<string, SecretValue>>, values: FieldValues): Buffer {
+  const lines = Object.keys(variables)
+    .sort()
+    .map((name) => `${name}=${shellQuote(renderSecretValue(variables[name]!, values).toString("utf8"))}`);
+  return Buffer.from(`${lines.join("\n")}\n`, "utf8");
+}
