@@ -1,0 +1,165 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { parseConfig, PROJECT } from "../config";
+import { STACKS } from "../lab";
+import type { OpRef } from "../lab/model";
+import { evaluateLab } from "../lib/evaluate-lab";
+import { refKey } from "../lib/secret-values";
+import { type DeployOptions, deployLab, type LabOutputs, secretRefs } from "../program";
+
+/**
+ * Runs the program under Pulumi's mock monitor: no engine, no providers, no credentials, no
+ * network. Secret reads are answered with fake values, and every registered resource and every
+ * provider call is recorded. The offline render and the tests both use it.
+ */
+
+export interface RegisteredResource {
+  readonly type: string;
+  readonly name: string;
+  /** Inputs as the engine received them; Pulumi secrets stay wrapped (see `isSecretWrapper`). */
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface Invocation {
+  readonly token: string;
+  readonly args: Record<string, unknown>;
+}
+
+export interface OfflineRun {
+  readonly resources: readonly RegisteredResource[];
+  readonly invocations: readonly Invocation[];
+  readonly outputs: LabOutputs;
+  /** The fake value handed out for each secret field, keyed `<item>/<field>`. */
+  readonly fakeSecrets: ReadonlyMap<string, string>;
+}
+
+export interface OfflineOptions {
+  /** Pulumi stack whose `Pulumi.<stack>.yaml` is read. @default "prod" */
+  readonly stack?: string;
+  /** Config to use instead of the file: `<namespace>:<key>` → value as Pulumi stores it. */
+  readonly rawConfig?: Readonly<Record<string, string>>;
+  /** 1Password items whose read fails, to rehearse an outage. */
+  readonly failingItems?: readonly string[];
+  readonly deploy?: Omit<DeployOptions, "config">;
+}
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** The secret marker the SDK leaves on secret values it serialises to the engine. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretWrapper(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Reads `Pulumi.<stack>.yaml` into the flat string form Pulumi hands a program. */
+export function readStackConfig(stack: string): Record<string, string> {
+  const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read ${path.basename(file)}: ${(error as Error).message}`);
+  }
+  const config = (document as { config?: Record<string, unknown> } | null)?.config ?? {};
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+}
+
+/** A fake value per field; base64 fields get base64, so decoding them works as in real runs. */
+export function fakeSecretValues(refs: readonly OpRef[], allRefs: readonly OpRef[]): Map<string, string> {
+  const base64Fields = new Set(allRefs.filter((ref) => ref.decode === "base64").map(refKey));
+  return new Map(
+    refs.map((ref) => {
+      const plain = `FAKE-SECRET-${ref.item}-${ref.field}`;
+      return [refKey(ref), base64Fields.has(refKey(ref)) ? Buffer.from(JSON.stringify({ fake: plain })).toString("base64") : plain];
+    }),
+  );
+}
+
+/** Every OpRef of the lab, including `decode` flags (secretRefs() dedupes them away). */
+function allRefsWithFlags(lab: ReturnType<typeof evaluateLab>): OpRef[] {
+  const refs: OpRef[] = [];
+  for (const plans of lab.plans.values()) {
+    for (const plan of plans) {
+      for (const mount of plan.secrets) {
+        if (mount.content.kind === "value" && mount.content.value.kind === "op") refs.push(mount.content.value);
+      }
+    }
+  }
+  return refs;
+}
+
+export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
+  const stack = options.stack ?? "prod";
+  const raw: Record<string, string> = { ...(options.rawConfig ?? readStackConfig(stack)) };
+  const secretKeys: string[] = [];
+
+  // Fake values for exactly the fields this configuration of the lab reads. If the config is
+  // invalid, this evaluation is skipped and the program itself reports the problem below.
+  let fakes = new Map<string, string>();
+  try {
+    const parsedRaw = { ...raw };
+    if (!("onepassword:serviceAccountToken" in parsedRaw)) parsedRaw["onepassword:serviceAccountToken"] = "offline";
+    const preview = evaluateLab(parseConfig(parsedRaw).homelab, options.deploy?.definitions ?? STACKS);
+    const refs = secretRefs(preview);
+    fakes = fakeSecretValues(refs, allRefsWithFlags(preview));
+    const source = JSON.parse(raw[`${PROJECT}:secrets`] ?? "{}") as { source?: string };
+    if (source.source === "config" && raw[`${PROJECT}:secretValues`] === undefined) {
+      raw[`${PROJECT}:secretValues`] = JSON.stringify(Object.fromEntries(fakes));
+      secretKeys.push(`${PROJECT}:secretValues`);
+    }
+  } catch {
+    // reported by the program run
+  }
+  const usesOnePassword = raw[`${PROJECT}:secrets`]?.includes('"onepassword"') ?? false;
+  if (usesOnePassword && raw["onepassword:serviceAccountToken"] === undefined && raw["onepassword:url"] === undefined) {
+    raw["onepassword:serviceAccountToken"] = "offline-render-no-real-token";
+    secretKeys.push("onepassword:serviceAccountToken");
+  }
+
+  const resources: RegisteredResource[] = [];
+  const invocations: Invocation[] = [];
+  const failing = new Set(options.failingItems ?? []);
+  const itemsByTitle = new Map<string, { label: string; value: string }[]>();
+  for (const [key, value] of fakes) {
+    const [item, ...field] = key.split("/");
+    const fields = itemsByTitle.get(item!) ?? [];
+    fields.push({ label: field.join("/"), value });
+    itemsByTitle.set(item!, fields);
+  }
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const name = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
+        return { id: `${name}`, state: args.inputs };
+      },
+      call(args) {
+        invocations.push({ token: args.token, args: args.inputs });
+        if (args.token === "onepassword:index/getVault:getVault") return { uuid: `uuid-${String(args.inputs.name)}`, name: args.inputs.name, id: "vault" };
+        if (args.token === "onepassword:index/getItem:getItem") {
+          const title = String(args.inputs.title);
+          if (failing.has(title)) throw new Error(`(offline) 1Password answered 503 for item "${title}"`);
+          const fields = itemsByTitle.get(title);
+          if (!fields) throw new Error(`(offline) no item "${title}"`);
+          return { title, uuid: `uuid-${title}`, vault: args.inputs.vault, sections: [{ id: "s", label: "", fields: fields.map((f) => ({ id: f.label, type: "CONCEALED", purpose: "", ...f })) }] };
+        }
+        throw new Error(`(offline) unexpected provider call ${args.token}`);
+      },
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(raw, secretKeys);
+
+  const outputs = await deployLab({ ...options.deploy });
+  // Registration is asynchronous; wait until the SDK has sent everything to the mock monitor.
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  await settings.waitForRPCs();
+  return { resources, invocations, outputs, fakeSecrets: fakes };
+}
