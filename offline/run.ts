@@ -45,6 +45,18 @@ export interface OfflineOptions {
   readonly deploy?: Omit<DeployOptions, "config">;
 }
 
+/** The program failed; carries what it had registered and called before it did. */
+export class OfflineRunError extends Error {
+  constructor(
+    readonly cause: Error,
+    readonly resources: readonly RegisteredResource[],
+    readonly invocations: readonly Invocation[],
+  ) {
+    super(cause.message);
+    this.name = cause.name;
+  }
+}
+
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** The secret marker the SDK leaves on secret values it serialises to the engine. */
@@ -157,9 +169,15 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   );
   pulumi.runtime.setAllConfig(raw, secretKeys);
 
-  const outputs = await deployLab({ ...options.deploy });
   // Registration is asynchronous; wait until the SDK has sent everything to the mock monitor.
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  let outputs: LabOutputs;
+  try {
+    outputs = await deployLab({ ...options.deploy });
+  } catch (error) {
+    await settings.waitForRPCs();
+    throw new OfflineRunError(error as Error, resources, invocations);
+  }
   await settings.waitForRPCs();
   return { resources, invocations, outputs, fakeSecrets: fakes };
 }

@@ -7,8 +7,9 @@ export default defineStack((lab): StackSpec => {
   const kometa: ServiceSpec = {
     name: "kometa",
     image: "kometateam/kometa:latest",
-    // Only proxy_network, as the running lab (NET-5): it reaches plex:32400 there.
-    networks: ["proxy_network"],
+    // The seed's network map puts Kometa on media_enrichment; the running lab had it on
+    // proxy_network only (NET-5). The seed wins; proxy_network stays, it reaches plex:32400 there.
+    networks: ["media_enrichment", "proxy_network"],
     user: `${mediaUser.uid}:${mediaUser.gid}`,
     env: {
       TZ: lab.timezone,

@@ -9,7 +9,6 @@ export default defineStack((lab): StackSpec => {
   const postgresUser = { uid: 70, gid: 70 }; // the alpine image's postgres user, which runs the init scripts
 
   /** Each app's database user and password, read by init-databases.sh on first boot only. */
-  /** Each app's database user and password, read by init-databases.sh on first boot only. */
   const appUsers = [
     { app: "SONARR", item: "sonarr", user: "SONARR_POSTGRES_USER", pass: "SONARR_POSTGRES_PASS" },
     { app: "RADARR", item: "radarr", user: "RADARR_POSTGRES_USER", pass: "RADARR_POSTGRES_PASS" },

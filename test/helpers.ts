@@ -1,0 +1,75 @@
+import { isSecretWrapper, type OfflineRun, type RegisteredResource } from "../offline/run";
+
+/** Small readers over what a run registered; inputs are untyped JSON from the mock monitor. */
+
+type Loose = Record<string, any>;
+
+export interface RegisteredService {
+  readonly name: string;
+  readonly stack: string;
+  readonly labels: Record<string, string>;
+  readonly containerLabels: Record<string, string>;
+  readonly container: Loose;
+  readonly task: Loose;
+  readonly inputs: Loose;
+}
+
+const toMap = (list: Loose[] | undefined) => Object.fromEntries((list ?? []).map((entry) => [entry.label, entry.value]));
+
+export function services(run: OfflineRun): RegisteredService[] {
+  return run.resources
+    .filter((resource) => resource.type === "docker:index/service:Service")
+    .map((resource) => {
+      const inputs = resource.inputs as Loose;
+      const labels = toMap(inputs.labels);
+      return {
+        name: String(inputs.name),
+        stack: labels["com.docker.stack.namespace"] ?? "",
+        labels,
+        containerLabels: toMap(inputs.taskSpec?.containerSpec?.labels),
+        container: inputs.taskSpec?.containerSpec ?? {},
+        task: inputs.taskSpec ?? {},
+        inputs,
+      };
+    });
+}
+
+export function service(run: OfflineRun, swarmName: string): RegisteredService {
+  const found = services(run).find((candidate) => candidate.name === swarmName);
+  if (!found) throw new Error(`no service ${swarmName} was registered`);
+  return found;
+}
+
+/** Registered networks by the ID the mock gave them (their name). */
+export function networks(run: OfflineRun): RegisteredResource[] {
+  return run.resources.filter((resource) => resource.type === "docker:index/network:Network");
+}
+
+/** Network names a service is attached to (the mock's IDs are the networks' names). */
+export function attachedNetworks(svc: RegisteredService): string[] {
+  return ((svc.task.networksAdvanceds ?? []) as Loose[]).map((network) => String(network.id));
+}
+
+/** A copy of a value with every Pulumi secret replaced by a marker. */
+export function withoutSecrets(value: unknown): unknown {
+  if (isSecretWrapper(value)) return "[secret]";
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutSecrets(inner)]));
+  }
+  return value;
+}
+
+/** Every string in a value, plus the decoded text of strings that are valid base64. */
+export function stringsIn(value: unknown): string[] {
+  const out: string[] = [];
+  const walk = (inner: unknown) => {
+    if (typeof inner === "string") {
+      out.push(inner);
+      if (/^[A-Za-z0-9+/]+={0,2}$/.test(inner) && inner.length % 4 === 0 && inner.length >= 8) out.push(Buffer.from(inner, "base64").toString("utf8"));
+    } else if (Array.isArray(inner)) inner.forEach(walk);
+    else if (inner !== null && typeof inner === "object") Object.values(inner).forEach(walk);
+  };
+  walk(value);
+  return out;
+}

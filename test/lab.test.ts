@@ -1,0 +1,180 @@
+import type { OfflineRun } from "../offline/run";
+import { runOffline } from "../offline/run";
+import { ADDED_SERVICES, FORWARD_AUTH_SERVICES, LAB_HOSTS, LAB_SERVICES, OWN_AUTH_SERVICES, PINNED_SERVICES, SEED_EDGES, SEED_NETWORKS, SEED_SHARED_NETWORK_STACKS } from "./fixtures/seed";
+import { attachedNetworks, networks, service, services } from "./helpers";
+
+/** The prod render against the seed's architecture and the running lab's facts. */
+let run: OfflineRun;
+beforeAll(async () => {
+  run = await runOffline({ stack: "prod" });
+});
+
+const realName = (key: string) => SEED_NETWORKS.find((network) => network.key === key)?.realName ?? key;
+const byShortName = (name: string) => services(run).filter((svc) => svc.name.endsWith(`_${name}`) && svc.name === `${svc.stack}_${name}`);
+
+describe("stacks and services", () => {
+  test("every swarm service of the lab is declared, named <stack>_<service>, and nothing else", () => {
+    const expected = [...Object.entries(LAB_SERVICES).flatMap(([stack, names]) => names.map((name) => `${stack}_${name}`)), ...ADDED_SERVICES];
+    expect(services(run).map((svc) => svc.name).sort()).toEqual(expected.sort());
+  });
+
+  test("each service carries its stack namespace on the service and its containers", () => {
+    for (const svc of services(run)) {
+      expect(svc.name.startsWith(`${svc.stack}_`)).toBe(true);
+      expect(svc.containerLabels["com.docker.stack.namespace"]).toBe(svc.stack);
+      expect(svc.labels["com.docker.stack.image"]).toBe(svc.container.image);
+    }
+  });
+
+  test("every service keeps its short name as an alias on each of its networks", () => {
+    for (const svc of services(run)) {
+      const short = svc.name.slice(svc.stack.length + 1);
+      for (const attachment of svc.task.networksAdvanceds ?? []) expect(attachment.aliases).toEqual([short]);
+    }
+  });
+
+  test("cross-stack host names resolve: postgresql, authentik-server and op-connect-api are on the shared networks their clients use", () => {
+    expect(attachedNetworks(service(run, "platform_postgres_postgresql"))).toContain("platform_postgres_postgres");
+    expect(attachedNetworks(service(run, "platform_authentik_authentik-server"))).toContain("proxy_network");
+    expect(attachedNetworks(service(run, "op-connect_op-connect-api"))).toContain("op-connect_op-connect");
+    for (const client of ["platform_monitoring_grafana", "application_media_core_sonarr", "application_media_support_seerr"]) {
+      expect(attachedNetworks(service(run, client))).toContain("platform_postgres_postgres");
+    }
+  });
+});
+
+describe("networks (seed: Network Inventory)", () => {
+  test.each(SEED_NETWORKS.map((network) => [network.key, network]))("%s exists under its running name as an overlay", (_key, network) => {
+    const found = networks(run).find((resource) => resource.inputs.name === network.realName);
+    expect(found).toBeDefined();
+    expect(found!.inputs.driver).toBe("overlay");
+  });
+
+  test.each(SEED_NETWORKS.filter((network) => network.type === "internal").map((network) => [network.key, network]))(
+    "internal %s belongs to one stack and holds the members the seed lists",
+    (_key, network) => {
+      const found = networks(run).find((resource) => resource.inputs.name === network.realName)!;
+      const owner = (found.inputs.labels as { label: string; value: string }[]).find((label) => label.label === "com.docker.stack.namespace")!.value;
+      expect(network.realName.startsWith(`${owner}_`)).toBe(true);
+      for (const member of network.members) {
+        const svc = services(run).find((candidate) => candidate.name === `${owner}_${member}`);
+        expect(svc && attachedNetworks(svc)).toContain(network.realName);
+      }
+    },
+  );
+
+  test.each(Object.entries(SEED_SHARED_NETWORK_STACKS))("shared %s is joined by the stacks the seed names", (key, stacks) => {
+    const joined = new Set(services(run).filter((svc) => attachedNetworks(svc).includes(realName(key))).map((svc) => svc.stack));
+    for (const stack of stacks) expect(joined).toContain(stack);
+  });
+
+  test("every network a service attaches to is one the program creates", () => {
+    const created = new Set(networks(run).map((resource) => String(resource.inputs.name)));
+    for (const svc of services(run)) for (const name of attachedNetworks(svc)) expect(created).toContain(name);
+  });
+});
+
+describe("network map (seed: every edge)", () => {
+  test.each(SEED_EDGES.map(([svc, net]) => [svc, net]))("%s --- %s", (name, key) => {
+    const candidates = byShortName(name);
+    expect(candidates.length).toBeGreaterThan(0);
+    expect(candidates.some((svc) => attachedNetworks(svc).includes(realName(key)))).toBe(true);
+  });
+});
+
+describe("Caddy labels (seed: Caddy Label Convention)", () => {
+  test("sonarr carries exactly the seed's example labels, on the service", () => {
+    const sonarr = service(run, "application_media_core_sonarr");
+    expect(sonarr.labels).toMatchObject({
+      caddy: "sonarr.in.hypyr.space",
+      "caddy.reverse_proxy": "{{upstreams 8989}}",
+      "caddy.tls.dns": "cloudflare {env.CLOUDFLARE_API_TOKEN}",
+    });
+    expect(Object.keys(sonarr.containerLabels)).toEqual(["com.docker.stack.namespace"]);
+  });
+
+  test("the routed hosts are exactly the running lab's sites", () => {
+    const hosts = services(run).flatMap((svc) => Object.entries(svc.labels).filter(([key]) => /^caddy(_\d+)?$/.test(key)).map(([, value]) => value));
+    expect(hosts.sort()).toEqual([...LAB_HOSTS].sort());
+  });
+
+  test("every site is on proxy_network, where Caddy reaches it, and declares TLS", () => {
+    for (const svc of services(run)) {
+      const prefixes = Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key));
+      if (prefixes.length === 0) continue;
+      expect(attachedNetworks(svc)).toContain("proxy_network");
+      for (const prefix of prefixes) expect(svc.labels[`${prefix}.tls.dns`]).toBe("cloudflare {env.CLOUDFLARE_API_TOKEN}");
+    }
+  });
+
+  test("Caddy watches proxy_network through the socket proxy", () => {
+    const caddy = service(run, "caddy_caddy");
+    expect(caddy.container.env).toMatchObject({ CADDY_INGRESS_NETWORKS: "proxy_network", DOCKER_HOST: "tcp://docker-socket-proxy:2375" });
+    expect(caddy.labels["caddy.email"]).toBe("admin@hypyr.space");
+  });
+});
+
+describe("forward auth", () => {
+  const routed = () => services(run).filter((svc) => svc.labels.caddy !== undefined);
+  const shortName = (svc: { name: string; stack: string }) => svc.name.slice(svc.stack.length + 1);
+
+  test("every routed service has Authentik forward auth on each site, except the declared own-auth ones", () => {
+    for (const svc of routed()) {
+      const prefixes = Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key));
+      const guarded = prefixes.filter((prefix) => svc.labels[`${prefix}.forward_auth`] !== undefined);
+      if (OWN_AUTH_SERVICES.includes(shortName(svc))) expect(guarded).toEqual([]);
+      else expect(guarded).toEqual(prefixes);
+    }
+    expect(routed().map(shortName).filter((name) => !OWN_AUTH_SERVICES.includes(name)).sort()).toEqual([...FORWARD_AUTH_SERVICES].sort());
+  });
+
+  test("the forward-auth block is the same everywhere", () => {
+    const blocks = new Set(
+      routed()
+        .filter((svc) => svc.labels["caddy.forward_auth"] !== undefined)
+        .map((svc) => JSON.stringify([svc.labels["caddy.forward_auth"], svc.labels["caddy.forward_auth.uri"], svc.labels["caddy.forward_auth.copy_headers"]])),
+    );
+    expect([...blocks]).toEqual([
+      JSON.stringify(["http://authentik-server:9000", "/outpost.goauthentik.io/auth/caddy", "X-Authentik-Username X-Authentik-Groups X-Authentik-Email X-Authentik-Name X-Authentik-Uid"]),
+    ]);
+  });
+});
+
+describe("Docker socket proxy pattern", () => {
+  const mountsSocket = (svc: { container: Record<string, any> }) => (svc.container.mounts ?? []).some((mount: { source?: string }) => mount.source === "/var/run/docker.sock");
+
+  test("only socket-proxy services mount the socket, read-only, with writes disabled", () => {
+    const mounting = services(run).filter(mountsSocket);
+    expect(mounting.map((svc) => svc.name).sort()).toEqual(["caddy_docker-socket-proxy", "platform_monitoring_docker-socket-proxy", "platform_observability_docker-socket-proxy"]);
+    for (const svc of mounting) {
+      expect(svc.container.mounts).toEqual([{ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }]);
+      expect(svc.container.env.POST).toBe("0");
+      for (const write of ["EXEC", "IMAGES", "VOLUMES", "AUTH", "BUILD", "SECRETS", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "COMMIT", "PLUGINS", "SYSTEM"]) {
+        expect(svc.container.env[write]).toBeUndefined();
+      }
+    }
+  });
+
+  test("Caddy, Homepage and AutoKuma reach the Docker API through a proxy on a stack network", () => {
+    expect(service(run, "caddy_caddy").container.env.DOCKER_HOST).toBe("tcp://docker-socket-proxy:2375");
+    expect(service(run, "platform_observability_homepage").container.env.HOMEPAGE_VAR_DOCKER_HOST).toBe("tcp://docker-socket-proxy:2375");
+    expect(service(run, "platform_observability_autokuma").container.env.AUTOKUMA__DOCKER__HOSTS).toBe("tcp://docker-socket-proxy:2375");
+    expect(attachedNetworks(service(run, "caddy_docker-socket-proxy"))).toEqual(["caddy_docker_api"]);
+    expect(attachedNetworks(service(run, "platform_observability_docker-socket-proxy"))).toEqual(["platform_observability_observability_internal"]);
+  });
+});
+
+describe("placement", () => {
+  test("stateful services are pinned to the storage node; everything else floats", () => {
+    const pinned = services(run).filter((svc) => (svc.task.placement?.constraints ?? []).length > 0);
+    expect(pinned.map((svc) => svc.name).sort()).toEqual([...PINNED_SERVICES].sort());
+    for (const svc of pinned) expect(svc.task.placement.constraints).toEqual(["node.hostname == barbary"]);
+  });
+
+  test("restart policy delay and window are explicit (no perpetual provider diff)", () => {
+    for (const svc of services(run)) {
+      expect(svc.task.restartPolicy.delay).toMatch(/s$/);
+      expect(svc.task.restartPolicy.window).toBe("0s");
+    }
+  });
+});

@@ -1,0 +1,59 @@
+import { parseConfig } from "../config";
+import { STACKS } from "../lab";
+import { evaluateLab } from "../lib/evaluate-lab";
+import { type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { services } from "./helpers";
+
+/** Whole-program properties: determinism, the dev stack, the bootstrap order. */
+
+test("two evaluations register identical resources and inputs (no perpetual diffs from the program)", async () => {
+  const snapshot = (run: OfflineRun) => JSON.stringify(run.resources.map((resource) => [resource.type, resource.name, resource.inputs]));
+  const first = await runOffline({ stack: "prod" });
+  const second = await runOffline({ stack: "prod" });
+  expect(first.resources.length).toBeGreaterThan(100);
+  expect(snapshot(second)).toBe(snapshot(first));
+});
+
+describe("dev stack", () => {
+  let dev: OfflineRun;
+  beforeAll(async () => {
+    dev = await runOffline({ stack: "dev" });
+  });
+
+  test("deploys the chosen subset, without the services the config turns off", () => {
+    const stacks = new Set(services(dev).map((svc) => svc.stack));
+    expect([...stacks].sort()).toEqual(["application_media_core", "caddy", "platform_observability", "platform_postgres"]);
+    const names = services(dev).map((svc) => svc.name);
+    expect(names).not.toContain("application_media_core_plex");
+    expect(names).toContain("application_media_core_sonarr");
+  });
+
+  test("reads secrets from config, never from 1Password", () => {
+    expect(dev.invocations).toEqual([]);
+    expect(dev.outputs.secretSource).toBe("Pulumi config (homelab:secretValues)");
+  });
+
+  test("has no Cloudflare: no tunnel, no API token, Caddy's internal CA", () => {
+    const names = services(dev).map((svc) => svc.name);
+    expect(names).not.toContain("caddy_cloudflared");
+    for (const svc of services(dev)) {
+      expect(JSON.stringify(svc.inputs)).not.toContain("CLOUDFLARE_API_TOKEN");
+      if (svc.labels.caddy) expect(svc.labels["caddy.tls"]).toBe("internal");
+    }
+    expect(services(dev).find((svc) => svc.name === "application_media_core_sonarr")!.labels.caddy).toBe("sonarr.in.lab.localhost");
+  });
+
+  test("pins nothing to the lab's nodes", () => {
+    for (const svc of services(dev)) expect(svc.task.placement).toBeUndefined();
+  });
+});
+
+test("tiers are ordered only by real runtime needs: the database's clients wait for it, nothing else waits", () => {
+  const lab = evaluateLab(parseConfig({ ...readStackConfig("prod"), "onepassword:serviceAccountToken": "offline" }).homelab, STACKS);
+  const edges = lab.stacks.flatMap((stack) => (stack.dependsOn ?? []).map((dependency) => `${stack.name} -> ${dependency}`));
+  expect(edges.sort()).toEqual([
+    "application_media_core -> platform_postgres",
+    "application_media_support -> platform_postgres",
+    "platform_monitoring -> platform_postgres",
+  ]);
+});

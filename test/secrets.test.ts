@@ -1,0 +1,106 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { OfflineRunError, type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { service, services, stringsIn, withoutSecrets } from "./helpers";
+
+/** Secret handling: nothing in plain text, each item read once, rotation by name. */
+let run: OfflineRun;
+beforeAll(async () => {
+  run = await runOffline({ stack: "prod" });
+});
+
+/** A fake value, plain and in the forms it could leak in: base64, inside a base64 file. */
+function leaks(haystack: readonly string[], fakes: ReadonlyMap<string, string>): string[] {
+  const found: string[] = [];
+  for (const [key, fake] of fakes) {
+    const forms = [fake, Buffer.from(fake).toString("base64")];
+    if (fake.length % 4 === 0) forms.push(Buffer.from(fake, "base64").toString("utf8")); // decoded base64 fields
+    for (const text of haystack) if (forms.some((form) => form.length >= 8 && text.includes(form))) found.push(`${key} in ${text.slice(0, 80)}`);
+  }
+  return found;
+}
+
+describe("no secret value outside Pulumi secrets", () => {
+  test("the fake values are really used (the scan below can fail)", () => {
+    const all = run.resources.flatMap((resource) => stringsIn(resource.inputs));
+    expect(run.fakeSecrets.size).toBeGreaterThan(40);
+    expect(leaks(all, run.fakeSecrets).length).toBeGreaterThan(0);
+  });
+
+  test("no registered input holds a fake value, plain or base64, outside a Pulumi secret", () => {
+    const visible = run.resources.flatMap((resource) => stringsIn(withoutSecrets(resource.inputs)));
+    expect(leaks(visible, run.fakeSecrets)).toEqual([]);
+  });
+
+  test("every swarm secret's data is a Pulumi secret", () => {
+    const secrets = run.resources.filter((resource) => resource.type === "docker:index/secret:Secret");
+    expect(secrets.length).toBeGreaterThan(40);
+    for (const secret of secrets) expect((withoutSecrets(secret.inputs) as { data: unknown }).data).toBe("[secret]");
+  });
+
+  test("no environment value of any service is a secret; secret variables point at files", () => {
+    for (const svc of services(run)) {
+      for (const [name, value] of Object.entries((svc.container.env ?? {}) as Record<string, string>)) {
+        expect(leaks([name, value], run.fakeSecrets)).toEqual([]);
+      }
+    }
+    expect(service(run, "platform_monitoring_grafana").container.env.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/GF_SECURITY_ADMIN_PASSWORD");
+    expect(service(run, "application_media_core_sonarr").container.env.FILE__SONARR__POSTGRES__PASSWORD).toBe("/run/secrets/SONARR__POSTGRES__PASSWORD");
+    expect(service(run, "platform_postgres_postgresql").container.env.POSTGRES_PASSWORD_FILE).toBe("/run/secrets/POSTGRES_PASSWORD");
+  });
+
+  test("the rendered outputs (text, JSON, stack outputs) hold no secret value", () => {
+    const tsNode = path.join(__dirname, "..", "node_modules", ".bin", "ts-node");
+    const render = (...args: string[]) => execFileSync(tsNode, ["--transpile-only", "scripts/render.ts", ...args], { cwd: path.join(__dirname, ".."), encoding: "utf8" });
+    const text = render();
+    const json = render("--json");
+    expect(text).toContain("application_media_core_sonarr");
+    expect(JSON.parse(json).stacks.length).toBe(9);
+    expect(leaks([text, json, JSON.stringify(run.outputs)], run.fakeSecrets)).toEqual([]);
+  });
+});
+
+describe("1Password reads", () => {
+  const getItems = () => run.invocations.filter((call) => call.token === "onepassword:index/getItem:getItem");
+
+  test("each item is read exactly once, and only items the lab uses", () => {
+    const titles = getItems().map((call) => String(call.args.title));
+    const used = [...new Set([...run.fakeSecrets.keys()].map((key) => key.split("/")[0]))];
+    expect(titles.sort()).toEqual(used.sort());
+    expect(new Set(titles).size).toBe(titles.length);
+    expect(run.invocations.filter((call) => call.token === "onepassword:index/getVault:getVault")).toHaveLength(1);
+  });
+
+  test("a service receives only the secrets it uses", () => {
+    expect(service(run, "application_media_core_plex").container.secrets).toEqual([]);
+    const sonarr = (service(run, "application_media_core_sonarr").container.secrets as { fileName: string }[]).map((secret) => secret.fileName);
+    expect(sonarr.sort()).toEqual(["/run/secrets/SONARR__POSTGRES__PASSWORD", "/run/secrets/SONARR__POSTGRES__USER"]);
+    const caddy = (service(run, "caddy_caddy").container.secrets as { fileName: string }[]).map((secret) => secret.fileName);
+    expect(caddy).toEqual(["/run/secrets/caddy.env"]);
+  });
+
+  test("a failing read stops the run before any resource is registered, naming the item", async () => {
+    const failure = await runOffline({ stack: "prod", failingItems: ["sonarr", "cloudflare"] }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OfflineRunError);
+    const error = failure as OfflineRunError;
+    expect(error.message).toContain('item "sonarr" in vault "homelab" could not be read');
+    expect(error.message).toContain('item "cloudflare" in vault "homelab" could not be read');
+    expect(error.resources).toEqual([]);
+  });
+});
+
+describe("rotation", () => {
+  test("a changed value renames only the secrets that hold it, so services roll to a new secret", async () => {
+    const raw = readStackConfig("dev");
+    const first = await runOffline({ stack: "dev", rawConfig: raw });
+    const values = Object.fromEntries(first.fakeSecrets);
+    values["sonarr/SONARR_POSTGRES_PASS"] = "rotated-password-value";
+    const second = await runOffline({ stack: "dev", rawConfig: { ...raw, "homelab:secretValues": JSON.stringify(values) } });
+    const names = (r: OfflineRun) => new Map(r.resources.filter((x) => x.type === "docker:index/secret:Secret").map((x) => [x.name, String(x.inputs.name)]));
+    const before = names(first);
+    const after = names(second);
+    const changed = [...before].filter(([logical, name]) => after.get(logical) !== name).map(([logical]) => logical);
+    expect(changed.sort()).toEqual(["application_media_core-sonarr-SONARR__POSTGRES__PASSWORD", "platform_postgres-postgresql-SONARR_POSTGRES_PASS"]);
+    expect([...after.values()].every((name) => name.length <= 64)).toBe(true);
+  });
+});
