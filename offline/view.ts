@@ -52,7 +52,10 @@ export function buildView(stackName: string, secretSource: string, lab: Evaluate
 
   const stacks: StackView[] = lab.stacks.map((stack) => {
     const plans = lab.plans.get(stack.name) ?? [];
-    const registered = services.filter((service) => labelsOf(service.inputs)[STACK_NAMESPACE_LABEL] === stack.name);
+    const order = (resource: RegisteredResource) => plans.findIndex((plan) => plan.swarmName === resource.inputs.name);
+    const registered = services
+      .filter((service) => labelsOf(service.inputs)[STACK_NAMESPACE_LABEL] === stack.name)
+      .sort((a, b) => order(a) - order(b));
     return {
       name: stack.name,
       tier: stack.tier,

@@ -11,8 +11,8 @@ import { buildView, type LabView } from "../offline/view";
  * secret values, and print the desired state for review. No credentials, no network.
  */
 
-function table(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] }, wordWrap: true });
+function table(head: string[], colWidths: (number | null)[] = []): Table.Table {
+  return new Table({ head, colWidths, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true });
 }
 
 function printText(view: LabView): void {
@@ -28,16 +28,16 @@ function printText(view: LabView): void {
     out.push(`${stack.name} [${stack.tier}]: ${stack.description}`);
     if (stack.networks.length > 0) out.push(`  own networks: ${stack.networks.join(", ")}`);
     if (stack.dependsOn.length > 0) out.push(`  needs at runtime: ${stack.dependsOn.join(", ")}`);
-    const services = table(["service", "image", "replicas", "networks", "sites (auth)", "placement", "secrets"]);
+    const services = table(["service", "image", "replicas", "networks", "sites (auth)", "placement", "swarm secrets"], [null, null, null, null, 44, null, null]);
     for (const service of stack.services) {
       services.push([
-        service.swarmName,
-        service.image,
+        service.name,
+        service.image.replace(/@sha256:([a-f0-9]{12})[a-f0-9]{52}/, "@sha256:$1..."),
         String(service.replicas),
         service.networks.map((network) => network.name).join("\n"),
-        service.sites.map((site) => `${site.host}${site.public ? " [public]" : ""}\n  (${site.auth})`).join("\n") || "-",
-        service.placement.join("\n") || "floats",
-        service.secrets.map((secret) => `${secret.name}\n  -> ${secret.target}`).join("\n") || "-",
+        service.sites.map((site) => `${site.host}${site.public ? " [public]" : ""} (${site.auth})`).join("\n") || "-",
+        service.placement.map((constraint) => constraint.replace("node.hostname == ", "node ")).join("\n") || "floats",
+        service.secrets.map((secret) => secret.name).join("\n") || "-",
       ]);
     }
     out.push(services.toString());
