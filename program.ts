@@ -70,10 +70,12 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
   const source = options.secretSource ?? secretSourceFor(config);
   const secretValues = await source.read(secretRefs(lab));
 
+  const ordered = dependencyOrder(lab.stacks);
+
   // Nothing is registered above this line.
   const shared = new SharedNetworks("shared-networks", { networks: lab.sharedNetworks });
   const components = new Map<string, SwarmStack>();
-  for (const spec of dependencyOrder(lab.stacks)) {
+  for (const spec of ordered) {
     components.set(
       spec.name,
       new SwarmStack(spec.name, {

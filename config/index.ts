@@ -68,11 +68,28 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>): Loaded
     const [namespace, key] = fullKey.split(":", 2);
     if (namespace === PROJECT && key) raw[key] = parseValue(value);
   }
+  // Checks that do not need a valid homelab config run first, so one run reports them all.
+  const problems: string[] = [];
+  const dockerHost = rawConfig["docker:host"];
+  if (dockerHost !== undefined && !/^(unix|ssh|tcp|npipe):\/\/\S+$/.test(dockerHost)) {
+    problems.push(`docker:host: expected unix://, ssh:// or tcp:// followed by an address, got ${describe(dockerHost)}`);
+  }
+  const secretsSource = (raw.secrets as { source?: unknown } | undefined)?.source;
+  if (secretsSource === "onepassword") {
+    const has = (key: string, env: string) => rawConfig[key] !== undefined || process.env[env] !== undefined;
+    const serviceAccount = has("onepassword:serviceAccountToken", "OP_SERVICE_ACCOUNT_TOKEN");
+    const connect = has("onepassword:url", "OP_CONNECT_HOST") && has("onepassword:token", "OP_CONNECT_TOKEN");
+    if (!serviceAccount && !connect) {
+      problems.push(
+        "onepassword:serviceAccountToken: required to read the lab's secrets (or onepassword:url with onepassword:token for a Connect server outside the cluster); set it with `pulumi config set --secret`",
+      );
+    }
+  }
+
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => issueMessage(issue, raw)));
+  if (!parsed.success) throw new ConfigError([...parsed.error.issues.flatMap((issue) => issueMessage(issue, raw)), ...problems]);
   const homelab = parsed.data;
 
-  const problems: string[] = [];
   const hostnames = homelab.nodes.map((node) => node.hostname);
   if (!hostnames.includes(homelab.storageNode)) {
     problems.push(`${PROJECT}:storageNode: expected one of the nodes (${hostnames.join(", ")}), got "${homelab.storageNode}"`);
@@ -84,21 +101,6 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>): Loaded
   }
   if (homelab.secrets.source === "onepassword" && homelab.secretValues !== undefined) {
     problems.push(`${PROJECT}:secretValues: only used with ${PROJECT}:secrets.source "config"; remove it or switch the source`);
-  }
-
-  const dockerHost = rawConfig["docker:host"];
-  if (dockerHost !== undefined && !/^(unix|ssh|tcp|npipe):\/\/\S+$/.test(dockerHost)) {
-    problems.push(`docker:host: expected unix://, ssh:// or tcp:// followed by an address, got ${describe(dockerHost)}`);
-  }
-  if (homelab.secrets.source === "onepassword") {
-    const has = (key: string, env: string) => rawConfig[key] !== undefined || process.env[env] !== undefined;
-    const serviceAccount = has("onepassword:serviceAccountToken", "OP_SERVICE_ACCOUNT_TOKEN");
-    const connect = has("onepassword:url", "OP_CONNECT_HOST") && has("onepassword:token", "OP_CONNECT_TOKEN");
-    if (!serviceAccount && !connect) {
-      problems.push(
-        "onepassword:serviceAccountToken: required to read the lab's secrets (or onepassword:url with onepassword:token for a Connect server outside the cluster); set it with `pulumi config set --secret`",
-      );
-    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { homelab, dockerHost };

@@ -23,13 +23,36 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HOST_LABEL = /^(\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
 
 function checkResources(where: string, field: string, value: ServiceSpec["limits"], problems: string[]): void {
-  if (!value) return;
-  try {
-    if (value.cpus !== undefined) parseCpus(value.cpus);
-    if (value.memory !== undefined) parseMemory(value.memory);
-  } catch (error) {
-    problems.push(`${where}: ${field}: ${(error as Error).message}`);
-  }
+  const check = (part: string, parse: () => unknown) => {
+    try {
+      parse();
+    } catch (error) {
+      problems.push(`${where}: ${field}.${part}: ${(error as Error).message}`);
+    }
+  };
+  if (value?.cpus !== undefined) check("cpus", () => parseCpus(value.cpus!));
+  if (value?.memory !== undefined) check("memory", () => parseMemory(value.memory!));
+}
+
+/** Directives may add to a site, never replace what is derived from it (auth, TLS, upstream). */
+const DERIVED_DIRECTIVE = /^(forward_auth|tls)(\.|$)|^reverse_proxy$/;
+
+/** Stacks that depend on each other in a cycle, as "a -> b -> a" paths. */
+function cycles(stacks: readonly StackSpec[]): string[] {
+  const found: string[] = [];
+  const byName = new Map(stacks.map((stack) => [stack.name, stack]));
+  const done = new Set<string>();
+  const visit = (name: string, path: readonly string[]) => {
+    if (path.includes(name)) {
+      found.push([...path.slice(path.indexOf(name)), name].join(" -> "));
+      return;
+    }
+    if (done.has(name)) return;
+    for (const dependency of byName.get(name)?.dependsOn ?? []) visit(dependency, [...path, name]);
+    done.add(name);
+  };
+  for (const stack of stacks) visit(stack.name, []);
+  return found;
 }
 
 function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: ReadonlySet<string>, problems: string[]): void {
@@ -60,6 +83,9 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
     if (site.port !== undefined && site.upstream !== undefined) problems.push(`${where}: ${field}: set either port or upstream, not both`);
     if (site.port === undefined && site.upstream === undefined && Object.keys(site.directives ?? {}).length === 0) {
       problems.push(`${where}: ${field}: expected a port, an upstream or directives that handle the request`);
+    }
+    for (const key of Object.keys(site.directives ?? {})) {
+      if (DERIVED_DIRECTIVE.test(key)) problems.push(`${where}: ${field}.directives.${key}: would replace a derived label; use port/upstream and auth instead`);
     }
     if (site.auth && site.auth.kind !== "authentik" && site.auth.reason.trim().length === 0) {
       problems.push(`${where}: ${field}.auth: opting out of forward auth needs a reason`);
@@ -174,5 +200,6 @@ export function validateLab(stacks: readonly StackSpec[], shared: readonly Share
       else if (TIERS.indexOf(tier) > TIERS.indexOf(stack.tier)) problems.push(`${stack.name}: dependsOn: "${dependency}" is in a later tier (${tier})`);
     }
   }
+  for (const cycle of cycles(stacks)) problems.push(`${cycle.split(" -> ")[0]}: dependsOn: stacks depend on each other in a cycle: ${cycle}`);
   if (problems.length > 0) throw new LabError(problems);
 }
