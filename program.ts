@@ -84,6 +84,7 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
         sharedNetworkIds: shared.ids,
         secretValues,
         runtimeDependencies: (spec.dependsOn ?? []).flatMap((name) => components.get(name) ?? []),
+        awaitConvergence: lab.stacks.some((other) => other.dependsOn?.includes(spec.name)),
       }),
     );
   }

@@ -16,6 +16,11 @@ export interface SwarmStackArgs {
   readonly secretValues: FieldValues;
   /** Stacks whose services must exist before this stack's services are created. */
   readonly runtimeDependencies?: readonly pulumi.Resource[];
+  /**
+   * Other stacks need this one at runtime: wait until its tasks run before reporting a service
+   * created or updated, so "depends on" means "is up", not just "was submitted". @default false
+   */
+  readonly awaitConvergence?: boolean;
 }
 
 function render(content: SecretContent, values: FieldValues): Buffer {
@@ -61,13 +66,14 @@ export class SwarmStack extends pulumi.ComponentResource {
           return [mount.key, config] as const;
         }),
       );
+      const serviceArgs = toServiceArgs(plan, {
+        networkId: (key) => networkIds[key] ?? args.sharedNetworkIds[key]!,
+        secret: (key) => ({ id: secrets.get(key)!.id, name: secrets.get(key)!.name }),
+        config: (key) => ({ id: configs.get(key)!.id, name: configs.get(key)!.name }),
+      });
       const service = new docker.Service(
         plan.swarmName,
-        toServiceArgs(plan, {
-          networkId: (key) => networkIds[key] ?? args.sharedNetworkIds[key]!,
-          secret: (key) => ({ id: secrets.get(key)!.id, name: secrets.get(key)!.name }),
-          config: (key) => ({ id: configs.get(key)!.id, name: configs.get(key)!.name }),
-        }),
+        args.awaitConvergence ? { ...serviceArgs, convergeConfig: { delay: "7s", timeout: "10m" } } : serviceArgs,
         {
           parent: this,
           // The name is fixed (adoption keeps `<stack>_<service>`) and swarm names are unique, so

@@ -57,3 +57,9 @@ test("tiers are ordered only by real runtime needs: the database's clients wait 
     "platform_monitoring -> platform_postgres",
   ]);
 });
+
+test("services other stacks wait for are created with convergence, so waiting means running", async () => {
+  const run = await runOffline({ stack: "prod" });
+  const converging = services(run).filter((svc) => svc.inputs.convergeConfig !== undefined).map((svc) => svc.name);
+  expect(converging.sort()).toEqual(["platform_postgres_pg-backup", "platform_postgres_postgresql"]);
+});
