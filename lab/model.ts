@@ -171,6 +171,14 @@ export interface KumaMonitor {
   readonly settings: Readonly<Record<string, string>>;
 }
 
+/**
+ * The lab's usual monitor: an HTTP check every 60 s, 3 retries. `extra` adds or overrides
+ * settings (`accepted_statuscodes`, ...).
+ */
+export function httpMonitor(id: string, name: string, url: string, extra: Readonly<Record<string, string>> = {}): KumaMonitor {
+  return { id, type: "http", settings: { name, url, interval: "60", maxretries: "3", ...extra } };
+}
+
 // ─── Services and stacks ─────────────────────────────────────────────────────────────────────────
 
 export interface Resources {

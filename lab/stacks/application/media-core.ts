@@ -8,8 +8,7 @@ import {
   type Healthcheck,
   type ServiceSpec,
   type StackSpec,
-  tmpfs,
-} from "../../model";
+  tmpfs, httpMonitor } from "../../model";
 
 /** Media servers, the *arr apps, the Usenet downloader and the two download-queue janitors. */
 export default defineStack((lab): StackSpec => {
@@ -69,17 +68,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "plex", url: `https://${lab.internalHost("plex")}` },
     },
     monitors: [
-      {
-        id: "plex",
-        type: "http",
-        settings: {
-          name: "Plex",
-          url: `https://${lab.internalHost("plex")}/web/index.html`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","301","302"]',
-        },
-      },
+      httpMonitor("plex", "Plex", `https://${lab.internalHost("plex")}/web/index.html`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
     env: { ...linuxserverEnv, VERSION: "docker", PLEX_TRANSCODE_DIR: "/transcode" },
     mounts: [bind(lab.appdata("media/plex/config"), "/config"), mediaData, gpu, tmpfs("/transcode", transcodeBytes)],
@@ -110,11 +99,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "jellyfin", url: "http://jellyfin:8096" },
     },
     monitors: [
-      {
-        id: "jellyfin",
-        type: "http",
-        settings: { name: "Jellyfin", url: `https://${lab.internalHost("jellyfin")}/health`, interval: "60", maxretries: "3" },
-      },
+      httpMonitor("jellyfin", "Jellyfin", `https://${lab.internalHost("jellyfin")}/health`),
     ],
     env: linuxserverEnv,
     mounts: [bind(lab.appdata("media/jellyfin/config"), "/config"), mediaData, gpu, tmpfs("/config/transcodes", transcodeBytes)],
@@ -138,11 +123,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "sonarr", url: "http://sonarr:8989" },
     },
     monitors: [
-      {
-        id: "sonarr",
-        type: "http",
-        settings: { name: "Sonarr", url: `https://${lab.internalHost("sonarr")}/ping`, interval: "60", maxretries: "3" },
-      },
+      httpMonitor("sonarr", "Sonarr", `https://${lab.internalHost("sonarr")}/ping`),
     ],
     ...sharedDatabase("sonarr"),
     mounts: [bind(lab.appdata("media/sonarr/config"), "/config"), mediaData],
@@ -164,11 +145,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "radarr", url: "http://radarr:7878" },
     },
     monitors: [
-      {
-        id: "radarr",
-        type: "http",
-        settings: { name: "Radarr", url: `https://${lab.internalHost("radarr")}/ping`, interval: "60", maxretries: "3" },
-      },
+      httpMonitor("radarr", "Radarr", `https://${lab.internalHost("radarr")}/ping`),
     ],
     ...sharedDatabase("radarr"),
     mounts: [bind(lab.appdata("media/radarr/config"), "/config"), mediaData],
@@ -190,11 +167,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "prowlarr", url: "http://prowlarr:9696" },
     },
     monitors: [
-      {
-        id: "prowlarr",
-        type: "http",
-        settings: { name: "Prowlarr", url: `https://${lab.internalHost("prowlarr")}/ping`, interval: "60", maxretries: "3" },
-      },
+      httpMonitor("prowlarr", "Prowlarr", `https://${lab.internalHost("prowlarr")}/ping`),
     ],
     ...sharedDatabase("prowlarr"),
     mounts: [bind(lab.appdata("media/prowlarr/config"), "/config")],
@@ -217,17 +190,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "sabnzbd", url: "http://sabnzbd:8080" },
     },
     monitors: [
-      {
-        id: "sabnzbd",
-        type: "http",
-        settings: {
-          name: "SABnzbd",
-          url: `https://${lab.internalHost("sabnzbd")}`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","301","302"]',
-        },
-      },
+      httpMonitor("sabnzbd", "SABnzbd", `https://${lab.internalHost("sabnzbd")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
     env: linuxserverEnv,
     mounts: [bind(lab.appdata("media/sabnzbd/config"), "/config"), mediaData],

@@ -1,4 +1,4 @@
-import { bind, defineStack, opTemplateFile, type ServiceSpec, type StackSpec } from "../../model";
+import { bind, defineStack, opTemplateFile, type ServiceSpec, type StackSpec, httpMonitor } from "../../model";
 
 /** Metadata, collections, title cards and posters for the Plex libraries. */
 export default defineStack((lab): StackSpec => {
@@ -35,17 +35,7 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "titlecards", port: 4242 }],
     homepage: { group: "Media", name: "TitleCardMaker", icon: "mdi-card-text-outline", description: "TV episode title cards" },
     monitors: [
-      {
-        id: "titlecardmaker",
-        type: "http",
-        settings: {
-          name: "TitleCardMaker",
-          url: `https://${lab.internalHost("titlecards")}`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","301","302"]',
-        },
-      },
+      httpMonitor("titlecardmaker", "TitleCardMaker", `https://${lab.internalHost("titlecards")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
     env: { PUID: String(mediaUser.uid), PGID: String(mediaUser.gid), TZ: lab.timezone },
     // The image starts as root and drops to PUID:PGID, so the file is owned by the media user.
@@ -69,17 +59,7 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "posterizarr", port: 8000 }],
     homepage: { group: "Media", name: "Posterizarr", icon: "mdi-image-frame", description: "Automated poster generation" },
     monitors: [
-      {
-        id: "posterizarr",
-        type: "http",
-        settings: {
-          name: "Posterizarr",
-          url: `https://${lab.internalHost("posterizarr")}`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","301","302"]',
-        },
-      },
+      httpMonitor("posterizarr", "Posterizarr", `https://${lab.internalHost("posterizarr")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
     env: { TZ: lab.timezone },
     mounts: [

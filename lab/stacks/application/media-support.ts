@@ -1,4 +1,4 @@
-import { Auth, bind, defineStack, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
+import { Auth, bind, defineStack, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec, httpMonitor } from "../../model";
 
 /** Helpers around the media core: subtitles, statistics, requests, invitations, library upkeep. */
 export default defineStack((lab): StackSpec => {
@@ -33,11 +33,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "bazarr", url: "http://bazarr:6767" },
     },
     monitors: [
-      {
-        id: "bazarr",
-        type: "http",
-        settings: { name: "Bazarr", url: `https://${lab.internalHost("bazarr")}/ping`, interval: "60", maxretries: "3" },
-      },
+      httpMonitor("bazarr", "Bazarr", `https://${lab.internalHost("bazarr")}/ping`),
     ],
     env: linuxserverEnv,
     mounts: [bind(lab.appdata("media/bazarr/config"), "/config"), bind(lab.media(""), "/data")],
@@ -60,11 +56,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "tautulli", url: "http://tautulli:8181" },
     },
     monitors: [
-      {
-        id: "tautulli",
-        type: "http",
-        settings: { name: "Tautulli", url: `https://${lab.internalHost("tautulli")}/status`, interval: "60", maxretries: "3" },
-      },
+      httpMonitor("tautulli", "Tautulli", `https://${lab.internalHost("tautulli")}/status`),
     ],
     env: linuxserverEnv,
     mounts: [bind(lab.appdata("media/tautulli/config"), "/config")],
@@ -82,17 +74,7 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "maintainerr", port: 6246 }],
     homepage: { group: "Media", name: "Maintainerr", icon: "maintainerr.png", description: "Plex library maintenance" },
     monitors: [
-      {
-        id: "maintainerr",
-        type: "http",
-        settings: {
-          name: "Maintainerr",
-          url: `https://${lab.internalHost("maintainerr")}`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","301","302"]',
-        },
-      },
+      httpMonitor("maintainerr", "Maintainerr", `https://${lab.internalHost("maintainerr")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
     mounts: [bind(lab.appdata("media/maintainerr/config"), "/opt/data")],
     limits: { cpus: "1", memory: "512M" },
@@ -115,17 +97,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "overseerr", url: "http://seerr:5055" },
     },
     monitors: [
-      {
-        id: "seerr",
-        type: "http",
-        settings: {
-          name: "Seerr",
-          url: `https://${lab.internalHost("requests")}`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","301","302"]',
-        },
-      },
+      httpMonitor("seerr", "Seerr", `https://${lab.internalHost("requests")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
     env: { DB_TYPE: "postgres", DB_HOST: "postgresql", DB_PORT: "5432", DB_NAME: "seerr" },
     secretEnv: { DB_USER: op("seerr", "DB_USER"), DB_PASS: op("seerr", "DB_PASS") },
@@ -162,17 +134,7 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "invite", port: 5690, auth: Auth.none("invite links must open for people who have no account yet") }],
     homepage: { group: "Media", name: "Wizarr", icon: "wizarr.png", description: "User invitations" },
     monitors: [
-      {
-        id: "wizarr",
-        type: "http",
-        settings: {
-          name: "Wizarr",
-          url: `https://${lab.internalHost("invite")}`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","301","302"]',
-        },
-      },
+      httpMonitor("wizarr", "Wizarr", `https://${lab.internalHost("invite")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
     env: { TZ: lab.timezone },
     mounts: [bind(lab.appdata("media/wizarr/database"), "/data/database")],
@@ -217,11 +179,7 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "tracearr", port: 3000, auth: Auth.own("Tracearr signs users in through their Plex accounts") }],
     homepage: { group: "Media", name: "Tracearr", icon: "tracearr.png", description: "Stream monitoring & analytics" },
     monitors: [
-      {
-        id: "tracearr",
-        type: "http",
-        settings: { name: "Tracearr", url: "http://tracearr:3000/health", interval: "60", maxretries: "3" },
-      },
+      httpMonitor("tracearr", "Tracearr", "http://tracearr:3000/health"),
     ],
     env: { REDIS_URL: "redis://tracearr-redis:6379" },
     secretEnv: {

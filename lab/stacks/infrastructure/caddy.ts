@@ -1,4 +1,4 @@
-import { Auth, defineStack, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
+import { Auth, defineStack, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec, httpMonitor } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
@@ -48,17 +48,7 @@ export default defineStack((lab): StackSpec => {
       },
     ],
     monitors: [
-      {
-        id: "caddy",
-        type: "http",
-        settings: {
-          name: "Caddy Reverse Proxy",
-          url: `https://${lab.internalHost("home")}`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","302"]',
-        },
-      },
+      httpMonitor("caddy", "Caddy Reverse Proxy", `https://${lab.internalHost("home")}`, { accepted_statuscodes: '["200-299","302"]' }),
     ],
     limits: { cpus: "2", memory: "2048M" },
   };
@@ -103,17 +93,7 @@ export default defineStack((lab): StackSpec => {
       description: "External ingress tunnel",
     },
     monitors: [
-      {
-        id: "cloudflared",
-        type: "http",
-        settings: {
-          name: "Cloudflare Tunnel",
-          url: "http://cloudflared:2000/ready",
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299"]',
-        },
-      },
+      httpMonitor("cloudflared", "Cloudflare Tunnel", "http://cloudflared:2000/ready", { accepted_statuscodes: '["200-299"]' }),
     ],
     limits: { cpus: "1", memory: "512M" },
     reservations: { cpus: "0.25", memory: "128M" },

@@ -8,8 +8,7 @@ import {
   SecretEnv,
   type SecretFile,
   type ServiceSpec,
-  type StackSpec,
-} from "../../model";
+  type StackSpec, httpMonitor } from "../../model";
 
 /**
  * Single sign-on: the Authentik server (which also serves Caddy's forward-auth endpoint through its
@@ -85,17 +84,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "authentik", url: `https://${lab.internalHost("auth")}`, key: "{{HOMEPAGE_VAR_AUTHENTIK_API_KEY}}" },
     },
     monitors: [
-      {
-        id: "authentik",
-        type: "http",
-        settings: {
-          name: "Authentik SSO",
-          url: `https://${lab.internalHost("auth")}`,
-          interval: "60",
-          maxretries: "3",
-          accepted_statuscodes: '["200-299","301","302"]',
-        },
-      },
+      httpMonitor("authentik", "Authentik SSO", `https://${lab.internalHost("auth")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
   };
 

@@ -1,4 +1,4 @@
-import { bind, bindRO, defineStack, op, SecretEnv, type StackSpec } from "../../model";
+import { bind, bindRO, defineStack, op, SecretEnv, type StackSpec, httpMonitor } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
@@ -51,17 +51,7 @@ export default defineStack((lab): StackSpec => {
           widget: { type: "prometheus", url: "http://prometheus:9090" },
         },
         monitors: [
-          {
-            id: "prometheus",
-            type: "http",
-            settings: {
-              name: "Prometheus",
-              url: "http://prometheus:9090/-/healthy",
-              interval: "60",
-              maxretries: "3",
-              accepted_statuscodes: '["200-299"]',
-            },
-          },
+          httpMonitor("prometheus", "Prometheus", "http://prometheus:9090/-/healthy", { accepted_statuscodes: '["200-299"]' }),
         ],
         limits: { cpus: "1", memory: "1024M" },
         reservations: { cpus: "0.5", memory: "256M" },
@@ -77,17 +67,7 @@ export default defineStack((lab): StackSpec => {
         command: ["-config.file=/etc/loki/loki-config.yaml"],
         sites: [{ host: "loki", port: 3100 }],
         monitors: [
-          {
-            id: "loki",
-            type: "http",
-            settings: {
-              name: "Loki",
-              url: "http://loki:3100/ready",
-              interval: "60",
-              maxretries: "3",
-              accepted_statuscodes: '["200-299"]',
-            },
-          },
+          httpMonitor("loki", "Loki", "http://loki:3100/ready", { accepted_statuscodes: '["200-299"]' }),
         ],
         limits: { cpus: "1", memory: "1024M" },
         reservations: { cpus: "0.25", memory: "256M" },
@@ -148,17 +128,7 @@ export default defineStack((lab): StackSpec => {
           },
         },
         monitors: [
-          {
-            id: "grafana",
-            type: "http",
-            settings: {
-              name: "Grafana",
-              url: `https://${lab.internalHost("grafana")}/api/health`,
-              interval: "60",
-              maxretries: "3",
-              accepted_statuscodes: '["200-299"]',
-            },
-          },
+          httpMonitor("grafana", "Grafana", `https://${lab.internalHost("grafana")}/api/health`, { accepted_statuscodes: '["200-299"]' }),
         ],
         limits: { cpus: "1", memory: "1024M" },
         reservations: { cpus: "0.5", memory: "512M" },

@@ -1,4 +1,4 @@
-import { Auth, bind, bindRO, defineStack, op, opTemplateFile, SecretEnv, type StackSpec } from "../../model";
+import { Auth, bind, bindRO, defineStack, op, opTemplateFile, SecretEnv, type StackSpec, httpMonitor } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
@@ -55,17 +55,7 @@ export default defineStack((lab): StackSpec => {
         healthcheck: { test: ["NONE"] },
         sites: [{ host: "home", port: 3000 }],
         monitors: [
-          {
-            id: "homepage",
-            type: "http",
-            settings: {
-              name: "Homepage Dashboard",
-              url: "http://homepage:3000",
-              interval: "60",
-              maxretries: "3",
-              accepted_statuscodes: '["200-299"]',
-            },
-          },
+          httpMonitor("homepage", "Homepage Dashboard", "http://homepage:3000", { accepted_statuscodes: '["200-299"]' }),
         ],
         limits: { cpus: "1", memory: "512M" },
       },
@@ -111,17 +101,7 @@ export default defineStack((lab): StackSpec => {
           widget: { type: "uptimekuma", url: "http://uptime-kuma:3001" },
         },
         monitors: [
-          {
-            id: "uptime-kuma",
-            type: "http",
-            settings: {
-              name: "Uptime Kuma",
-              url: `https://${lab.internalHost("status")}`,
-              interval: "60",
-              maxretries: "3",
-              accepted_statuscodes: '["200-299"]',
-            },
-          },
+          httpMonitor("uptime-kuma", "Uptime Kuma", `https://${lab.internalHost("status")}`, { accepted_statuscodes: '["200-299"]' }),
         ],
         limits: { cpus: "1", memory: "512M" },
         reservations: { cpus: "0.5", memory: "256M" },
