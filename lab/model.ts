@@ -207,6 +207,16 @@ export interface RestartPolicy {
   readonly window?: string;
 }
 
+/** The lab's usual bounded restart: `any` failure, up to `maxAttempts` times. */
+export function restartUpTo(maxAttempts: number, delay = "5s"): RestartPolicy {
+  return { condition: "any", delay, maxAttempts };
+}
+
+/** Waits for PostgreSQL to accept connections (official postgres and timescaledb images). */
+export function pgIsReady(defaultUser: string): Healthcheck {
+  return { test: ["CMD-SHELL", `pg_isready -U \${POSTGRES_USER:-${defaultUser}}`], interval: "10s", timeout: "5s", retries: 5 };
+}
+
 export interface PublishedPort {
   readonly target: number;
   readonly published: number;
@@ -307,6 +317,10 @@ export interface LabContext {
   readonly timezone: string;
   readonly acmeEmail: string;
   readonly mediaUser: { readonly uid: number; readonly gid: number };
+  /** The media user as a container `user` ("uid:gid"). */
+  readonly mediaUserSpec: string;
+  /** PUID, PGID and TZ, as linuxserver.io-style images take them. */
+  readonly mediaEnv: Readonly<Record<"PUID" | "PGID" | "TZ", string>>;
   /** Host name of the node that holds the lab's storage. */
   readonly storageNode: string;
   /** Whether this stack of the program uses Cloudflare (public tunnel, DNS-01 certificates). */

@@ -31,6 +31,8 @@ export function labContext(config: HomelabConfig): LabContext {
     timezone: config.timezone,
     acmeEmail: config.acmeEmail,
     mediaUser: config.mediaUser,
+    mediaUserSpec: `${config.mediaUser.uid}:${config.mediaUser.gid}`,
+    mediaEnv: { PUID: String(config.mediaUser.uid), PGID: String(config.mediaUser.gid), TZ: config.timezone },
     storageNode: config.storageNode,
     cloudflare: config.cloudflare.enabled,
     appdata: under(config.paths.appdata),

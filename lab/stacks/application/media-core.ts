@@ -1,18 +1,7 @@
-import {
-  Auth,
-  bind,
-  defineStack,
-  op,
-  opTemplateFile,
-  SecretEnv,
-  type Healthcheck,
-  type ServiceSpec,
-  type StackSpec,
-  tmpfs, httpMonitor } from "../../model";
+import { Auth, bind, defineStack, type Healthcheck, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../../model";
 
 /** Media servers, the *arr apps, the Usenet downloader and the two download-queue janitors. */
 export default defineStack((lab): StackSpec => {
-  const linuxserverEnv = { PUID: String(lab.mediaUser.uid), PGID: String(lab.mediaUser.gid), TZ: lab.timezone };
   const mediaData = bind(lab.media(""), "/data");
   const gpu = bind("/dev/dri", "/dev/dri"); // Intel iGPU for hardware transcoding, on the storage node
   const transcodeBytes = 16 * 1024 ** 3; // 16 GB tmpfs, as the lab
@@ -32,7 +21,7 @@ export default defineStack((lab): StackSpec => {
     const prefix = app.toUpperCase();
     return {
       env: {
-        ...linuxserverEnv,
+        ...lab.mediaEnv,
         [`${prefix}__POSTGRES__HOST`]: "postgresql",
         [`${prefix}__POSTGRES__PORT`]: "5432",
         [`${prefix}__POSTGRES__MAINDB`]: `${app}-main`,
@@ -70,11 +59,11 @@ export default defineStack((lab): StackSpec => {
     monitors: [
       httpMonitor("plex", "Plex", `https://${lab.internalHost("plex")}/web/index.html`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
-    env: { ...linuxserverEnv, VERSION: "docker", PLEX_TRANSCODE_DIR: "/transcode" },
+    env: { ...lab.mediaEnv, VERSION: "docker", PLEX_TRANSCODE_DIR: "/transcode" },
     mounts: [bind(lab.appdata("media/plex/config"), "/config"), mediaData, gpu, tmpfs("/transcode", transcodeBytes)],
     limits: { cpus: "4", memory: "4096M" },
     reservations: { cpus: "2", memory: "2048M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const jellyfin: ServiceSpec = {
@@ -101,11 +90,11 @@ export default defineStack((lab): StackSpec => {
     monitors: [
       httpMonitor("jellyfin", "Jellyfin", `https://${lab.internalHost("jellyfin")}/health`),
     ],
-    env: linuxserverEnv,
+    env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/jellyfin/config"), "/config"), mediaData, gpu, tmpfs("/config/transcodes", transcodeBytes)],
     limits: { cpus: "4", memory: "4096M" },
     reservations: { cpus: "2", memory: "2048M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const sonarr: ServiceSpec = {
@@ -192,11 +181,11 @@ export default defineStack((lab): StackSpec => {
     monitors: [
       httpMonitor("sabnzbd", "SABnzbd", `https://${lab.internalHost("sabnzbd")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
-    env: linuxserverEnv,
+    env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/sabnzbd/config"), "/config"), mediaData],
     limits: { cpus: "2", memory: "2048M" },
     reservations: { cpus: "0.5", memory: "512M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const decluttarr: ServiceSpec = {

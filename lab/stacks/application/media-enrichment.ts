@@ -1,8 +1,7 @@
-import { bind, defineStack, opTemplateFile, type ServiceSpec, type StackSpec, httpMonitor } from "../../model";
+import { bind, defineStack, httpMonitor, opTemplateFile, restartUpTo, type ServiceSpec, type StackSpec } from "../../model";
 
 /** Metadata, collections, title cards and posters for the Plex libraries. */
 export default defineStack((lab): StackSpec => {
-  const mediaUser = { uid: lab.mediaUser.uid, gid: lab.mediaUser.gid };
 
   const kometa: ServiceSpec = {
     name: "kometa",
@@ -10,7 +9,7 @@ export default defineStack((lab): StackSpec => {
     // The seed's network map puts Kometa on media_enrichment; the running lab had it on
     // proxy_network only (NET-5). The seed wins; proxy_network stays, it reaches plex:32400 there.
     networks: ["media_enrichment", "proxy_network"],
-    user: `${mediaUser.uid}:${mediaUser.gid}`,
+    user: lab.mediaUserSpec,
     env: {
       TZ: lab.timezone,
       KOMETA_TIMES: "03:00",
@@ -23,7 +22,7 @@ export default defineStack((lab): StackSpec => {
     mounts: [bind(lab.appdata("media/kometa/config"), "/config")],
     limits: { cpus: "2", memory: "1024M" },
     reservations: { cpus: "0.25", memory: "256M" },
-    restart: { condition: "any", delay: "30s", maxAttempts: 3 },
+    restart: restartUpTo(3, "30s"),
   };
 
   // A job in the lab (restart none) that nevertheless serves a web UI; the provider has no job
@@ -37,13 +36,13 @@ export default defineStack((lab): StackSpec => {
     monitors: [
       httpMonitor("titlecardmaker", "TitleCardMaker", `https://${lab.internalHost("titlecards")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
     ],
-    env: { PUID: String(mediaUser.uid), PGID: String(mediaUser.gid), TZ: lab.timezone },
+    env: lab.mediaEnv,
     // The image starts as root and drops to PUID:PGID, so the file is owned by the media user.
     secretFiles: [
       {
         target: "/config/preferences.yml",
         value: opTemplateFile("application_media_enrichment/preferences.yml"),
-        ...mediaUser,
+        ...lab.mediaUser,
       },
     ],
     mounts: [bind(lab.appdata("media/titlecardmaker/config"), "/config"), bind(lab.media(""), "/data")],
@@ -55,7 +54,7 @@ export default defineStack((lab): StackSpec => {
     name: "posterizarr",
     image: "ghcr.io/fscorrupt/posterizarr:latest",
     networks: ["media_enrichment", "proxy_network"],
-    user: `${mediaUser.uid}:${mediaUser.gid}`,
+    user: lab.mediaUserSpec,
     sites: [{ host: "posterizarr", port: 8000 }],
     homepage: { group: "Media", name: "Posterizarr", icon: "mdi-image-frame", description: "Automated poster generation" },
     monitors: [
@@ -68,7 +67,7 @@ export default defineStack((lab): StackSpec => {
     ],
     limits: { cpus: "2", memory: "1024M" },
     reservations: { cpus: "0.25", memory: "256M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   return {

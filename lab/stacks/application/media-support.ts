@@ -1,9 +1,7 @@
-import { Auth, bind, defineStack, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec, httpMonitor } from "../../model";
+import { Auth, bind, defineStack, httpMonitor, op, opTemplate, pgIsReady, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
 
 /** Helpers around the media core: subtitles, statistics, requests, invitations, library upkeep. */
 export default defineStack((lab): StackSpec => {
-  const linuxserverEnv = { PUID: String(lab.mediaUser.uid), PGID: String(lab.mediaUser.gid), TZ: lab.timezone };
-  const mediaUser = `${lab.mediaUser.uid}:${lab.mediaUser.gid}`;
 
   // A job in the lab (`recyclarr sync`, restart none); the provider has no job mode, so it runs as
   // a service in the image's built-in cron mode (CRON_SCHEDULE, @daily by default).
@@ -11,7 +9,7 @@ export default defineStack((lab): StackSpec => {
     name: "recyclarr",
     image: "ghcr.io/recyclarr/recyclarr:latest",
     networks: ["proxy_network"], // reaches sonarr and radarr through their proxy_network aliases
-    user: mediaUser,
+    user: lab.mediaUserSpec,
     // The reference recyclarr.yml reads both keys with `!env_var`.
     secretEnv: { SONARR_API_KEY: op("sonarr", "SONARR_API_KEY"), RADARR_API_KEY: op("radarr", "RADARR_API_KEY") },
     secretEnvDelivery: SecretEnv.envFile(["/entrypoint.sh"]),
@@ -35,11 +33,11 @@ export default defineStack((lab): StackSpec => {
     monitors: [
       httpMonitor("bazarr", "Bazarr", `https://${lab.internalHost("bazarr")}/ping`),
     ],
-    env: linuxserverEnv,
+    env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/bazarr/config"), "/config"), bind(lab.media(""), "/data")],
     limits: { cpus: "1", memory: "512M" },
     reservations: { cpus: "0.25", memory: "256M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const tautulli: ServiceSpec = {
@@ -58,11 +56,11 @@ export default defineStack((lab): StackSpec => {
     monitors: [
       httpMonitor("tautulli", "Tautulli", `https://${lab.internalHost("tautulli")}/status`),
     ],
-    env: linuxserverEnv,
+    env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/tautulli/config"), "/config")],
     limits: { cpus: "1", memory: "512M" },
     reservations: { cpus: "0.25", memory: "256M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const maintainerr: ServiceSpec = {
@@ -70,7 +68,7 @@ export default defineStack((lab): StackSpec => {
     image: "ghcr.io/jorenn92/maintainerr:latest",
     networks: ["media_support", "proxy_network"],
     stateful: true,
-    user: mediaUser,
+    user: lab.mediaUserSpec,
     sites: [{ host: "maintainerr", port: 6246 }],
     homepage: { group: "Media", name: "Maintainerr", icon: "maintainerr.png", description: "Plex library maintenance" },
     monitors: [
@@ -79,7 +77,7 @@ export default defineStack((lab): StackSpec => {
     mounts: [bind(lab.appdata("media/maintainerr/config"), "/opt/data")],
     limits: { cpus: "1", memory: "512M" },
     reservations: { cpus: "0.25", memory: "256M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const seerr: ServiceSpec = {
@@ -140,7 +138,7 @@ export default defineStack((lab): StackSpec => {
     mounts: [bind(lab.appdata("media/wizarr/database"), "/data/database")],
     limits: { cpus: "1", memory: "512M" },
     reservations: { cpus: "0.25", memory: "256M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const tracearrDb: ServiceSpec = {
@@ -154,10 +152,10 @@ export default defineStack((lab): StackSpec => {
     // Arguments to the image's own docker-entrypoint.sh, as the lab passes them.
     command: ["postgres", "-c", "shared_preload_libraries=timescaledb", "-c", "timescaledb.telemetry_level=off"],
     mounts: [bind(lab.appdata("media/tracearr/timescaledb"), "/var/lib/postgresql/data")],
-    healthcheck: { test: ["CMD-SHELL", "pg_isready -U tracearr"], interval: "10s", timeout: "5s", retries: 5 },
+    healthcheck: pgIsReady("tracearr"),
     limits: { cpus: "2", memory: "1G" },
     reservations: { cpus: "0.5", memory: "512M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const tracearrRedis: ServiceSpec = {
@@ -168,7 +166,7 @@ export default defineStack((lab): StackSpec => {
     mounts: [bind(lab.appdata("media/tracearr/redis"), "/data")],
     limits: { cpus: "0.5", memory: "256M" },
     reservations: { cpus: "0.1", memory: "64M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   const tracearr: ServiceSpec = {
@@ -196,7 +194,7 @@ export default defineStack((lab): StackSpec => {
     ],
     limits: { cpus: "1", memory: "512M" },
     reservations: { cpus: "0.25", memory: "256M" },
-    restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+    restart: restartUpTo(3),
   };
 
   return {

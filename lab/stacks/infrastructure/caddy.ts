@@ -1,4 +1,4 @@
-import { Auth, defineStack, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec, httpMonitor } from "../../model";
+import { Auth, defineStack, httpMonitor, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
@@ -16,7 +16,7 @@ export default defineStack((lab): StackSpec => {
       { target: 443, published: 443, mode: "ingress" },
     ],
     extraHosts: { "host.docker.internal": "host-gateway" },
-    user: `${lab.mediaUser.uid}:${lab.mediaUser.gid}`,
+    user: lab.mediaUserSpec,
     env: {
       CADDY_INGRESS_NETWORKS: "proxy_network",
       DOCKER_HOST: "tcp://docker-socket-proxy:2375",

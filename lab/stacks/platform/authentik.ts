@@ -1,21 +1,10 @@
-import {
-  Auth,
-  bind,
-  bindRO,
-  defineStack,
-  op,
-  opTemplateFile,
-  SecretEnv,
-  type SecretFile,
-  type ServiceSpec,
-  type StackSpec, httpMonitor } from "../../model";
+import { Auth, bind, bindRO, defineStack, httpMonitor, op, opTemplateFile, pgIsReady, restartUpTo, SecretEnv, type SecretFile, type ServiceSpec, type StackSpec } from "../../model";
 
 /**
  * Single sign-on: the Authentik server (which also serves Caddy's forward-auth endpoint through its
  * embedded outpost), its worker, and the Redis and PostgreSQL that only Authentik uses.
  */
 export default defineStack((lab): StackSpec => {
-  const restartThrice = { condition: "any", delay: "5s", maxAttempts: 3 } as const;
 
   /** Configuration both Authentik processes read; the secret part is per service below. */
   const authentikEnv = {
@@ -116,17 +105,12 @@ export default defineStack((lab): StackSpec => {
         name: "postgresql",
         image: "postgres:18@sha256:5773fe724c49c42a7a9ca70202e11e1dff21fb7235b335a73f39297d200b73a2",
         networks: ["authentik"],
-        restart: restartThrice,
+        restart: restartUpTo(3),
         env: { POSTGRES_DB: "authentik", POSTGRES_USER: "authentik" },
         secretEnv: { POSTGRES_PASSWORD: op("authentik-stack", "postgres_password") },
         secretEnvDelivery: SecretEnv.postgres,
         mounts: [bind(lab.appdata("authentik/postgres"), "/var/lib/postgresql")],
-        healthcheck: {
-          test: ["CMD-SHELL", "pg_isready -U ${POSTGRES_USER:-authentik}"],
-          interval: "10s",
-          timeout: "5s",
-          retries: 5,
-        },
+        healthcheck: pgIsReady("authentik"),
         limits: { cpus: "2", memory: "2048M" },
         reservations: { cpus: "1", memory: "1024M" },
       },
@@ -134,7 +118,7 @@ export default defineStack((lab): StackSpec => {
         name: "redis",
         image: "redis:8-alpine@sha256:4eec4565e45aa0b3966554c866bc73211e281b0b3d89fe9a33c982e6faca809d",
         networks: ["authentik"],
-        restart: restartThrice,
+        restart: restartUpTo(3),
         command: ["redis-server", "--save", "60", "1"],
         mounts: [bind(lab.appdata("authentik/redis"), "/data")],
         healthcheck: { test: ["CMD", "redis-cli", "ping"], interval: "10s", timeout: "5s", retries: 5 },

@@ -1,4 +1,4 @@
-import { bind, bindRO, defineStack, op, SecretEnv, type StackSpec, httpMonitor } from "../../model";
+import { bind, bindRO, defineStack, httpMonitor, op, restartUpTo, SecretEnv, type StackSpec } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
@@ -7,7 +7,6 @@ import { socketProxy } from "../../shared/socket-proxy";
  * node) and joins this stack's `monitoring` network by its swarm name.
  */
 export default defineStack((lab): StackSpec => {
-  const restartThrice = { condition: "any", delay: "5s", maxAttempts: 3 } as const;
   /**
    * cAdvisor and Alloy must see their own node's engine, which the overlay cannot route to: they
    * reach the node-local socket proxy through its host-mode port on the host gateway.
@@ -33,7 +32,7 @@ export default defineStack((lab): StackSpec => {
         image: "prom/prometheus:v3.5.1",
         networks: ["monitoring", "proxy_network"],
         stateful: true,
-        restart: restartThrice,
+        restart: restartUpTo(3),
         configs: [{ file: "platform_monitoring/prometheus.yml", target: "/etc/prometheus/prometheus.yml" }],
         mounts: [bind(lab.appdata("monitoring/prometheus"), "/prometheus")],
         command: [
@@ -61,7 +60,7 @@ export default defineStack((lab): StackSpec => {
         image: "grafana/loki:3.6.5",
         networks: ["monitoring", "proxy_network"],
         stateful: true,
-        restart: restartThrice,
+        restart: restartUpTo(3),
         configs: [{ file: "platform_monitoring/loki-config.yaml", target: "/etc/loki/loki-config.yaml" }],
         mounts: [bind(lab.appdata("monitoring/loki"), "/loki")],
         command: ["-config.file=/etc/loki/loki-config.yaml"],

@@ -1,4 +1,4 @@
-import { Auth, bind, bindRO, defineStack, op, opTemplateFile, SecretEnv, type StackSpec, httpMonitor } from "../../model";
+import { Auth, bind, bindRO, defineStack, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type StackSpec } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
@@ -7,7 +7,6 @@ import { socketProxy } from "../../shared/socket-proxy";
  * `notifications` network.
  */
 export default defineStack((lab): StackSpec => {
-  const restartThrice = { condition: "any", delay: "5s", maxAttempts: 3 } as const;
   const homepageMedia = (app: string) => op("homepage-media", `${app}_api_key`);
 
   return {
@@ -68,7 +67,7 @@ export default defineStack((lab): StackSpec => {
         image: "louislam/uptime-kuma:2.1.1",
         networks: ["proxy_network", "observability_internal", "postgres", "smtp_relay"],
         stateful: true,
-        restart: restartThrice,
+        restart: restartUpTo(3),
         env: { NODE_EXTRA_CA_CERTS: "/etc/ssl/certs/homelab-ca.crt" },
         mounts: [
           bind(lab.appdata("uptime-kuma"), "/app/data"),
@@ -110,7 +109,7 @@ export default defineStack((lab): StackSpec => {
         name: "autokuma",
         image: "ghcr.io/bigboot/autokuma:2.0.0@sha256:8acbd3ad3ec8cb6c066aa0ee541154921283ec78159015937128541921c47974",
         networks: ["observability_internal"],
-        restart: restartThrice,
+        restart: restartUpTo(3),
         env: {
           AUTOKUMA__KUMA__URL: "http://uptime-kuma:3001",
           AUTOKUMA__DOCKER__HOSTS: "tcp://docker-socket-proxy:2375",

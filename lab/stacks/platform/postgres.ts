@@ -1,4 +1,4 @@
-import { bind, defineStack, op, opTemplateFile, SecretEnv, type SecretFile, type StackSpec } from "../../model";
+import { bind, defineStack, op, opTemplateFile, pgIsReady, restartUpTo, SecretEnv, type SecretFile, type StackSpec } from "../../model";
 
 /**
  * The shared PostgreSQL instance (the *arr apps, Seerr and Grafana) and its nightly dump loop.
@@ -30,7 +30,7 @@ export default defineStack((lab): StackSpec => {
         image,
         networks: ["postgres"],
         stateful: true,
-        restart: { condition: "any", delay: "5s", maxAttempts: 3 },
+        restart: restartUpTo(3),
         env: { POSTGRES_USER: "homelab" },
         secretEnv: { POSTGRES_PASSWORD: op("postgres-shared", "password") },
         secretEnvDelivery: SecretEnv.postgres,
@@ -40,12 +40,7 @@ export default defineStack((lab): StackSpec => {
           { file: "platform_postgres/init-databases.sh", target: "/docker-entrypoint-initdb.d/init-databases.sh", mode: 0o555 },
         ],
         mounts: [bind(lab.appdata("postgres/data"), "/var/lib/postgresql/data")],
-        healthcheck: {
-          test: ["CMD-SHELL", "pg_isready -U ${POSTGRES_USER:-homelab}"],
-          interval: "10s",
-          timeout: "5s",
-          retries: 5,
-        },
+        healthcheck: pgIsReady("homelab"),
         monitors: [
           {
             id: "postgres-shared",
@@ -61,7 +56,7 @@ export default defineStack((lab): StackSpec => {
         image,
         networks: ["postgres"],
         stateful: true,
-        restart: { condition: "any", delay: "60s", maxAttempts: 3 },
+        restart: restartUpTo(3, "60s"),
         env: { PGHOST: "postgresql", PGUSER: "homelab", PGPASSFILE: "/run/secrets/pgpass" },
         // libpq ignores a password file that group or others can read.
         secretFiles: [{ target: "/run/secrets/pgpass", value: opTemplateFile("platform_postgres/pgpass"), uid: 0, gid: 0, mode: 0o400 }],
