@@ -19,10 +19,12 @@ export interface LabOutputs {
   readonly secretSource: string;
 }
 
-/** Every 1Password field the deployed lab needs, each once. */
+/** Every 1Password field the deployed lab needs, each once (with its `decode`, if any). */
 export function secretRefs(lab: EvaluatedLab): OpRef[] {
   const refs = new Map<string, OpRef>();
-  const add = (ref: OpRef) => refs.set(refKey(ref), { kind: "op", item: ref.item, field: ref.field });
+  const add = (ref: OpRef) => {
+    if (!refs.has(refKey(ref))) refs.set(refKey(ref), ref);
+  };
   for (const stack of lab.stacks) {
     for (const published of stack.publishedSecrets ?? []) refsOf(published.value).forEach(add);
     for (const plan of lab.plans.get(stack.name) ?? []) {

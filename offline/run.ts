@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { parseConfig, PROJECT } from "../config";
 import { STACKS } from "../lab";
 import type { OpRef } from "../lab/model";
-import { evaluateLab } from "../lib/evaluate-lab";
+import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
 import { refKey } from "../lib/secret-values";
 import { type DeployOptions, deployLab, type LabOutputs, secretRefs } from "../program";
 
@@ -33,6 +33,8 @@ export interface OfflineRun {
   readonly outputs: LabOutputs;
   /** The fake value handed out for each secret field, keyed `<item>/<field>`. */
   readonly fakeSecrets: ReadonlyMap<string, string>;
+  /** The lab as the program evaluated it (for annotating a render). */
+  readonly lab: EvaluatedLab;
 }
 
 export interface OfflineOptions {
@@ -81,27 +83,13 @@ export function readStackConfig(stack: string): Record<string, string> {
 }
 
 /** A fake value per field; base64 fields get base64, so decoding them works as in real runs. */
-export function fakeSecretValues(refs: readonly OpRef[], allRefs: readonly OpRef[]): Map<string, string> {
-  const base64Fields = new Set(allRefs.filter((ref) => ref.decode === "base64").map(refKey));
+export function fakeSecretValues(refs: readonly OpRef[]): Map<string, string> {
   return new Map(
     refs.map((ref) => {
       const plain = `FAKE-SECRET-${ref.item}-${ref.field}`;
-      return [refKey(ref), base64Fields.has(refKey(ref)) ? Buffer.from(JSON.stringify({ fake: plain })).toString("base64") : plain];
+      return [refKey(ref), ref.decode === "base64" ? Buffer.from(JSON.stringify({ fake: plain })).toString("base64") : plain];
     }),
   );
-}
-
-/** Every OpRef of the lab, including `decode` flags (secretRefs() dedupes them away). */
-function allRefsWithFlags(lab: ReturnType<typeof evaluateLab>): OpRef[] {
-  const refs: OpRef[] = [];
-  for (const plans of lab.plans.values()) {
-    for (const plan of plans) {
-      for (const mount of plan.secrets) {
-        if (mount.content.kind === "value" && mount.content.value.kind === "op") refs.push(mount.content.value);
-      }
-    }
-  }
-  return refs;
 }
 
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
@@ -109,27 +97,27 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   const raw: Record<string, string> = { ...(options.rawConfig ?? readStackConfig(stack)) };
   const secretKeys: string[] = [];
 
+  // The program insists on credentials for 1Password; offline, its reads are answered by the
+  // mocks below, so a placeholder token stands in (marked secret, as a real one would be).
+  const usesOnePassword = raw[`${PROJECT}:secrets`]?.includes('"onepassword"') ?? false;
+  if (usesOnePassword && raw["onepassword:serviceAccountToken"] === undefined && raw["onepassword:url"] === undefined) {
+    raw["onepassword:serviceAccountToken"] = "offline-render-no-real-token";
+    secretKeys.push("onepassword:serviceAccountToken");
+  }
+
   // Fake values for exactly the fields this configuration of the lab reads. If the config is
   // invalid, this evaluation is skipped and the program itself reports the problem below.
   let fakes = new Map<string, string>();
+  let lab: EvaluatedLab | undefined;
   try {
-    const parsedRaw = { ...raw };
-    if (!("onepassword:serviceAccountToken" in parsedRaw)) parsedRaw["onepassword:serviceAccountToken"] = "offline";
-    const preview = evaluateLab(parseConfig(parsedRaw).homelab, options.deploy?.definitions ?? STACKS);
-    const refs = secretRefs(preview);
-    fakes = fakeSecretValues(refs, allRefsWithFlags(preview));
-    const source = JSON.parse(raw[`${PROJECT}:secrets`] ?? "{}") as { source?: string };
-    if (source.source === "config" && raw[`${PROJECT}:secretValues`] === undefined) {
+    lab = evaluateLab(parseConfig(raw).homelab, options.deploy?.definitions ?? STACKS);
+    fakes = fakeSecretValues(secretRefs(lab));
+    if (!usesOnePassword && raw[`${PROJECT}:secretValues`] === undefined) {
       raw[`${PROJECT}:secretValues`] = JSON.stringify(Object.fromEntries(fakes));
       secretKeys.push(`${PROJECT}:secretValues`);
     }
   } catch {
     // reported by the program run
-  }
-  const usesOnePassword = raw[`${PROJECT}:secrets`]?.includes('"onepassword"') ?? false;
-  if (usesOnePassword && raw["onepassword:serviceAccountToken"] === undefined && raw["onepassword:url"] === undefined) {
-    raw["onepassword:serviceAccountToken"] = "offline-render-no-real-token";
-    secretKeys.push("onepassword:serviceAccountToken");
   }
 
   const resources: RegisteredResource[] = [];
@@ -179,5 +167,5 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     throw new OfflineRunError(error as Error, resources, invocations);
   }
   await settings.waitForRPCs();
-  return { resources, invocations, outputs, fakeSecrets: fakes };
+  return { resources, invocations, outputs, fakeSecrets: fakes, lab: lab! };
 }

@@ -1,9 +1,6 @@
 import Table from "cli-table3";
 import { Command } from "commander";
-import { parseConfig } from "../config";
-import { STACKS } from "../lab";
-import { evaluateLab } from "../lib/evaluate-lab";
-import { readStackConfig, runOffline } from "../offline/run";
+import { runOffline } from "../offline/run";
 import { buildView, type LabView } from "../offline/view";
 
 /**
@@ -61,9 +58,7 @@ async function main(): Promise<void> {
   const options = program.opts<{ stack: string; json?: boolean }>();
 
   const run = await runOffline({ stack: options.stack });
-  const raw = { "onepassword:serviceAccountToken": "offline", ...readStackConfig(options.stack) };
-  const lab = evaluateLab(parseConfig(raw).homelab, STACKS);
-  const view = buildView(options.stack, run.outputs.secretSource, lab, run.resources);
+  const view = buildView(options.stack, run.outputs.secretSource, run.lab, run.resources);
   if (options.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
   else printText(view);
 }
