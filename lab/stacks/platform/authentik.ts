@@ -5,7 +5,6 @@ import { Auth, bind, bindRO, defineStack, httpMonitor, op, opTemplateFile, pgIsR
  * embedded outpost), its worker, and the Redis and PostgreSQL that only Authentik uses.
  */
 export default defineStack((lab): StackSpec => {
-
   /** Configuration both Authentik processes read; the secret part is per service below. */
   const authentikEnv = {
     AUTHENTIK_REDIS__HOST: "redis",
