@@ -1,11 +1,15 @@
-import { type LoadedConfig, loadConfig } from "./config";
+import * as pulumi from "@pulumi/pulumi";
+import { type HomelabConfig, type LoadedConfig, loadConfig } from "./config";
+import { InternalDns } from "./components/internal-dns";
+import { PublicIngress } from "./components/public-ingress";
 import { ConfigSecretSource, OnePasswordSource, type SecretSource } from "./components/secret-source";
 import { SharedNetworks } from "./components/shared-networks";
 import { SwarmStack } from "./components/swarm-stack";
 import { STACKS } from "./lab";
 import type { OpRef, StackDefinition, StackSpec } from "./lab/model";
 import { type EvaluatedLab, evaluateLab } from "./lib/evaluate-lab";
-import { refKey, refsOf } from "./lib/secret-values";
+import { LabError } from "./lib/validate-lab";
+import { type FieldValues, refKey, refsOf } from "./lib/secret-values";
 
 /**
  * The composition root: configuration → lab declaration → secret values → resources. Everything
@@ -17,6 +21,65 @@ export interface LabOutputs {
   /** Swarm service names by stack, for review in `pulumi stack output`. */
   readonly stacks: Record<string, string[]>;
   readonly secretSource: string;
+  /** Hosts by where they are served, for review. */
+  readonly ingress: {
+    readonly public: string[];
+    readonly internal: string[];
+    readonly internalDns: "unifi" | "not managed";
+    readonly tunnelId?: pulumi.Output<string>;
+  };
+}
+
+/** `"<item>/<field>"` from config, as a reference. */
+function fieldRef(written: string): OpRef {
+  const [item = "", field = ""] = written.split("/", 2);
+  return { kind: "op", item, field };
+}
+
+/** The 1Password fields the program itself needs to manage Cloudflare and UniFi. */
+export function programRefs(config: HomelabConfig): OpRef[] {
+  const refs: OpRef[] = [];
+  if (config.cloudflare.enabled) {
+    refs.push(fieldRef(config.cloudflare.apiTokenField), fieldRef(config.cloudflare.tunnelSecretField));
+    if (config.cloudflare.accountId === undefined) refs.push(fieldRef(config.cloudflare.accountIdField));
+  }
+  if (config.unifi) {
+    refs.push(fieldRef(config.unifi.apiKeyField));
+    if (config.unifi.caCertField !== undefined) refs.push(fieldRef(config.unifi.caCertField));
+  }
+  return refs;
+}
+
+/** Checks the fields the program reads for itself, naming the field, never showing the value. */
+function checkProgramFields(config: HomelabConfig, values: FieldValues): void {
+  const problems: string[] = [];
+  if (config.cloudflare.enabled) {
+    const field = config.cloudflare.tunnelSecretField;
+    const secret = values.get(field) ?? "";
+    const bytes = Buffer.from(secret, "base64");
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret.trim()) || bytes.length < 32) {
+      problems.push(`1Password field ${field}: expected base64 of at least 32 random bytes (e.g. \`openssl rand -base64 32\`), got ${bytes.length} bytes`);
+    }
+    if (config.cloudflare.accountId === undefined && !/^[0-9a-f]{32}$/.test(values.get(config.cloudflare.accountIdField) ?? "")) {
+      problems.push(`1Password field ${config.cloudflare.accountIdField}: expected the 32-character hex Cloudflare account id`);
+    }
+  }
+  if (problems.length > 0) throw new LabError(problems);
+}
+
+/** A service that needs the tunnel token while Cloudflare is off would never start: say so now. */
+function checkProgramSecrets(lab: EvaluatedLab, config: HomelabConfig): void {
+  const problems: string[] = [];
+  for (const stack of lab.stacks) {
+    for (const service of stack.services) {
+      for (const [name, value] of Object.entries(service.secretEnv ?? {})) {
+        if (value.kind === "program" && value.name === "cloudflare-tunnel-token" && !config.cloudflare.enabled) {
+          problems.push(`${stack.name}/${service.name}: secretEnv.${name}: the tunnel token needs homelab:cloudflare.enabled`);
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new LabError(problems);
 }
 
 /** Every 1Password field the deployed lab needs, each once (with its `decode`, if any). */
@@ -69,12 +132,39 @@ export interface DeployOptions {
 export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs> {
   const config = options.config ?? loadConfig();
   const lab = evaluateLab(config.homelab, options.definitions ?? STACKS);
+  checkProgramSecrets(lab, config.homelab);
   const source = options.secretSource ?? secretSourceFor(config);
-  const secretValues = await source.read(secretRefs(lab));
+  const secretValues = await source.read([...secretRefs(lab), ...programRefs(config.homelab)]);
+  checkProgramFields(config.homelab, secretValues);
+  const field = (written: string) => secretValues.get(written)!;
 
   const ordered = dependencyOrder(lab.stacks);
+  const { cloudflare, unifi } = config.homelab;
 
   // Nothing is registered above this line.
+  const publicIngress = cloudflare.enabled
+    ? new PublicIngress("public-ingress", {
+        accountId: cloudflare.accountId ?? pulumi.secret(field(cloudflare.accountIdField)),
+        zone: cloudflare.zoneId !== undefined ? { id: cloudflare.zoneId } : { name: cloudflare.zone ?? config.homelab.domain },
+        tunnelName: cloudflare.tunnelName,
+        apiToken: pulumi.secret(field(cloudflare.apiTokenField)),
+        tunnelSecret: pulumi.secret(field(cloudflare.tunnelSecretField)),
+        rules: lab.ingressPlan.tunnelRules,
+        records: lab.ingressPlan.publicRecords,
+      })
+    : undefined;
+  if (unifi) {
+    new InternalDns("internal-dns", {
+      apiUrl: unifi.apiUrl,
+      site: unifi.site,
+      apiKey: pulumi.secret(field(unifi.apiKeyField)),
+      ...(unifi.caCertField !== undefined ? { caCert: field(unifi.caCertField) } : {}),
+      insecureSkipVerify: unifi.insecureSkipVerify,
+      ttlSeconds: unifi.ttlSeconds,
+      records: lab.ingressPlan.internalRecords,
+      ...(unifi.adopt ? { adopt: unifi.adopt } : {}),
+    });
+  }
   const shared = new SharedNetworks("shared-networks", { networks: lab.sharedNetworks });
   const components = new Map<string, SwarmStack>();
   for (const spec of ordered) {
@@ -85,6 +175,7 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
         plans: lab.plans.get(spec.name) ?? [],
         sharedNetworkIds: shared.ids,
         secretValues,
+        programSecrets: publicIngress ? { "cloudflare-tunnel-token": publicIngress.tunnelToken } : {},
         runtimeDependencies: (spec.dependsOn ?? []).flatMap((name) => components.get(name) ?? []),
         awaitConvergence: lab.stacks.some((other) => other.dependsOn?.includes(spec.name)),
       }),
@@ -94,6 +185,12 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
   return {
     stacks: Object.fromEntries(lab.stacks.map((stack) => [stack.name, (lab.plans.get(stack.name) ?? []).map((plan) => plan.swarmName)])),
     secretSource: source.description,
+    ingress: {
+      public: lab.ingressPlan.publicRecords.map((record) => record.name),
+      internal: lab.ingressPlan.internalRecords.map((record) => record.name),
+      internalDns: unifi ? "unifi" : "not managed",
+      ...(publicIngress ? { tunnelId: publicIngress.tunnelId } : {}),
+    },
   };
 }
 

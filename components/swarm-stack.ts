@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackSpec } from "../lab/model";
+import type { ProgramSecretName, StackSpec } from "../lab/model";
 import { contentAddressedName, logicalName, swarmName } from "../lib/naming";
 import { type FieldValues, renderEnvFile, renderSecretValue } from "../lib/secret-values";
 import type { SecretContent, ServicePlan } from "../lib/service-plan";
@@ -14,6 +14,8 @@ export interface SwarmStackArgs {
   readonly sharedNetworkIds: Readonly<Record<string, pulumi.Input<string>>>;
   /** The lab's secret values, read once for the whole program. */
   readonly secretValues: FieldValues;
+  /** Secrets the program produces while it runs (the tunnel token), by name. */
+  readonly programSecrets?: Readonly<Partial<Record<ProgramSecretName, pulumi.Output<string>>>>;
   /** Stacks whose services must exist before this stack's services are created. */
   readonly runtimeDependencies?: readonly pulumi.Resource[];
   /**
@@ -40,6 +42,7 @@ export class SwarmStack extends pulumi.ComponentResource {
   constructor(name: string, args: SwarmStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:swarm:Stack", name, {}, opts);
     const { spec, secretValues } = args;
+    this.programSecrets = args.programSecrets ?? {};
 
     const networkIds: Record<string, pulumi.Output<string>> = {};
     for (const network of spec.networks ?? []) {
@@ -90,11 +93,31 @@ export class SwarmStack extends pulumi.ComponentResource {
     this.registerOutputs({ serviceIds, networkIds });
   }
 
+  private readonly programSecrets: Readonly<Partial<Record<ProgramSecretName, pulumi.Output<string>>>>;
+
+  /**
+   * The same, for a value known only while the program runs. The name is derived inside an apply
+   * and unmarked: it carries a digest of the value, never the value.
+   */
+  private programSecret(logical: string, identity: string, secretName: ProgramSecretName): docker.Secret {
+    const value = this.programSecrets[secretName];
+    if (value === undefined) throw new Error(`${identity}: the program secret "${secretName}" is not produced in this stack of the program`);
+    const bytes = value.apply((text) => Buffer.from(text, "utf8"));
+    return new docker.Secret(
+      logical,
+      { name: pulumi.unsecret(bytes.apply((raw) => contentAddressedName(identity, raw))), data: pulumi.secret(bytes.apply((raw) => raw.toString("base64"))) },
+      { parent: this, additionalSecretOutputs: ["data"] },
+    );
+  }
+
   /**
    * A swarm secret named after its content: a rotated value gets a new name, is created beside the
    * old one, the service rolls over to it, and the old one is deleted last.
    */
   private secret(logical: string, identity: string, content: SecretContent, values: FieldValues): docker.Secret {
+    if (content.kind === "value" && content.value.kind === "program") {
+      return this.programSecret(logical, identity, content.value.name);
+    }
     const bytes = render(content, values);
     return new docker.Secret(
       logical,

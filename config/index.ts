@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { configSchema, type HomelabConfig } from "./schema";
 
-export { type HomelabConfig, type ServiceOverride } from "./schema";
+export { type CloudflareConfig, type HomelabConfig, type ServiceOverride, type UnifiConfig } from "./schema";
 
 export const PROJECT = "homelab";
 
@@ -101,6 +101,15 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>): Loaded
   }
   if (homelab.secrets.source === "onepassword" && homelab.secretValues !== undefined) {
     problems.push(`${PROJECT}:secretValues: only used with ${PROJECT}:secrets.source "config"; remove it or switch the source`);
+  }
+  if (homelab.unifi?.caCertField !== undefined && homelab.unifi.insecureSkipVerify) {
+    problems.push(`${PROJECT}:unifi.insecureSkipVerify: set either caCertField (trust the console's CA) or the opt-out, not both`);
+  }
+  if (homelab.unifi && new URL(homelab.unifi.apiUrl).protocol === "http:") {
+    problems.push(`${PROJECT}:unifi.apiUrl: expected https:// (the API key travels with every request), got ${describe(homelab.unifi.apiUrl)}`);
+  }
+  for (const name of Object.keys(homelab.unifi?.adopt ?? {})) {
+    if (!name.endsWith(`.${homelab.internalDomain}`)) problems.push(`${PROJECT}:unifi.adopt.${name}: expected a name in ${homelab.internalDomain}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { homelab, dockerHost };

@@ -37,6 +37,45 @@ export const nodeSchema = z.strictObject({
   description: z.string().optional(),
 });
 
+/** A field of a 1Password item in the lab's vault, written `<item>/<field>`. */
+const fieldRef = z.string().regex(/^[^/\s]+\/[^/\s]+$/, { message: "expected <item>/<field> of a 1Password item in the lab's vault" });
+const cloudflareId = z.string().regex(/^[0-9a-f]{32}$/, { message: "expected a 32-character hex Cloudflare id" });
+
+export const cloudflareSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** The account that owns the tunnel. @default read from 1Password, see accountIdField */
+  accountId: cloudflareId.optional(),
+  /** Where the account id is kept when `accountId` is not set. @default cloudflare/account_id */
+  accountIdField: fieldRef.default("cloudflare/account_id"),
+  /** The public zone's id; without it the zone is looked up by name. */
+  zoneId: cloudflareId.optional(),
+  /** The public zone's name, for the lookup. @default homelab:domain */
+  zone: domainName.optional(),
+  /** @default homelab */
+  tunnelName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { message: "expected a tunnel name (letters, digits, '-', '_', '.')" }).default("homelab"),
+  /** The API token the program manages the tunnel and records with (Tunnel edit, DNS edit, Zone read). */
+  apiTokenField: fieldRef.default("cloudflare-pulumi/api_token"),
+  /** The tunnel secret: base64 of at least 32 random bytes (`openssl rand -base64 32`). */
+  tunnelSecretField: fieldRef.default("cloudflare-tunnel/tunnel_secret"),
+});
+
+export const unifiSchema = z.strictObject({
+  /** The UniFi console, e.g. https://unifi.in.example.com (its Network integration API). */
+  apiUrl: z.url({ protocol: /^https?$/, message: "expected the console's URL, e.g. https://unifi.example.com" }),
+  /** The UniFi site, by name. @default default */
+  site: z.string().min(1).default("default"),
+  /** The Network integration API key. @default unifi/api_key */
+  apiKeyField: fieldRef.default("unifi/api_key"),
+  /** The console's CA certificate (PEM), to trust its self-signed certificate. */
+  caCertField: fieldRef.optional(),
+  /** Skip TLS verification of the console. An explicit opt-out; prefer caCertField. */
+  insecureSkipVerify: z.boolean().default(false),
+  /** TTL of the records. @default 300 */
+  ttlSeconds: z.number().int().min(60).max(86400).default(300),
+  /** Records that already exist on the gateway, adopted by policy id on the next up: `{ "<name>": "<id>" }`. */
+  adopt: z.record(domainName, z.string().min(1)).optional(),
+});
+
 export const serviceOverrideSchema = z.strictObject({
   /** Take the service out of this stack of the program (dev subsets). */
   enabled: z.boolean().optional(),
@@ -68,8 +107,10 @@ export const configSchema = z.strictObject({
   ]),
   /** With `secrets.source: config`: values keyed `<item>/<field>` (set them with --secret). */
   secretValues: z.record(z.string().regex(/^[^/]+\/.+$/, { message: "expected keys of the form <item>/<field>" }), z.string()).optional(),
-  /** Cloudflare tunnel and DNS-01 certificates. @default { enabled: true } */
-  cloudflare: z.strictObject({ enabled: z.boolean() }).default({ enabled: true }),
+  /** The Cloudflare tunnel, public records and DNS-01 certificates. */
+  cloudflare: cloudflareSchema.prefault({ enabled: true }),
+  /** Internal DNS records on a UniFi gateway. Absent: the internal records are not managed. */
+  unifi: unifiSchema.optional(),
   /** Deploy only these stacks (by stack name). @default every stack */
   stacks: z.array(z.string()).min(1).optional(),
   /** Per-service overrides keyed `<stack>/<service>`. */
@@ -78,3 +119,5 @@ export const configSchema = z.strictObject({
 
 export type HomelabConfig = z.infer<typeof configSchema>;
 export type ServiceOverride = z.infer<typeof serviceOverrideSchema>;
+export type CloudflareConfig = z.infer<typeof cloudflareSchema>;
+export type UnifiConfig = z.infer<typeof unifiSchema>;

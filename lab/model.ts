@@ -27,11 +27,29 @@ export type OpTemplate =
   /** The template text lives in `lab/files/<file>`, for whole config files. */
   | { readonly kind: "template"; readonly file: string };
 
-export type SecretValue = OpRef | OpTemplate;
+/**
+ * A secret the program itself produces while it runs, rather than one read from 1Password: the
+ * Cloudflare tunnel's token exists only once the tunnel does. It can be delivered as a whole secret
+ * file or file-variable, never inside a template or env file.
+ */
+export interface ProgramSecret {
+  readonly kind: "program";
+  readonly name: ProgramSecretName;
+}
+
+/** The secrets the program produces (see `ProgramSecret`). */
+export type ProgramSecretName = "cloudflare-tunnel-token";
+
+export type SecretValue = OpRef | OpTemplate | ProgramSecret;
 
 /** A field of a 1Password item. `op("sonarr", "SONARR_POSTGRES_PASS")`. */
 export function op(item: string, field: string, options: { decode?: "base64" } = {}): OpRef {
   return options.decode ? { kind: "op", item, field, decode: options.decode } : { kind: "op", item, field };
+}
+
+/** A secret the program produces, e.g. `programSecret("cloudflare-tunnel-token")`. */
+export function programSecret(name: ProgramSecretName): ProgramSecret {
+  return { kind: "program", name };
 }
 
 /** A text with `{{ op://item/field }}` placeholders. */
@@ -67,6 +85,8 @@ export const SecretEnv = {
   grafana: { kind: "file-variable", variable: "{name}__FILE", value: "{path}" },
   /** linuxserver.io images: `FILE__SONARR__POSTGRES__PASSWORD=/run/secrets/...`. */
   linuxserver: { kind: "file-variable", variable: "FILE__{name}", value: "{path}" },
+  /** cloudflared 2025.4.0 and later: `TUNNEL_TOKEN_FILE=/run/secrets/...`. */
+  cloudflared: { kind: "file-variable", variable: "{name}_FILE", value: "{path}" },
   /** Authentik reads `file://` URIs in any of its variables. */
   authentik: { kind: "file-variable", variable: "{name}", value: "file://{path}" },
   /** Any image with `/bin/sh`: source an env-file secret, then exec the image's real command. */
@@ -134,11 +154,16 @@ export const Auth = {
 /** One Caddy site served by a service. */
 export interface Site {
   /**
-   * Host label relative to its zone: `"sonarr"` is `sonarr.<internalDomain>`; `"*"` is the zone's
-   * wildcard. With `public: true` the zone is the public domain.
+   * The site's host: a label relative to its zone (`"sonarr"` is `sonarr.<internalDomain>`, `"*"`
+   * the zone's wildcard) or a full name inside that zone. Each host is declared once; from it the
+   * program derives the Caddy site, the internal DNS record and, when public, the tunnel rule and
+   * the public DNS record.
    */
   readonly host: string;
-  /** @default false */
+  /**
+   * Served to the internet: the host lives in the public zone (`<domain>`), reaches Caddy through
+   * the Cloudflare tunnel, and gets a proxied Cloudflare record. @default false (LAN only)
+   */
   readonly public?: boolean;
   /** Port the service listens on; renders `reverse_proxy {{upstreams PORT}}`. */
   readonly port?: number;
@@ -270,8 +295,12 @@ export interface ServiceSpec {
   readonly init?: boolean;
   /** Raw service labels beyond the derived ones (Caddy global options such as `caddy.email`). */
   readonly labels?: Readonly<Record<string, string>>;
-  /** Set only by `socketProxy()`: the one kind of service allowed to mount the Docker socket. */
-  readonly role?: "socket-proxy";
+  /**
+   * `socket-proxy`: set only by `socketProxy()`, the one kind of service allowed to mount the
+   * Docker socket. `ingress-controller`: the Caddy service; it defines the forward-auth snippet
+   * every protected site imports, and the tunnel sends public traffic to it.
+   */
+  readonly role?: "socket-proxy" | "ingress-controller";
 }
 
 /** A network owned by one stack (created with it, named `<stack>_<key>`). */

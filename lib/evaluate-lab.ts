@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { ConfigError, type HomelabConfig, PROJECT } from "../config";
 import type { LabContext, StackDefinition, StackSpec } from "../lab/model";
 import { SHARED_NETWORKS, type SharedNetworkSpec } from "../lab/networks";
+import { type IngressPlan, planIngress } from "./ingress";
 import type { IngressSettings } from "./labels";
 import { type PlanContext, planService, type ServicePlan } from "./service-plan";
 import { validateLab } from "./validate-lab";
@@ -14,6 +15,8 @@ import { validateLab } from "./validate-lab";
 export interface EvaluatedLab {
   readonly context: LabContext;
   readonly ingress: IngressSettings;
+  /** Every route, and the DNS records and tunnel rules derived from them. */
+  readonly ingressPlan: IngressPlan;
   readonly sharedNetworks: readonly SharedNetworkSpec[];
   readonly stacks: readonly StackSpec[];
   /** Service plans by stack name, in declaration order. */
@@ -92,6 +95,7 @@ export function evaluateLab(config: HomelabConfig, definitions: readonly StackDe
     config,
   );
   validateLab(stacks, sharedNetworks);
+  const ingressPlan = planIngress(stacks, { domain: config.domain, internalDomain: config.internalDomain, storageNode: config.storageNode });
 
   const ingress: IngressSettings = {
     domain: config.domain,
@@ -104,5 +108,5 @@ export function evaluateLab(config: HomelabConfig, definitions: readonly StackDe
     sharedNetworks: new Map(sharedNetworks.map((network) => [network.key, network.name])),
   };
   const plans = new Map(stacks.map((stack) => [stack.name, stack.services.map((service) => planService(stack, service, planContext))]));
-  return { context, ingress, sharedNetworks, stacks, plans };
+  return { context, ingress, ingressPlan, sharedNetworks, stacks, plans };
 }

@@ -15,14 +15,55 @@ export interface IngressSettings {
   readonly tls: "cloudflare-dns" | "internal";
 }
 
-/** The forward-auth check every protected site gets: Authentik's embedded outpost. */
+/**
+ * Authentik's embedded outpost, and the identity headers its Caddy guide copies onto the request
+ * (capitalised as Authentik sends them, or Caddy copies empty values).
+ */
 export const AUTHENTIK_FORWARD_AUTH = {
   upstream: "http://authentik-server:9000",
   uri: "/outpost.goauthentik.io/auth/caddy",
-  copyHeaders: ["X-Authentik-Username", "X-Authentik-Groups", "X-Authentik-Email", "X-Authentik-Name", "X-Authentik-Uid"],
+  outpostPaths: "/outpost.goauthentik.io/*",
+  copyHeaders: [
+    "X-Authentik-Username",
+    "X-Authentik-Groups",
+    "X-Authentik-Entitlements",
+    "X-Authentik-Email",
+    "X-Authentik-Name",
+    "X-Authentik-Uid",
+    "X-Authentik-Jwt",
+    "X-Authentik-Meta-Jwks",
+    "X-Authentik-Meta-Outpost",
+    "X-Authentik-Meta-Provider",
+    "X-Authentik-Meta-App",
+    "X-Authentik-Meta-Version",
+  ],
 } as const;
 
-export function siteHost(site: Site, ingress: IngressSettings): string {
+/** The Caddy snippet every protected site imports; defined once, on the ingress controller. */
+export const FORWARD_AUTH_SNIPPET = "authentik_forward_auth";
+
+/**
+ * The snippet's labels. Its two handlers keep their order through the `0_`/`1_` prefixes: the
+ * outpost's own paths (sign-in callback) go straight to Authentik, everything else is checked.
+ */
+export function forwardAuthSnippetLabels(prefix: string): Record<string, string> {
+  const auth = AUTHENTIK_FORWARD_AUTH;
+  return {
+    [prefix]: `(${FORWARD_AUTH_SNIPPET})`,
+    [`${prefix}.0_reverse_proxy`]: `${auth.outpostPaths} ${auth.upstream}`,
+    [`${prefix}.1_forward_auth`]: auth.upstream,
+    [`${prefix}.1_forward_auth.uri`]: auth.uri,
+    [`${prefix}.1_forward_auth.copy_headers`]: auth.copyHeaders.join(" "),
+    [`${prefix}.1_forward_auth.trusted_proxies`]: "private_ranges",
+  };
+}
+
+/**
+ * A site's fully qualified host: a label is completed with its zone (the public domain for public
+ * sites, the internal one otherwise); a full name is taken as written.
+ */
+export function siteHost(site: Site, ingress: Pick<IngressSettings, "domain" | "internalDomain">): string {
+  if (site.host.includes(".")) return site.host;
   const zone = site.public ? ingress.domain : ingress.internalDomain;
   return `${site.host}.${zone}`;
 }
@@ -38,24 +79,46 @@ export function tlsLabels(prefix: string, ingress: IngressSettings): Record<stri
     : { [`${prefix}.tls`]: "internal" };
 }
 
-/** The one helper for Authentik forward auth; every protected site gets exactly this block. */
-export function forwardAuthLabels(prefix: string): Record<string, string> {
-  return {
-    [`${prefix}.forward_auth`]: AUTHENTIK_FORWARD_AUTH.upstream,
-    [`${prefix}.forward_auth.uri`]: AUTHENTIK_FORWARD_AUTH.uri,
-    [`${prefix}.forward_auth.copy_headers`]: AUTHENTIK_FORWARD_AUTH.copyHeaders.join(" "),
-  };
+export function isProtected(site: Site): boolean {
+  return (site.auth ?? { kind: "authentik" }).kind === "authentik";
+}
+
+/** The site's upstream, as `reverse_proxy` takes it. */
+function upstreamOf(site: Site): string | undefined {
+  if (site.port !== undefined) return `{{upstreams ${site.port}}}`;
+  return site.upstream;
+}
+
+/**
+ * A protected site runs as one `route`: Caddy keeps a route's handlers in the order written, so the
+ * Authentik check always runs before the upstream, whatever Caddy's default directive order. The
+ * site's `reverse_proxy.*` directives refine the upstream inside the route.
+ */
+function protectedSiteHandlers(prefix: string, site: Site): Record<string, string> {
+  const labels: Record<string, string> = { [`${prefix}.route.0_import`]: FORWARD_AUTH_SNIPPET };
+  const upstream = upstreamOf(site);
+  if (upstream !== undefined) labels[`${prefix}.route.1_reverse_proxy`] = upstream;
+  for (const [key, value] of Object.entries(site.directives ?? {})) {
+    labels[`${prefix}.route.1_${key}`] = value;
+  }
+  return labels;
+}
+
+function openSiteHandlers(prefix: string, site: Site): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const upstream = upstreamOf(site);
+  if (upstream !== undefined) labels[`${prefix}.reverse_proxy`] = upstream;
+  for (const [key, value] of Object.entries(site.directives ?? {})) labels[`${prefix}.${key}`] = value;
+  return labels;
 }
 
 export function siteLabels(site: Site, index: number, ingress: IngressSettings): Record<string, string> {
   const prefix = siteLabelPrefix(index);
-  const labels: Record<string, string> = { [prefix]: siteHost(site, ingress) };
-  if (site.port !== undefined) labels[`${prefix}.reverse_proxy`] = `{{upstreams ${site.port}}}`;
-  else if (site.upstream !== undefined) labels[`${prefix}.reverse_proxy`] = site.upstream;
-  Object.assign(labels, tlsLabels(prefix, ingress));
-  if ((site.auth ?? { kind: "authentik" }).kind === "authentik") Object.assign(labels, forwardAuthLabels(prefix));
-  for (const [key, value] of Object.entries(site.directives ?? {})) labels[`${prefix}.${key}`] = value;
-  return labels;
+  return {
+    [prefix]: siteHost(site, ingress),
+    ...tlsLabels(prefix, ingress),
+    ...(isProtected(site) ? protectedSiteHandlers(prefix, site) : openSiteHandlers(prefix, site)),
+  };
 }
 
 export function homepageLabels(entry: HomepageEntry, defaultHref: string | undefined): Record<string, string> {
@@ -102,6 +165,8 @@ export function serviceLabels(owner: string, service: ServiceSpec, ingress: Ingr
   const firstHost = sites[0] ? `https://${siteHost(sites[0], ingress)}` : undefined;
   return mergeLabels(owner, [
     ...sites.map((site, index) => siteLabels(site, index, ingress)),
+    // The ingress controller defines the forward-auth snippet, in the first slot after its sites.
+    service.role === "ingress-controller" ? forwardAuthSnippetLabels(siteLabelPrefix(sites.length)) : {},
     service.homepage ? homepageLabels(service.homepage, firstHost) : {},
     kumaLabels(service.monitors ?? []),
     service.labels ?? {},

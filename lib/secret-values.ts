@@ -22,6 +22,7 @@ export function templateText(value: SecretValue & { kind: "template" }): string 
 /** The 1Password fields a value needs. */
 export function refsOf(value: SecretValue): OpRef[] {
   if (value.kind === "op") return [value];
+  if (value.kind === "program") return [];
   const refs: OpRef[] = [];
   for (const match of templateText(value).matchAll(PLACEHOLDER)) {
     refs.push({ kind: "op", item: (match[1] ?? "").trim(), field: (match[2] ?? "").trim() });
@@ -37,6 +38,7 @@ function fieldValue(values: FieldValues, ref: { item: string; field: string }): 
 
 /** The bytes a value stands for, with every placeholder filled in. */
 export function renderSecretValue(value: SecretValue, values: FieldValues): Buffer {
+  if (value.kind === "program") throw new Error(`program secret "${value.name}" is only known while the program runs; it cannot be rendered from 1Password fields`);
   if (value.kind === "op") {
     const text = fieldValue(values, value);
     return value.decode === "base64" ? Buffer.from(text, "base64") : Buffer.from(text, "utf8");

@@ -84,7 +84,7 @@ export interface ServicePlan {
   readonly init: boolean | undefined;
   readonly sites: readonly PlannedSite[];
   readonly stateful: boolean;
-  readonly role: "socket-proxy" | undefined;
+  readonly role: ServiceSpec["role"];
 }
 
 export interface PlannedMount {

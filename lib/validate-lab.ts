@@ -1,6 +1,7 @@
 import { IMAGE_REFERENCE } from "../config/schema";
 import { DOCKER_SOCKET, type ServiceSpec, type StackSpec, TIERS } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
+import { isProtected } from "./labels";
 import { labFileExists } from "./lab-files";
 import { refsOf } from "./secret-values";
 import { isDuration, parseCpus, parseMemory } from "./units";
@@ -20,7 +21,9 @@ export class LabError extends Error {
 const NAME = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const HOST_LABEL = /^(\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+const DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+/** `sonarr`, `*`, or a full name such as `status.example.com` (its zone is checked with the routes). */
+const SITE_HOST = new RegExp(`^(\\*|${DNS_LABEL})(\\.${DNS_LABEL})*$`);
 
 function checkResources(where: string, field: string, value: ServiceSpec["limits"], problems: string[]): void {
   const check = (part: string, parse: () => unknown) => {
@@ -36,6 +39,14 @@ function checkResources(where: string, field: string, value: ServiceSpec["limits
 
 /** Directives may add to a site, never replace what is derived from it (auth, TLS, upstream). */
 const DERIVED_DIRECTIVE = /^(forward_auth|tls)(\.|$)|^reverse_proxy$/;
+
+/** The calendar version of a cloudflared image tag when it predates 2025.4.0 (`latest`, digests: unknown, allowed). */
+function cloudflaredTooOld(image: string): string | undefined {
+  const version = /:(\d{4})\.(\d{1,2})\.(\d+)(?:@|$)/.exec(image);
+  if (!version) return undefined;
+  const [year, month] = [Number(version[1]), Number(version[2])];
+  return year < 2025 || (year === 2025 && month < 4) ? `${version[1]}.${version[2]}.${version[3]}` : undefined;
+}
 
 /** Stacks that depend on each other in a cycle, as "a -> b -> a" paths. */
 function cycles(stacks: readonly StackSpec[]): string[] {
@@ -76,7 +87,7 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
 
   for (const [index, site] of (service.sites ?? []).entries()) {
     const field = `sites[${index}]`;
-    if (!HOST_LABEL.test(site.host)) problems.push(`${where}: ${field}.host: expected a single DNS label such as "sonarr" or "*", got "${site.host}"`);
+    if (!SITE_HOST.test(site.host)) problems.push(`${where}: ${field}.host: expected a DNS label such as "sonarr", "*", or a full name in the site's zone, got "${site.host}"`);
     if (site.port !== undefined && (!Number.isInteger(site.port) || site.port < 1 || site.port > 65535)) {
       problems.push(`${where}: ${field}.port: expected a port between 1 and 65535, got ${site.port}`);
     }
@@ -86,6 +97,15 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
     }
     for (const key of Object.keys(site.directives ?? {})) {
       if (DERIVED_DIRECTIVE.test(key)) problems.push(`${where}: ${field}.directives.${key}: would replace a derived label; use port/upstream and auth instead`);
+    }
+    if (isProtected(site)) {
+      // A protected site is one route: the Authentik check, then the upstream and its refinements.
+      if (site.port === undefined && site.upstream === undefined) problems.push(`${where}: ${field}: a site behind Authentik needs a port or an upstream to protect`);
+      for (const key of Object.keys(site.directives ?? {})) {
+        if (!key.startsWith("reverse_proxy.") && !DERIVED_DIRECTIVE.test(key)) {
+          problems.push(`${where}: ${field}.directives.${key}: a site behind Authentik may only refine its upstream (reverse_proxy.*); give other handlers their own site with Auth.own or Auth.none`);
+        }
+      }
     }
     if (site.auth && site.auth.kind !== "authentik" && site.auth.reason.trim().length === 0) {
       problems.push(`${where}: ${field}.auth: opting out of forward auth needs a reason`);
@@ -113,8 +133,19 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
 
   const secretValues = [...Object.values(service.secretEnv ?? {}), ...(service.secretFiles ?? []).map((file) => file.value)];
   for (const value of secretValues) {
+    if (value.kind === "program") continue;
     if (value.kind === "template" && "file" in value && !labFileExists(value.file)) problems.push(`${where}: secret template "lab/files/${value.file}" does not exist`);
     else if (refsOf(value).length === 0) problems.push(`${where}: a secret value references no 1Password field`);
+  }
+  const tunnelToken = Object.values(service.secretEnv ?? {}).some((value) => value.kind === "program" && value.name === "cloudflare-tunnel-token");
+  const tooOld = tunnelToken ? cloudflaredTooOld(service.image) : undefined;
+  if (tooOld) problems.push(`${where}: image: reading the tunnel token from a file (TUNNEL_TOKEN_FILE) needs cloudflared 2025.4.0 or later, got ${tooOld}`);
+  // A program secret exists only while the program runs, as a value of its own: it cannot be
+  // spliced into an env file that is rendered with the 1Password fields.
+  if (service.secretEnvDelivery?.kind === "env-file") {
+    for (const [name, value] of Object.entries(service.secretEnv ?? {})) {
+      if (value.kind === "program") problems.push(`${where}: secretEnv.${name}: a program secret needs a file-variable delivery, not an env file`);
+    }
   }
   for (const config of service.configs ?? []) {
     if (!labFileExists(config.file)) problems.push(`${where}: configs: "lab/files/${config.file}" does not exist`);
@@ -164,7 +195,6 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
 export function validateLab(stacks: readonly StackSpec[], shared: readonly SharedNetworkSpec[], problems: string[] = []): void {
   const sharedKeys = new Set(shared.map((network) => network.key));
   const stackNames = new Set<string>();
-  const hosts = new Map<string, string>();
   const ingressPorts = new Map<number, string>();
   const tierOf = new Map(stacks.map((stack) => [stack.name, stack.tier]));
 
@@ -181,12 +211,6 @@ export function validateLab(stacks: readonly StackSpec[], shared: readonly Share
       if (serviceNames.has(service.name)) problems.push(`${stack.name}/${service.name}: service is declared twice in the stack`);
       serviceNames.add(service.name);
       checkService(stack, service, sharedKeys, problems);
-      for (const site of service.sites ?? []) {
-        const host = `${site.public ? "public" : "internal"}:${site.host}`;
-        const previous = hosts.get(host);
-        if (previous) problems.push(`${stack.name}/${service.name}: sites: host "${site.host}" (${site.public ? "public" : "internal"}) is already served by ${previous}`);
-        else hosts.set(host, `${stack.name}/${service.name}`);
-      }
       for (const port of service.ports ?? []) {
         if (port.mode !== "ingress") continue;
         const previous = ingressPorts.get(port.published);

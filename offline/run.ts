@@ -1,13 +1,14 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { parseConfig, PROJECT } from "../config";
+import { type HomelabConfig, parseConfig, PROJECT } from "../config";
 import { STACKS } from "../lab";
 import type { OpRef } from "../lab/model";
 import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
 import { refKey } from "../lib/secret-values";
-import { type DeployOptions, deployLab, type LabOutputs, secretRefs } from "../program";
+import { type DeployOptions, deployLab, type LabOutputs, programRefs, secretRefs } from "../program";
 
 /**
  * Runs the program under Pulumi's mock monitor: no engine, no providers, no credentials, no
@@ -31,7 +32,10 @@ export interface OfflineRun {
   readonly resources: readonly RegisteredResource[];
   readonly invocations: readonly Invocation[];
   readonly outputs: LabOutputs;
-  /** The fake value handed out for each secret field, keyed `<item>/<field>`. */
+  /**
+   * The fake value handed out for each secret field, keyed `<item>/<field>`, and for each secret
+   * a fake provider produced (the tunnel token), keyed `program:<name>`.
+   */
   readonly fakeSecrets: ReadonlyMap<string, string>;
   /** The lab as the program evaluated it (for annotating a render). */
   readonly lab: EvaluatedLab;
@@ -92,6 +96,31 @@ export function fakeSecretValues(refs: readonly OpRef[]): Map<string, string> {
   );
 }
 
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+/**
+ * Fields the program checks the shape of get fakes of that shape: the tunnel secret is base64 of
+ * 32 bytes, the account id 32 hex characters, a CA a PEM block.
+ */
+function shapedFakes(config: HomelabConfig): Map<string, string> {
+  const shaped = new Map<string, string>();
+  shaped.set(config.cloudflare.tunnelSecretField, digest(`fake ${config.cloudflare.tunnelSecretField}`).toString("base64"));
+  shaped.set(config.cloudflare.accountIdField, digest(`fake ${config.cloudflare.accountIdField}`).toString("hex").slice(0, 32));
+  if (config.unifi?.caCertField) {
+    const body = digest(`fake ${config.unifi.caCertField}`).toString("base64");
+    shaped.set(config.unifi.caCertField, `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`);
+  }
+  return shaped;
+}
+
+/** A fake UUID, stable per name: tunnel ids look like the real thing in the render. */
+function fakeUuid(name: string): string {
+  const hex = digest(name).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export const FAKE_TUNNEL_TOKEN_KEY = "program:cloudflare-tunnel-token";
+
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   const stack = options.stack ?? "prod";
   const raw: Record<string, string> = { ...(options.rawConfig ?? readStackConfig(stack)) };
@@ -110,8 +139,10 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   let fakes = new Map<string, string>();
   let lab: EvaluatedLab | undefined;
   try {
-    lab = evaluateLab(parseConfig(raw).homelab, options.deploy?.definitions ?? STACKS);
-    fakes = fakeSecretValues(secretRefs(lab));
+    const config = parseConfig(raw).homelab;
+    lab = evaluateLab(config, options.deploy?.definitions ?? STACKS);
+    fakes = fakeSecretValues([...secretRefs(lab), ...programRefs(config)]);
+    for (const [key, value] of shapedFakes(config)) if (fakes.has(key)) fakes.set(key, value);
     if (!usesOnePassword && raw[`${PROJECT}:secretValues`] === undefined) {
       raw[`${PROJECT}:secretValues`] = JSON.stringify(Object.fromEntries(fakes));
       secretKeys.push(`${PROJECT}:secretValues`);
@@ -135,6 +166,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     {
       newResource(args) {
         resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        if (args.type === "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared") return { id: fakeUuid(args.name), state: args.inputs };
         const name = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
         return { id: `${name}`, state: args.inputs };
       },
@@ -147,6 +179,15 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
           const fields = itemsByTitle.get(title);
           if (!fields) throw new Error(`(offline) no item "${title}"`);
           return { title, uuid: `uuid-${title}`, vault: args.inputs.vault, sections: [{ id: "s", label: "", fields: fields.map((f) => ({ id: f.label, type: "CONCEALED", purpose: "", ...f })) }] };
+        }
+        if (args.token === "cloudflare:index/getZone:getZone") {
+          const filter = (args.inputs.filter ?? {}) as { name?: string };
+          return { id: digest(`zone ${filter.name}`).toString("hex").slice(0, 32), name: filter.name, status: "active" };
+        }
+        if (args.token === "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken") {
+          const token = `FAKE-TUNNEL-TOKEN-${String(args.inputs.tunnelId)}`;
+          fakes.set(FAKE_TUNNEL_TOKEN_KEY, token);
+          return { accountId: args.inputs.accountId, tunnelId: args.inputs.tunnelId, token };
         }
         throw new Error(`(offline) unexpected provider call ${args.token}`);
       },

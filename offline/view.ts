@@ -1,4 +1,8 @@
 import type { EvaluatedLab } from "../lib/evaluate-lab";
+import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../lib/labels";
+
+/** The type token the UniFi dynamic provider registers its records under. */
+export const UNIFI_DNS_RECORD = "pulumi-nodejs:dynamic/unifi:DnsRecord";
 import { STACK_NAMESPACE_LABEL } from "../lib/naming";
 import type { RegisteredResource } from "./run";
 
@@ -30,11 +34,38 @@ export interface StackView {
   readonly services: readonly ServiceView[];
 }
 
+/** One routed host and everything registered for it, read back from the registered resources. */
+export interface RouteView {
+  readonly host: string;
+  readonly owner: string;
+  readonly public: boolean;
+  readonly auth: string;
+  /** The Caddy label that declares the site, as registered on the service. */
+  readonly caddySite: string | undefined;
+  /** The internal record's target, when one was registered. */
+  readonly internalRecord: string | undefined;
+  /** Why a host has no internal record by design (the catch-all, the node's own name). */
+  readonly noRecordBecause: string | undefined;
+  /** Where the tunnel sends this host, when it has a rule. */
+  readonly tunnelRule: string | undefined;
+  /** The public record's content, when one was registered. */
+  readonly cloudflareRecord: string | undefined;
+}
+
+export interface IngressView {
+  readonly internalDns: string;
+  readonly tunnel: string | undefined;
+  readonly routes: readonly RouteView[];
+  /** The tunnel's rules in order, as registered (the catch-all last). */
+  readonly tunnelRules: readonly string[];
+}
+
 export interface LabView {
   readonly stack: string;
   readonly secretSource: string;
   readonly sharedNetworks: readonly { readonly name: string; readonly purpose: string }[];
   readonly stacks: readonly StackView[];
+  readonly ingress: IngressView;
   readonly counts: Readonly<Record<string, number>>;
 }
 
@@ -75,8 +106,8 @@ export function buildView(stackName: string, secretSource: string, lab: Evaluate
           replicas: mode?.global ? "global" : Number(mode?.replicated?.replicas ?? 1),
           networks: ((inputs.taskSpec?.networksAdvanceds ?? []) as Loose[]).map((network) => ({ name: String(network.id), aliases: network.aliases ?? [] })),
           sites: (plan?.sites ?? []).map((site, index) => {
-            const prefix = index === 0 ? "caddy" : `caddy_${index}`;
-            const guarded = labels[`${prefix}.forward_auth`] !== undefined;
+            const prefix = siteLabelPrefix(index);
+            const guarded = labels[`${prefix}.route.0_import`] === FORWARD_AUTH_SNIPPET;
             return {
               host: labels[prefix] ?? site.host,
               public: site.public,
@@ -97,6 +128,48 @@ export function buildView(stackName: string, secretSource: string, lab: Evaluate
     secretSource,
     sharedNetworks: lab.sharedNetworks.map((network) => ({ name: network.name, purpose: network.purpose })),
     stacks,
+    ingress: buildIngressView(lab, resources),
     counts,
+  };
+}
+
+/** Display form of a value that may be a Pulumi secret wrapper or unknown. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? value : "(computed)";
+}
+
+function buildIngressView(lab: EvaluatedLab, resources: readonly RegisteredResource[]): IngressView {
+  const byType = (type: string) => resources.filter((resource) => resource.type === type).map((resource) => resource.inputs as Loose);
+  const swarmServices = byType("docker:index/service:Service");
+  const records = byType(UNIFI_DNS_RECORD);
+  const cloudflareRecords = byType("cloudflare:index/dnsRecord:DnsRecord");
+  const tunnels = byType("cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared");
+  const ingresses = (byType("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig")[0]?.config?.ingresses ?? []) as Loose[];
+  const describeRule = (rule: Loose) =>
+    `${rule.service}${rule.originRequest?.originServerName ? ` (SNI ${rule.originRequest.originServerName}${rule.originRequest.noTlsVerify ? ", no verify" : ""})` : ""}`;
+
+  const routes = lab.ingressPlan.routes.map((route): RouteView => {
+    const swarmName = (lab.plans.get(route.stack) ?? []).find((plan) => plan.name === route.service)?.swarmName;
+    const labels = labelsOf(swarmServices.find((inputs) => inputs.name === swarmName) ?? {});
+    const prefix = siteLabelPrefix(route.index);
+    const rule = ingresses.find((candidate) => candidate.hostname === route.host);
+    const cname = cloudflareRecords.find((record) => record.name === route.host);
+    return {
+      host: route.host,
+      owner: route.owner,
+      public: route.public,
+      auth: route.auth,
+      caddySite: labels[prefix] === route.host ? prefix : undefined,
+      internalRecord: records.find((record) => record.name === route.host)?.target,
+      noRecordBecause: route.wildcard ? "catch-all" : route.host === lab.ingressPlan.internalTarget ? "the node's own address" : route.public ? "public" : undefined,
+      tunnelRule: rule ? describeRule(rule) : undefined,
+      cloudflareRecord: cname ? `${cname.type} ${shown(cname.content)}${cname.proxied ? " (proxied)" : ""}` : undefined,
+    };
+  });
+  return {
+    internalDns: records.length > 0 ? `UniFi, CNAME to ${lab.ingressPlan.internalTarget}` : "not managed (no homelab:unifi)",
+    tunnel: tunnels[0] ? `${tunnels[0].name} (remotely managed, ${tunnels[0].configSrc})` : undefined,
+    routes,
+    tunnelRules: ingresses.map((rule) => `${rule.hostname ?? "(anything else)"} -> ${describeRule(rule)}`),
   };
 }

@@ -40,9 +40,25 @@ function printText(view: LabView): void {
     out.push(services.toString());
   }
   out.push("");
+  out.push(`ingress: internal DNS ${view.ingress.internalDns}; tunnel ${view.ingress.tunnel ?? "none (Cloudflare off)"}`);
+  const routes = table(["host", "service", "auth", "caddy site", "internal record", "tunnel rule", "cloudflare record"], [null, null, null, null, null, 34, null]);
+  for (const route of view.ingress.routes) {
+    routes.push([
+      route.host,
+      route.owner,
+      route.auth,
+      route.caddySite ?? "MISSING",
+      route.internalRecord ? `CNAME ${route.internalRecord}` : route.noRecordBecause ? `- (${route.noRecordBecause})` : "-",
+      route.tunnelRule ?? "-",
+      route.cloudflareRecord ?? "-",
+    ]);
+  }
+  out.push(routes.toString());
+  if (view.ingress.tunnelRules.length > 0) out.push(`tunnel rules, in order: ${view.ingress.tunnelRules.join("; ")}`);
+  out.push("");
   out.push(
     `registered: ${Object.entries(view.counts)
-      .map(([type, count]) => `${count} ${type.split(":").pop()}`)
+      .map(([type, count]) => `${count} ${type.split(":")[0]}/${type.split(":").pop()}`)
       .join(", ")}`,
   );
   process.stdout.write(`${out.join("\n")}\n`);

@@ -1,6 +1,6 @@
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
-import { Auth, DOCKER_SOCKET, op, type ServiceSpec, type StackSpec, type Tier } from "../lab/model";
+import { Auth, DOCKER_SOCKET, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec, type Tier } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
 import { socketProxy } from "../lab/shared/socket-proxy";
 import { evaluateLab } from "../lib/evaluate-lab";
@@ -48,9 +48,51 @@ const readWriteProxy: ServiceSpec = (() => {
 
 const CASES: readonly [string, readonly StackSpec[], readonly string[]][] = [
   [
-    "duplicate host across two services",
-    [stack("app_a", [web()]), stack("app_b", [web({ name: "other" })])],
-    ['app_b/other: sites: host "web" (internal) is already served by app_a/web'],
+    "a protected site may only refine its upstream inside the route",
+    [stack("app", [web({ sites: [{ host: "web", port: 80, directives: { encode: "gzip", "reverse_proxy.flush_interval": "-1" } }] })])],
+    [
+      "app/web: sites[0].directives.encode: a site behind Authentik may only refine its upstream (reverse_proxy.*); give other handlers their own site with Auth.own or Auth.none",
+    ],
+  ],
+  [
+    "a protected site without an upstream has nothing to protect",
+    [stack("app", [web({ sites: [{ host: "web", directives: { "reverse_proxy.flush_interval": "-1" } }] })])],
+    ["app/web: sites[0]: a site behind Authentik needs a port or an upstream to protect"],
+  ],
+  [
+    "a site host that is not a DNS name",
+    [stack("app", [web({ sites: [{ host: "Web_1", port: 80 }] })])],
+    ['app/web: sites[0].host: expected a DNS label such as "sonarr", "*", or a full name in the site\'s zone, got "Web_1"'],
+  ],
+  [
+    "the tunnel token from a file needs cloudflared 2025.4.0 or later",
+    [
+      stack("edge", [
+        web({
+          name: "cloudflared",
+          image: "cloudflare/cloudflared:2025.2.1",
+          sites: [],
+          secretEnv: { TUNNEL_TOKEN: programSecret("cloudflare-tunnel-token") },
+          secretEnvDelivery: SecretEnv.cloudflared,
+        }),
+      ]),
+    ],
+    ["edge/cloudflared: image: reading the tunnel token from a file (TUNNEL_TOKEN_FILE) needs cloudflared 2025.4.0 or later, got 2025.2.1"],
+  ],
+  [
+    "a program secret cannot go into an env file",
+    [
+      stack("edge", [
+        web({
+          name: "tunnel",
+          image: "cloudflare/cloudflared:2026.2.0",
+          sites: [],
+          secretEnv: { TUNNEL_TOKEN: programSecret("cloudflare-tunnel-token") },
+          secretEnvDelivery: SecretEnv.envFile(["cloudflared", "tunnel", "run"]),
+        }),
+      ]),
+    ],
+    ["edge/tunnel: secretEnv.TUNNEL_TOKEN: a program secret needs a file-variable delivery, not an env file"],
   ],
   [
     "unknown network key",

@@ -2,6 +2,7 @@ import type { OfflineRun } from "../offline/run";
 import { runOffline } from "../offline/run";
 import { ADDED_SERVICES, FORWARD_AUTH_SERVICES, LAB_HOSTS, LAB_SERVICES, OWN_AUTH_SERVICES, PINNED_SERVICES, SEED_EDGES, SEED_NETWORKS, SEED_SHARED_NETWORK_STACKS } from "./fixtures/seed";
 import { attachedNetworks, networks, service, services } from "./helpers";
+import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../lib/labels";
 
 /** The prod render against the seed's architecture and the running lab's facts. */
 let run: OfflineRun;
@@ -82,25 +83,31 @@ describe("network map (seed: every edge)", () => {
   });
 });
 
+/** The label prefixes that open a site (`caddy`, `caddy_1`, ...), leaving out snippet definitions. */
+function sitePrefixes(svc: { labels: Record<string, string> }): string[] {
+  return Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key) && !svc.labels[key]!.startsWith("("));
+}
+
 describe("Caddy labels (seed: Caddy Label Convention)", () => {
-  test("sonarr carries exactly the seed's example labels, on the service", () => {
+  test("sonarr carries the seed's example site, its upstream inside the forward-auth route, on the service", () => {
     const sonarr = service(run, "application_media_core_sonarr");
     expect(sonarr.labels).toMatchObject({
       caddy: "sonarr.in.hypyr.space",
-      "caddy.reverse_proxy": "{{upstreams 8989}}",
+      "caddy.route.0_import": FORWARD_AUTH_SNIPPET,
+      "caddy.route.1_reverse_proxy": "{{upstreams 8989}}",
       "caddy.tls.dns": "cloudflare {env.CLOUDFLARE_API_TOKEN}",
     });
     expect(Object.keys(sonarr.containerLabels)).toEqual(["com.docker.stack.namespace"]);
   });
 
   test("the routed hosts are exactly the running lab's sites", () => {
-    const hosts = services(run).flatMap((svc) => Object.entries(svc.labels).filter(([key]) => /^caddy(_\d+)?$/.test(key)).map(([, value]) => value));
+    const hosts = services(run).flatMap((svc) => sitePrefixes(svc).map((prefix) => svc.labels[prefix]!));
     expect(hosts.sort()).toEqual([...LAB_HOSTS].sort());
   });
 
   test("every site is on proxy_network, where Caddy reaches it, and declares TLS", () => {
     for (const svc of services(run)) {
-      const prefixes = Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key));
+      const prefixes = sitePrefixes(svc);
       if (prefixes.length === 0) continue;
       expect(attachedNetworks(svc)).toContain("proxy_network");
       for (const prefix of prefixes) expect(svc.labels[`${prefix}.tls.dns`]).toBe("cloudflare {env.CLOUDFLARE_API_TOKEN}");
@@ -120,23 +127,36 @@ describe("forward auth", () => {
 
   test("every routed service has Authentik forward auth on each site, except the declared own-auth ones", () => {
     for (const svc of routed()) {
-      const prefixes = Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key));
-      const guarded = prefixes.filter((prefix) => svc.labels[`${prefix}.forward_auth`] !== undefined);
+      const prefixes = sitePrefixes(svc);
+      const guarded = prefixes.filter((prefix) => svc.labels[`${prefix}.route.0_import`] === FORWARD_AUTH_SNIPPET);
       if (OWN_AUTH_SERVICES.includes(shortName(svc))) expect(guarded).toEqual([]);
       else expect(guarded).toEqual(prefixes);
     }
     expect(routed().map(shortName).filter((name) => !OWN_AUTH_SERVICES.includes(name)).sort()).toEqual([...FORWARD_AUTH_SERVICES].sort());
   });
 
-  test("the forward-auth block is the same everywhere", () => {
-    const blocks = new Set(
-      routed()
-        .filter((svc) => svc.labels["caddy.forward_auth"] !== undefined)
-        .map((svc) => JSON.stringify([svc.labels["caddy.forward_auth"], svc.labels["caddy.forward_auth.uri"], svc.labels["caddy.forward_auth.copy_headers"]])),
-    );
-    expect([...blocks]).toEqual([
-      JSON.stringify(["http://authentik-server:9000", "/outpost.goauthentik.io/auth/caddy", "X-Authentik-Username X-Authentik-Groups X-Authentik-Email X-Authentik-Name X-Authentik-Uid"]),
-    ]);
+  test("the forward-auth snippet is defined once, on Caddy, by the one helper, and nowhere else is forward_auth written", () => {
+    const definitions = services(run).filter((svc) => Object.values(svc.labels).includes(`(${FORWARD_AUTH_SNIPPET})`));
+    expect(definitions.map((svc) => svc.name)).toEqual(["caddy_caddy"]);
+    const caddy = definitions[0]!;
+    const prefix = Object.keys(caddy.labels).find((key) => caddy.labels[key] === `(${FORWARD_AUTH_SNIPPET})`)!;
+    const snippet = Object.fromEntries(Object.entries(caddy.labels).filter(([key]) => key === prefix || key.startsWith(`${prefix}.`)));
+    expect(snippet).toEqual(forwardAuthSnippetLabels(prefix));
+    for (const svc of services(run)) {
+      const written = Object.keys(svc.labels).filter((key) => key.includes("forward_auth") && !key.startsWith(`${prefix}.`));
+      expect({ service: svc.name, written }).toEqual({ service: svc.name, written: [] });
+    }
+  });
+
+  test("on a protected site the check comes first in one route, so Caddy cannot reorder it after the upstream", () => {
+    for (const svc of routed()) {
+      for (const prefix of sitePrefixes(svc)) {
+        if (svc.labels[`${prefix}.route.0_import`] !== FORWARD_AUTH_SNIPPET) continue;
+        const handlers = Object.keys(svc.labels).filter((key) => key.startsWith(`${prefix}.`) && !key.startsWith(`${prefix}.tls`));
+        expect(handlers.every((key) => key.startsWith(`${prefix}.route.`))).toBe(true);
+        expect(handlers.filter((key) => /\.route\.\d+_[a-z_]+$/.test(key)).sort()).toEqual([`${prefix}.route.0_import`, `${prefix}.route.1_reverse_proxy`]);
+      }
+    }
   });
 });
 

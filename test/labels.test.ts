@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Auth, op, opTemplate, opTemplateFile, type Site } from "../lab/model";
-import { forwardAuthLabels, homepageLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../lib/labels";
+import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels, homepageLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../lib/labels";
 import { contentAddressedName, MAX_SWARM_OBJECT_NAME, shortHash } from "../lib/naming";
 import { refsOf, renderEnvFile, renderSecretValue, shellQuote } from "../lib/secret-values";
 import { isDuration, parseCpus, parseMemory } from "../lib/units";
@@ -11,11 +11,10 @@ import { isDuration, parseCpus, parseMemory } from "../lib/units";
 const LAB: IngressSettings = { domain: "example.com", internalDomain: "in.example.com", tls: "cloudflare-dns" };
 const DEV: IngressSettings = { domain: "lab.localhost", internalDomain: "in.lab.localhost", tls: "internal" };
 
-const FORWARD_AUTH = {
-  "caddy.forward_auth": "http://authentik-server:9000",
-  "caddy.forward_auth.uri": "/outpost.goauthentik.io/auth/caddy",
-  "caddy.forward_auth.copy_headers": "X-Authentik-Username X-Authentik-Groups X-Authentik-Email X-Authentik-Name X-Authentik-Uid",
-};
+/** The identity headers Authentik's Caddy guide copies, written out here to pin the helper. */
+const AUTHENTIK_HEADERS =
+  "X-Authentik-Username X-Authentik-Groups X-Authentik-Entitlements X-Authentik-Email X-Authentik-Name X-Authentik-Uid " +
+  "X-Authentik-Jwt X-Authentik-Meta-Jwks X-Authentik-Meta-Outpost X-Authentik-Meta-Provider X-Authentik-Meta-App X-Authentik-Meta-Version";
 
 describe("siteLabels", () => {
   test.each<[string, Site, number, IngressSettings, Record<string, string>]>([
@@ -26,9 +25,22 @@ describe("siteLabels", () => {
       LAB,
       {
         caddy: "sonarr.in.example.com",
-        "caddy.reverse_proxy": "{{upstreams 8989}}",
+        "caddy.route.0_import": "authentik_forward_auth",
+        "caddy.route.1_reverse_proxy": "{{upstreams 8989}}",
         "caddy.tls.dns": "cloudflare {env.CLOUDFLARE_API_TOKEN}",
-        ...FORWARD_AUTH,
+      },
+    ],
+    [
+      "authentik site refining its upstream inside the route",
+      { host: "grafana", port: 3000, directives: { "reverse_proxy.flush_interval": "-1" } },
+      0,
+      LAB,
+      {
+        caddy: "grafana.in.example.com",
+        "caddy.route.0_import": "authentik_forward_auth",
+        "caddy.route.1_reverse_proxy": "{{upstreams 3000}}",
+        "caddy.route.1_reverse_proxy.flush_interval": "-1",
+        "caddy.tls.dns": "cloudflare {env.CLOUDFLARE_API_TOKEN}",
       },
     ],
     [
@@ -56,11 +68,9 @@ describe("siteLabels", () => {
       LAB,
       {
         caddy_1: "sonarr-api.in.example.com",
-        "caddy_1.reverse_proxy": "{{upstreams 8990}}",
+        "caddy_1.route.0_import": "authentik_forward_auth",
+        "caddy_1.route.1_reverse_proxy": "{{upstreams 8990}}",
         "caddy_1.tls.dns": "cloudflare {env.CLOUDFLARE_API_TOKEN}",
-        "caddy_1.forward_auth": "http://authentik-server:9000",
-        "caddy_1.forward_auth.uri": "/outpost.goauthentik.io/auth/caddy",
-        "caddy_1.forward_auth.copy_headers": "X-Authentik-Username X-Authentik-Groups X-Authentik-Email X-Authentik-Name X-Authentik-Uid",
       },
     ],
     [
@@ -81,10 +91,17 @@ describe("siteLabels", () => {
       DEV,
       {
         caddy: "grafana.in.lab.localhost",
-        "caddy.reverse_proxy": "{{upstreams 3000}}",
+        "caddy.route.0_import": "authentik_forward_auth",
+        "caddy.route.1_reverse_proxy": "{{upstreams 3000}}",
         "caddy.tls": "internal",
-        ...FORWARD_AUTH,
       },
+    ],
+    [
+      "a full name is taken as written",
+      { host: "status.example.com", public: true, port: 3001, auth: Auth.none("badges") },
+      0,
+      LAB,
+      { caddy: "status.example.com", "caddy.reverse_proxy": "{{upstreams 3001}}", "caddy.tls.dns": "cloudflare {env.CLOUDFLARE_API_TOKEN}" },
     ],
     [
       "directive-only wildcard site",
@@ -98,13 +115,15 @@ describe("siteLabels", () => {
   });
 });
 
-describe("forwardAuthLabels", () => {
-  test("is exactly the Authentik outpost block under the given prefix", () => {
-    expect(forwardAuthLabels("caddy")).toEqual(FORWARD_AUTH);
-    expect(forwardAuthLabels("caddy_3")).toEqual({
-      "caddy_3.forward_auth": "http://authentik-server:9000",
-      "caddy_3.forward_auth.uri": "/outpost.goauthentik.io/auth/caddy",
-      "caddy_3.forward_auth.copy_headers": "X-Authentik-Username X-Authentik-Groups X-Authentik-Email X-Authentik-Name X-Authentik-Uid",
+describe("forwardAuthSnippetLabels", () => {
+  test("defines the snippet once: outpost paths straight to Authentik, then the check, in that order", () => {
+    expect(forwardAuthSnippetLabels("caddy_2")).toEqual({
+      caddy_2: `(${FORWARD_AUTH_SNIPPET})`,
+      "caddy_2.0_reverse_proxy": "/outpost.goauthentik.io/* http://authentik-server:9000",
+      "caddy_2.1_forward_auth": "http://authentik-server:9000",
+      "caddy_2.1_forward_auth.uri": "/outpost.goauthentik.io/auth/caddy",
+      "caddy_2.1_forward_auth.copy_headers": AUTHENTIK_HEADERS,
+      "caddy_2.1_forward_auth.trusted_proxies": "private_ranges",
     });
   });
 });

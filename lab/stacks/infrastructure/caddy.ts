@@ -1,14 +1,18 @@
-import { Auth, defineStack, httpMonitor, op, opTemplate, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
+import { Auth, defineStack, httpMonitor, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
  * Ingress: Caddy (caddy-docker-proxy) routes every site declared on a service, and cloudflared
- * carries public traffic from Cloudflare's edge to Caddy.
+ * carries public traffic from Cloudflare's edge to Caddy. The tunnel itself, its rules and the
+ * public records are derived from the sites (components/public-ingress.ts); cloudflared only
+ * needs the tunnel's token.
  */
 export default defineStack((lab): StackSpec => {
   const caddy: ServiceSpec = {
     name: "caddy",
     image: "ghcr.io/cpritchett/caddy-labels:latest",
+    // Defines the forward-auth snippet protected sites import; the tunnel's origin.
+    role: "ingress-controller",
     // docker_api keeps the socket proxy off proxy_network, which every routed service joins.
     networks: ["proxy_network", "docker_api"],
     ports: [
@@ -58,32 +62,19 @@ export default defineStack((lab): StackSpec => {
     image: "cloudflare/cloudflared:2026.2.0",
     networks: ["proxy_network"],
     user: "65532:999",
-    command: ["tunnel", "--config", "/etc/cloudflared/config.yaml", "run"],
-    secretFiles: [
-      {
-        target: "/etc/cloudflared/config.yaml",
-        value: opTemplate(
-          [
-            "tunnel: {{ op://cloudflare-tunnel/tunnel_id }}",
-            "credentials-file: /etc/cloudflared/credentials.json",
-            "metrics: 0.0.0.0:2000",
-            "no-autoupdate: true",
-            "ingress:",
-            `  - hostname: "*.${lab.domain}"`,
-            "    service: https://caddy:443",
-            "    originRequest:",
-            "      noTLSVerify: true",
-            `      originServerName: ${lab.internalHost("tunnel")}`,
-            "  - service: http_status:404",
-            "",
-          ].join("\n"),
-        ),
-      },
-      {
-        target: "/etc/cloudflared/credentials.json",
-        value: op("cloudflare-tunnel", "credentials_json", { decode: "base64" }),
-      },
-    ],
+    // A remotely managed tunnel: its rules live in Cloudflare, so the connector needs only the
+    // token, read from a swarm secret (TUNNEL_TOKEN_FILE, cloudflared 2025.4.0 and later).
+    command: ["tunnel", "--no-autoupdate", "--metrics", "0.0.0.0:2000", "run"],
+    secretEnv: { TUNNEL_TOKEN: programSecret("cloudflare-tunnel-token") },
+    secretEnvDelivery: SecretEnv.cloudflared,
+    // Ready means at least one live connection to Cloudflare's edge; the image has no shell.
+    healthcheck: {
+      test: ["CMD", "cloudflared", "tunnel", "--metrics", "localhost:2000", "ready"],
+      interval: "30s",
+      timeout: "10s",
+      retries: 3,
+      startPeriod: "20s",
+    },
     restart: { condition: "on-failure", delay: "5s", maxAttempts: 3 },
     homepage: {
       group: "Infrastructure",

@@ -1,0 +1,244 @@
+import { parseConfig } from "../config";
+import { Auth, type ServiceSpec, type StackSpec } from "../lab/model";
+import { collectRoutes, planIngress, TUNNEL_CATCH_ALL } from "../lib/ingress";
+import { LabError } from "../lib/validate-lab";
+import { FAKE_TUNNEL_TOKEN_KEY, isSecretWrapper, type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { deployLab } from "../program";
+import { service, services } from "./helpers";
+import { UNIFI_DNS_RECORD } from "../offline/view";
+
+/**
+ * Ingress from one declaration: the pure derivation on small hand-made labs, then the whole prod
+ * render, where Caddy's sites, the internal records, the public records and the tunnel rules must
+ * be one set of hosts.
+ */
+
+const ZONES = { domain: "example.com", internalDomain: "in.example.com", storageNode: "nas" };
+
+function svc(name: string, sites: ServiceSpec["sites"], extra: Partial<ServiceSpec> = {}): ServiceSpec {
+  return { name, image: "nginx:1.27", networks: ["proxy_network"], sites, ...extra };
+}
+function stack(name: string, services: readonly ServiceSpec[]): StackSpec {
+  return { name, tier: "application", description: name, services };
+}
+const caddy = svc("caddy", [{ host: "*", auth: Auth.none("catch-all"), directives: { respond: "404" } }], { role: "ingress-controller" });
+
+function labError(run: () => unknown): LabError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof LabError) return error;
+    throw error;
+  }
+  throw new Error("expected a LabError");
+}
+
+describe("planIngress", () => {
+  const lab = [
+    stack("edge", [caddy, svc("nas-ui", [{ host: "nas", upstream: "host.docker.internal:81", auth: Auth.own("NAS login") }])]),
+    stack("apps", [
+      svc("sonarr", [{ host: "sonarr", port: 8989 }]),
+      svc("kuma", [
+        { host: "status", port: 3001, auth: Auth.own("login") },
+        { host: "status", public: true, port: 3001, auth: Auth.none("badges") },
+      ]),
+      svc("blog", [{ host: "blog.example.com", public: true, port: 80, auth: Auth.none("public blog") }]),
+    ]),
+  ];
+
+  test("internal records for every concrete internal host, pointing at the storage node", () => {
+    const plan = planIngress(lab, ZONES);
+    expect(plan.internalRecords).toEqual([
+      { name: "sonarr.in.example.com", target: "nas.in.example.com", owner: "apps/sonarr" },
+      { name: "status.in.example.com", target: "nas.in.example.com", owner: "apps/kuma" },
+    ]);
+  });
+
+  test("the wildcard catch-all and the node's own name get no record", () => {
+    const names = planIngress(lab, ZONES).internalRecords.map((record) => record.name);
+    expect(names).not.toContain("*.in.example.com");
+    expect(names).not.toContain("nas.in.example.com");
+  });
+
+  test("each public host gets a record and a rule to Caddy over HTTPS, and the catch-all comes last", () => {
+    const plan = planIngress(lab, ZONES);
+    expect(plan.publicRecords).toEqual([
+      { name: "status.example.com", owner: "apps/kuma" },
+      { name: "blog.example.com", owner: "apps/blog" },
+    ]);
+    const origin = { service: "https://caddy:443", originRequest: { noTlsVerify: true, originServerName: "tunnel.in.example.com" } };
+    expect(plan.tunnelRules).toEqual([{ hostname: "status.example.com", ...origin }, { hostname: "blog.example.com", ...origin }, TUNNEL_CATCH_ALL]);
+    expect(plan.tunnelRules.at(-1)).toEqual({ service: "http_status:404" });
+  });
+
+  test("with nothing public the tunnel has only the catch-all", () => {
+    expect(planIngress([stack("edge", [caddy]), stack("apps", [svc("sonarr", [{ host: "sonarr", port: 8989 }])])], ZONES).tunnelRules).toEqual([TUNNEL_CATCH_ALL]);
+  });
+
+  test("a host declared twice is an error naming both services, also when one writes the full name", () => {
+    const error = labError(() =>
+      collectRoutes([stack("a", [svc("one", [{ host: "web", port: 80 }])]), stack("b", [svc("two", [{ host: "web.in.example.com", port: 80 }])])], ZONES),
+    );
+    expect(error.problems).toEqual(['b/two: sites[0].host: host "web.in.example.com" is declared by both a/one and b/two']);
+  });
+
+  test("a public host outside the public zone is an error", () => {
+    const error = labError(() =>
+      collectRoutes(
+        [
+          stack("a", [
+            svc("one", [{ host: "shop.example.org", public: true, port: 80, auth: Auth.none("shop") }]),
+            svc("two", [{ host: "x.in.example.com", public: true, port: 80, auth: Auth.none("x") }]),
+          ]),
+        ],
+        ZONES,
+      ),
+    );
+    expect(error.problems).toEqual([
+      'a/one: sites[0].host: public host "shop.example.org" is outside the public zone example.com (or inside the internal zone in.example.com)',
+      'a/two: sites[0].host: public host "x.in.example.com" is outside the public zone example.com (or inside the internal zone in.example.com)',
+    ]);
+  });
+
+  test("an internal host outside the internal zone, and a public wildcard, are errors", () => {
+    const error = labError(() =>
+      collectRoutes(
+        [stack("a", [svc("one", [{ host: "web.example.com", port: 80 }]), svc("two", [{ host: "*", public: true, auth: Auth.none("all"), directives: { respond: "hi" } }])])],
+        ZONES,
+      ),
+    );
+    expect(error.problems).toEqual([
+      'a/one: sites[0].host: internal host "web.example.com" is outside the internal zone in.example.com; mark the site public or use a name in that zone',
+      "a/two: sites[0].host: a public wildcard would put every name of example.com on the tunnel; declare each public host",
+    ]);
+  });
+
+  test("a public site without the ingress controller in the program is an error", () => {
+    const error = labError(() => planIngress([stack("apps", [svc("blog", [{ host: "blog", public: true, port: 80, auth: Auth.none("blog") }])])], ZONES));
+    expect(error.problems[0]).toContain('apps/blog: a public site needs the ingress controller (the Caddy service, role "ingress-controller")');
+  });
+});
+
+type Loose = Record<string, any>;
+const inputsOf = (run: OfflineRun, type: string): Loose[] => run.resources.filter((resource) => resource.type === type).map((resource) => resource.inputs as Loose);
+const unwrap = (value: unknown): unknown => (isSecretWrapper(value) ? value.value : value);
+
+describe("the prod render: one set of hosts everywhere", () => {
+  let run: OfflineRun;
+  beforeAll(async () => {
+    run = await runOffline({ stack: "prod" });
+  });
+
+  const caddySites = () =>
+    services(run).flatMap((svc) =>
+      Object.entries(svc.labels)
+        .filter(([key, value]) => /^caddy(_\d+)?$/.test(key) && !value.startsWith("("))
+        .map(([, host]) => host),
+    );
+  const internalRecords = () => inputsOf(run, UNIFI_DNS_RECORD);
+  const publicRecords = () => inputsOf(run, "cloudflare:index/dnsRecord:DnsRecord");
+  const tunnelRules = () => inputsOf(run, "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig")[0]!.config.ingresses as Loose[];
+
+  test("Caddy's sites are exactly the internal records plus the public records (less the catch-all and the node's own name)", () => {
+    const concrete = caddySites().filter((host) => !host.startsWith("*.") && host !== "barbary.in.hypyr.space");
+    const records = [...internalRecords().map((record) => record.name), ...publicRecords().map((record) => record.name)];
+    expect(records.sort()).toEqual(concrete.sort());
+    expect(concrete.length).toBeGreaterThan(20);
+  });
+
+  test("every internal record is a CNAME to the storage node", () => {
+    for (const record of internalRecords()) expect(record.target).toBe("barbary.in.hypyr.space");
+  });
+
+  test("the public records are exactly the tunnel's hostnames, and each resolves to the tunnel, proxied, with an explicit TTL", () => {
+    const tunnel = run.resources.find((resource) => resource.type === "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared")!;
+    const tunnelId = run.outputs.ingress.tunnelId;
+    expect(tunnelId).toBeDefined();
+    const hostnames = tunnelRules().flatMap((rule) => (rule.hostname ? [rule.hostname] : []));
+    expect(publicRecords().map((record) => record.name).sort()).toEqual(hostnames.sort());
+    expect(hostnames).toEqual(["status.hypyr.space"]);
+    for (const record of publicRecords()) {
+      expect(record).toMatchObject({ type: "CNAME", proxied: true, ttl: 1 });
+      expect(record.content).toMatch(/^[0-9a-f-]{36}\.cfargotunnel\.com$/);
+    }
+    expect((tunnel.inputs as Loose).configSrc).toBe("cloudflare");
+  });
+
+  test("the tunnel sends public hosts to Caddy as the running lab does, and the catch-all is last", () => {
+    const rules = tunnelRules();
+    expect(rules.at(-1)).toEqual({ service: "http_status:404" });
+    expect(rules.slice(0, -1).every((rule) => rule.hostname !== undefined)).toBe(true);
+    for (const rule of rules.slice(0, -1)) {
+      expect(rule).toEqual({ hostname: rule.hostname, service: "https://caddy:443", originRequest: { noTlsVerify: true, originServerName: "tunnel.in.hypyr.space" } });
+    }
+  });
+
+  test("the tunnel secret, the API tokens and the UniFi key are Pulumi secrets", () => {
+    const tunnel = inputsOf(run, "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared")[0]!;
+    expect(isSecretWrapper(tunnel.tunnelSecret)).toBe(true);
+    expect(Buffer.from(String(unwrap(tunnel.tunnelSecret)), "base64").length).toBeGreaterThanOrEqual(32);
+    const provider = inputsOf(run, "pulumi:providers:cloudflare")[0]!;
+    expect(isSecretWrapper(provider.apiToken)).toBe(true);
+    for (const record of internalRecords()) expect(isSecretWrapper(record.apiKey)).toBe(true);
+  });
+
+  test("cloudflared gets the token from a swarm secret through TUNNEL_TOKEN_FILE, never in env or args, and has a readiness check", () => {
+    const cloudflared = service(run, "caddy_cloudflared");
+    const token = run.fakeSecrets.get(FAKE_TUNNEL_TOKEN_KEY)!;
+    expect(token).toMatch(/^FAKE-TUNNEL-TOKEN-/);
+    const mount = (cloudflared.container.secrets as Loose[]).find((secret) => secret.fileName === cloudflared.container.env.TUNNEL_TOKEN_FILE)!;
+    expect(mount).toBeDefined();
+    expect(cloudflared.container.env.TUNNEL_TOKEN).toBeUndefined();
+    expect(JSON.stringify([cloudflared.container.env, cloudflared.container.args, cloudflared.container.commands])).not.toContain(token);
+    expect(cloudflared.container.healthcheck.tests).toEqual(["CMD", "cloudflared", "tunnel", "--metrics", "localhost:2000", "ready"]);
+
+    const secret = inputsOf(run, "docker:index/secret:Secret").find((candidate) => candidate.name === mount.secretName)!;
+    expect(isSecretWrapper(secret.data)).toBe(true);
+    expect(Buffer.from(String(unwrap(secret.data)), "base64").toString("utf8")).toBe(token);
+    expect(secret.name).not.toContain(token);
+  });
+
+  test("the token appears nowhere in plain text: not in any registered input outside a secret, not in the outputs", () => {
+    const token = run.fakeSecrets.get(FAKE_TUNNEL_TOKEN_KEY)!;
+    const scrub = (value: unknown): unknown => {
+      if (isSecretWrapper(value)) return "[secret]";
+      if (Array.isArray(value)) return value.map(scrub);
+      if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, scrub(inner)]));
+      return value;
+    };
+    for (const resource of run.resources) expect(JSON.stringify(scrub(resource.inputs))).not.toContain(token);
+    expect(JSON.stringify(run.outputs)).not.toContain(token);
+  });
+});
+
+describe("ingress in the dev stack", () => {
+  test("Cloudflare off and no UniFi: no tunnel, no records, no cloudflared, and the sites still carry internal TLS", async () => {
+    const run = await runOffline({ stack: "dev" });
+    expect(run.resources.filter((resource) => resource.type.startsWith("cloudflare:") || resource.type.startsWith("pulumi-nodejs:dynamic"))).toEqual([]);
+    expect(services(run).map((svc) => svc.name)).not.toContain("caddy_cloudflared");
+    expect(run.outputs.ingress.internalDns).toBe("not managed");
+    expect(service(run, "application_media_core_sonarr").labels["caddy.tls"]).toBe("internal");
+  });
+});
+
+describe("the program's own 1Password fields are checked before anything is registered", () => {
+  const values = (overrides: Record<string, string>) => ({
+    description: "test values",
+    read: async (refs: readonly { item: string; field: string }[]) =>
+      new Map(refs.map((ref) => [`${ref.item}/${ref.field}`, overrides[`${ref.item}/${ref.field}`] ?? "x"])),
+  });
+
+  test("a short tunnel secret and a malformed account id name their fields, never their values", async () => {
+    const config = parseConfig({ ...readStackConfig("prod"), "onepassword:serviceAccountToken": "test" });
+    const failure = await deployLab({
+      config,
+      secretSource: values({ "cloudflare-tunnel/tunnel_secret": Buffer.from("too short").toString("base64"), "cloudflare/account_id": "not-an-id" }),
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(LabError);
+    expect((failure as LabError).problems).toEqual([
+      "1Password field cloudflare-tunnel/tunnel_secret: expected base64 of at least 32 random bytes (e.g. `openssl rand -base64 32`), got 9 bytes",
+      "1Password field cloudflare/account_id: expected the 32-character hex Cloudflare account id",
+    ]);
+    expect((failure as Error).message).not.toContain("not-an-id");
+  });
+});
