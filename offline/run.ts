@@ -19,6 +19,8 @@ import { type DeployOptions, deployLab, type LabOutputs, programRefs, secretRefs
 export interface RegisteredResource {
   readonly type: string;
   readonly name: string;
+  /** The parent's URN (components are parented to the stack's root). */
+  readonly parent: string;
   /** Inputs as the engine received them; Pulumi secrets stay wrapped (see `isSecretWrapper`). */
   readonly inputs: Record<string, unknown>;
 }
@@ -75,7 +77,11 @@ export function isSecretWrapper(value: unknown): value is { value: unknown } {
 
 /** Reads `Pulumi.<stack>.yaml` into the flat string form Pulumi hands a program. */
 export function readStackConfig(stack: string): Record<string, string> {
-  const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+  return readConfigFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
+}
+
+/** Reads any file in the `Pulumi.<stack>.yaml` format (a `config:` map). */
+export function readConfigFile(file: string): Record<string, string> {
   let document: unknown;
   try {
     document = parseYaml(readFileSync(file, "utf8"));
@@ -165,7 +171,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        resources.push({ type: args.type, name: args.name, parent: parents.get(`${args.type}::${args.name}`) ?? "", inputs: args.inputs });
         if (args.type === "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared") return { id: fakeUuid(args.name), state: args.inputs };
         const name = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
         return { id: `${name}`, state: args.inputs };
@@ -197,6 +203,18 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     false,
   );
   pulumi.runtime.setAllConfig(raw, secretKeys);
+
+  // The mocks are not told a resource's parent; the monitor's request carries it. Record it on
+  // the way in (the adopt command needs parents to write an import file).
+  const parents = new Map<string, string>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(request: { getType(): string; getName(): string; getParent(): string }, callback: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    parents.set(`${request.getType()}::${request.getName()}`, request.getParent());
+    return register(request, callback);
+  };
 
   // Registration is asynchronous; wait until the SDK has sent everything to the mock monitor.
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
