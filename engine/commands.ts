@@ -1,0 +1,119 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { adoptMarkdown, type AdoptPlan, planAdoption } from "../lib/adopt";
+import { compareSwarms, type DriftReport, driftMarkdown, hasDrift } from "../lib/drift";
+import type { SwarmState } from "../lib/swarm-state";
+import { desiredSwarm } from "../offline/desired";
+import { readConfigFile, readStackConfig, runOffline } from "../offline/run";
+import { connectEngine, engineHost } from "./connect";
+import { scanSwarm } from "./scan";
+
+/**
+ * The two review commands over a live swarm, `adopt` and `drift`, as functions (the CLIs in
+ * scripts/ parse arguments and call these). Both evaluate the program offline, as the render does,
+ * scan the engine, and write their files only once everything has succeeded: a failure leaves no
+ * file behind, not even a partial one.
+ */
+
+export interface ReviewOptions {
+  /** Pulumi stack whose config is used. @default "prod" */
+  readonly stack?: string;
+  /** A config file in the Pulumi.<stack>.yaml format instead of the stack's. */
+  readonly configFile?: string;
+  /** Engine to scan; default: the config's `docker:host`, else DOCKER_HOST, else the local socket. */
+  readonly host?: string;
+  readonly tlsDir?: string;
+  readonly timeoutMs?: number;
+  readonly outDir: string;
+  /** Progress lines (to stderr in the CLIs). */
+  readonly progress?: (message: string) => void;
+}
+
+export interface ScanSummary {
+  readonly host: string;
+  readonly apiCalls: number;
+  readonly seconds: number;
+}
+
+/** Writes every file or none: each goes to a temporary name first and is renamed at the end. */
+export function writeAll(files: Readonly<Record<string, string>>, outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const staged: [string, string][] = [];
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      const target = path.join(outDir, name);
+      const temporary = `${target}.${process.pid}.partial`;
+      writeFileSync(temporary, text);
+      staged.push([temporary, target]);
+    }
+    for (const [temporary, target] of staged) renameSync(temporary, target);
+  } catch (error) {
+    for (const [temporary] of staged) rmSync(temporary, { force: true });
+    throw error;
+  }
+  return staged.map(([, target]) => target);
+}
+
+async function evaluateAndScan(options: ReviewOptions): Promise<{ desired: ReturnType<typeof desiredSwarm>; live: SwarmState; summary: ScanSummary; stack: string }> {
+  const stack = options.stack ?? "prod";
+  const progress = options.progress ?? (() => undefined);
+  const rawConfig = options.configFile ? readConfigFile(options.configFile) : readStackConfig(stack);
+  progress(`evaluating the program for stack "${stack}" (offline, fake secret values)`);
+  const run = await runOffline({ stack, rawConfig });
+  const desired = desiredSwarm(run);
+  const engine = connectEngine({
+    host: engineHost(options.host, rawConfig),
+    ...(options.tlsDir !== undefined ? { tlsDir: options.tlsDir } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  const started = process.hrtime.bigint();
+  const live = await scanSwarm(engine, progress);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { desired, live, stack, summary: { host: engine.host, apiCalls: engine.calls(), seconds } };
+}
+
+export interface DriftResult {
+  readonly report: DriftReport;
+  readonly drift: boolean;
+  readonly files: string[];
+  readonly summary: ScanSummary;
+}
+
+export async function runDrift(options: ReviewOptions): Promise<DriftResult> {
+  const { desired, live, stack, summary } = await evaluateAndScan(options);
+  const report = compareSwarms(desired, live);
+  const scannedAt = new Date().toISOString();
+  const files = writeAll(
+    {
+      "drift.md": driftMarkdown(report, { stack, host: summary.host, scannedAt }),
+      "drift.json": `${JSON.stringify({ stack, host: summary.host, scannedAt, drift: hasDrift(report), ...report }, null, 2)}\n`,
+    },
+    options.outDir,
+  );
+  return { report, drift: hasDrift(report), files, summary };
+}
+
+export interface AdoptResult {
+  readonly plan: AdoptPlan;
+  readonly files: string[];
+  readonly summary: ScanSummary;
+}
+
+/** The pinned Docker provider, so the import uses the same plugin as the program. */
+function dockerProviderVersion(): string {
+  return (require("@pulumi/docker/package.json") as { version: string }).version;
+}
+
+export async function runAdopt(options: ReviewOptions): Promise<AdoptResult> {
+  const { desired, live, stack, summary } = await evaluateAndScan(options);
+  const plan = planAdoption(desired, live, dockerProviderVersion());
+  const importName = "import.json";
+  const files = writeAll(
+    {
+      [importName]: `${JSON.stringify(plan.importFile, null, 2)}\n`,
+      "adopt.md": adoptMarkdown(plan, { stack, host: summary.host, importFile: path.join(options.outDir, importName) }),
+    },
+    options.outDir,
+  );
+  return { plan, files, summary };
+}
