@@ -6,6 +6,11 @@ import { createHash } from "node:crypto";
  */
 export const STACK_NAMESPACE_LABEL = "com.docker.stack.namespace";
 export const STACK_IMAGE_LABEL = "com.docker.stack.image";
+/**
+ * The part a service plays in the architecture (`socket-proxy`, `ingress-controller`), on the
+ * service, so that checks that see only resources (the policy pack) can tell.
+ */
+export const ROLE_LABEL = "homelab.role";
 
 export function swarmName(stack: string, key: string): string {
   return `${stack}_${key}`;

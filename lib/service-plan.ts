@@ -1,7 +1,7 @@
 import type { Healthcheck, ServiceSpec, SecretValue, Site, SiteAuth, StackSpec } from "../lab/model";
 import { readLabFile } from "./lab-files";
 import { type IngressSettings, serviceLabels, siteHost } from "./labels";
-import { STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "./naming";
+import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "./naming";
 import { parseCpus, parseMemory } from "./units";
 
 /**
@@ -192,7 +192,12 @@ export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanCon
     name: service.name,
     swarmName: swarmName(stack.name, service.name),
     image: service.image,
-    labels: { ...serviceLabels(owner, service, ctx.ingress), ...namespace, [STACK_IMAGE_LABEL]: service.image },
+    labels: {
+      ...serviceLabels(owner, service, ctx.ingress),
+      ...namespace,
+      [STACK_IMAGE_LABEL]: service.image,
+      ...(service.role ? { [ROLE_LABEL]: service.role } : {}),
+    },
     containerLabels: namespace,
     networks: planNetworks(stack, service, ctx),
     env: { ...(service.env ?? {}), ...secretPointers },
