@@ -1,12 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type HomelabConfig, type LoadedConfig, loadConfig } from "./config";
 import { InternalDns } from "./components/internal-dns";
+import { previousInventory } from "./components/previous-deployment";
 import { PublicIngress } from "./components/public-ingress";
 import { ConfigSecretSource, OnePasswordSource, type SecretSource } from "./components/secret-source";
 import { SharedNetworks } from "./components/shared-networks";
 import { SwarmStack } from "./components/swarm-stack";
 import { STACKS } from "./lab";
-import type { OpRef, StackDefinition, StackSpec } from "./lab/model";
+import type { OpRef, Removal, StackDefinition, StackSpec } from "./lab/model";
+import { REMOVED } from "./lab/removed";
+import { type Inventory, inventoryOf, unmarkedRemovals } from "./lib/deletion-safety";
 import { type EvaluatedLab, evaluateLab } from "./lib/evaluate-lab";
 import { LabError } from "./lib/validate-lab";
 import { type FieldValues, refKey, refsOf } from "./lib/secret-values";
@@ -21,6 +24,8 @@ export interface LabOutputs {
   /** Swarm service names by stack, for review in `pulumi stack output`. */
   readonly stacks: Record<string, string[]>;
   readonly secretSource: string;
+  /** What deletion safety compares the next run against (see lib/deletion-safety.ts). */
+  readonly inventory: Inventory;
   /** Hosts by where they are served, for review. */
   readonly ingress: {
     readonly public: string[];
@@ -127,6 +132,18 @@ export interface DeployOptions {
   readonly config?: LoadedConfig;
   readonly definitions?: readonly StackDefinition[];
   readonly secretSource?: SecretSource;
+  /** @default lab/removed.ts */
+  readonly removed?: readonly Removal[];
+  /** @default the stack's own last `inventory` output */
+  readonly previousInventory?: () => Promise<Inventory | undefined>;
+}
+
+/** Stops the run when a deployed stack or stateful service would be deleted without being marked. */
+async function checkDeletions(lab: EvaluatedLab, config: HomelabConfig, options: DeployOptions): Promise<void> {
+  const previous = await (options.previousInventory ?? previousInventory)();
+  const disabled = new Set(Object.entries(config.services ?? {}).flatMap(([key, override]) => (override.enabled === false ? [key] : [])));
+  const problems = unmarkedRemovals(previous, inventoryOf(lab), options.removed ?? REMOVED, disabled);
+  if (problems.length > 0) throw new LabError(problems);
 }
 
 export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs> {
@@ -136,6 +153,8 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
   const source = options.secretSource ?? secretSourceFor(config);
   const secretValues = await source.read([...secretRefs(lab), ...programRefs(config.homelab)]);
   checkProgramFields(config.homelab, secretValues);
+  // Reads the last deployment's inventory (a read-only stack reference) before anything else.
+  await checkDeletions(lab, config.homelab, options);
   const field = (written: string) => secretValues.get(written)!;
 
   const ordered = dependencyOrder(lab.stacks);
@@ -185,6 +204,7 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
   return {
     stacks: Object.fromEntries(lab.stacks.map((stack) => [stack.name, (lab.plans.get(stack.name) ?? []).map((plan) => plan.swarmName)])),
     secretSource: source.description,
+    inventory: inventoryOf(lab),
     ingress: {
       public: lab.ingressPlan.publicRecords.map((record) => record.name),
       internal: lab.ingressPlan.internalRecords.map((record) => record.name),

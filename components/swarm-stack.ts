@@ -82,6 +82,9 @@ export class SwarmStack extends pulumi.ComponentResource {
           // The name is fixed (adoption keeps `<stack>_<service>`) and swarm names are unique, so
           // a replacement must delete the old service before creating the new one.
           deleteBeforeReplace: true,
+          // State lives on the node: deleting or replacing the service is never a side effect;
+          // it takes `pulumi state unprotect` first (README, "Deletion safety").
+          protect: plan.stateful,
           dependsOn: [...(args.runtimeDependencies ?? [])],
         },
       );

@@ -374,3 +374,17 @@ export type StackDefinition = (lab: LabContext) => StackSpec;
 export function defineStack(definition: StackDefinition): StackDefinition {
   return definition;
 }
+
+// ─── Removals ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A stack, or a stateful service, taken out of the lab on purpose. Without an entry in
+ * `lab/removed.ts`, a stack or stateful service that was deployed and is no longer declared stops
+ * the program: deleting it must be a decision, never the side effect of a typo.
+ */
+export interface Removal {
+  readonly stack: string;
+  /** Only this service of the stack (its short name); absent: the whole stack. */
+  readonly service?: string;
+  readonly reason: string;
+}

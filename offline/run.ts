@@ -21,6 +21,8 @@ export interface RegisteredResource {
   readonly name: string;
   /** The parent's URN (components are parented to the stack's root). */
   readonly parent: string;
+  /** Registered with `protect`: the engine refuses to delete or replace it. */
+  readonly protect: boolean;
   /** Inputs as the engine received them; Pulumi secrets stay wrapped (see `isSecretWrapper`). */
   readonly inputs: Record<string, unknown>;
 }
@@ -48,6 +50,8 @@ export interface OfflineOptions {
   readonly stack?: string;
   /** Config to use instead of the file: `<namespace>:<key>` → value as Pulumi stores it. */
   readonly rawConfig?: Readonly<Record<string, string>>;
+  /** The outputs of the stack's last update, as its self-reference would read them. @default none */
+  readonly previousOutputs?: Readonly<Record<string, unknown>>;
   /** 1Password items whose read fails, to rehearse an outage. */
   readonly failingItems?: readonly string[];
   readonly deploy?: Omit<DeployOptions, "config">;
@@ -171,8 +175,12 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, parent: parents.get(`${args.type}::${args.name}`) ?? "", inputs: args.inputs });
+        const request = requests.get(`${args.type}::${args.name}`);
+        resources.push({ type: args.type, name: args.name, parent: request?.parent ?? "", protect: request?.protect ?? false, inputs: args.inputs });
         if (args.type === "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared") return { id: fakeUuid(args.name), state: args.inputs };
+        if (args.type === "pulumi:pulumi:StackReference") {
+          return { id: String(args.inputs.name), state: { ...args.inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
+        }
         const name = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
         return { id: `${name}`, state: args.inputs };
       },
@@ -201,18 +209,20 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     PROJECT,
     stack,
     false,
+    // What a self-managed backend calls every organization; the stack's self-reference uses it.
+    "organization",
   );
   pulumi.runtime.setAllConfig(raw, secretKeys);
 
-  // The mocks are not told a resource's parent; the monitor's request carries it. Record it on
-  // the way in (the adopt command needs parents to write an import file).
-  const parents = new Map<string, string>();
+  // The mocks are not told a resource's parent or options; the monitor's request carries them.
+  // Record them on the way in (the import file needs parents; deletion safety, protection).
+  const requests = new Map<string, { parent: string; protect: boolean }>();
   const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(request: { getType(): string; getName(): string; getParent(): string }, callback: unknown): unknown;
+    registerResource(request: { getType(): string; getName(): string; getParent(): string; getProtect(): boolean }, callback: unknown): unknown;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
-    parents.set(`${request.getType()}::${request.getName()}`, request.getParent());
+    requests.set(`${request.getType()}::${request.getName()}`, { parent: request.getParent(), protect: request.getProtect() });
     return register(request, callback);
   };
 

@@ -1,0 +1,62 @@
+import type { Removal } from "../lab/model";
+import type { EvaluatedLab } from "./evaluate-lab";
+
+/**
+ * What a deployment consists of, as far as deletion safety cares: its stacks and its stateful
+ * services. The program exports it as a stack output and reads the previous one back before it
+ * registers anything, so that a stack or stateful service that disappears from the declaration
+ * (a deleted file, a typo in `homelab:stacks`) is an error, not a deletion.
+ */
+export interface Inventory {
+  readonly stacks: readonly string[];
+  /** Every service, `<stack>/<service>`. */
+  readonly services: readonly string[];
+  /** The stateful ones among them. */
+  readonly statefulServices: readonly string[];
+}
+
+export function inventoryOf(lab: EvaluatedLab): Inventory {
+  const plans = lab.stacks.flatMap((stack) => (lab.plans.get(stack.name) ?? []).map((plan) => ({ key: `${stack.name}/${plan.name}`, stateful: plan.stateful })));
+  return {
+    stacks: lab.stacks.map((stack) => stack.name).sort(),
+    services: plans.map((plan) => plan.key).sort(),
+    statefulServices: plans.filter((plan) => plan.stateful).map((plan) => plan.key).sort(),
+  };
+}
+
+/** Reads an inventory from a stack output, tolerating an absent or older output. */
+export function parseInventory(value: unknown): Inventory | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const { stacks, services, statefulServices } = value as Record<string, unknown>;
+  const strings = (list: unknown) => (Array.isArray(list) ? list.filter((item): item is string => typeof item === "string") : []);
+  return { stacks: strings(stacks), services: strings(services), statefulServices: strings(statefulServices) };
+}
+
+/**
+ * Problems for every stack or stateful service the previous deployment had and this one drops
+ * without saying so. `disabled` are `<stack>/<service>` keys turned off in config
+ * (`homelab:services.<key>.enabled: false`): also an explicit decision.
+ */
+export function unmarkedRemovals(previous: Inventory | undefined, current: Inventory, removed: readonly Removal[], disabled: ReadonlySet<string>): string[] {
+  if (!previous) return [];
+  const problems: string[] = [];
+  const stackRemoved = (stack: string) => removed.some((removal) => removal.stack === stack && removal.service === undefined);
+  for (const stack of previous.stacks) {
+    if (current.stacks.includes(stack) || stackRemoved(stack)) continue;
+    problems.push(
+      `${stack}: this stack is deployed but no longer declared or selected (homelab:stacks); up would delete all its services. ` +
+        `If that is intended, add { stack: "${stack}", reason: "..." } to lab/removed.ts`,
+    );
+  }
+  for (const key of previous.statefulServices) {
+    const [stack = "", service = ""] = key.split("/", 2);
+    // Still declared (even if no longer stateful), gone with its whole stack, or turned off in config.
+    if (current.services.includes(key) || !current.stacks.includes(stack) || disabled.has(key)) continue;
+    if (removed.some((removal) => removal.stack === stack && removal.service === service)) continue;
+    problems.push(
+      `${key}: this stateful service is deployed but no longer declared; up would delete it. ` +
+        `If that is intended, add { stack: "${stack}", service: "${service}", reason: "..." } to lab/removed.ts`,
+    );
+  }
+  return problems;
+}
