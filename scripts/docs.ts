@@ -1,0 +1,108 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import { type HomelabConfig, parseConfig } from "../config";
+import { STACKS } from "../lab";
+import type { StackDefinition } from "../lab/model";
+import { DOC_FILES, type DocFile, type DocsOptions, type ProgramField, renderDocs } from "../lib/docs";
+import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
+import { refKey } from "../lib/secret-values";
+import { PROJECT_DIR, readStackConfig } from "../offline/run";
+import { programRefs } from "../program";
+
+/**
+ * `npm run docs`: regenerates docs/*.md from the lab declaration, evaluated with the prod stack's
+ * config (the lab as it runs). `--check` writes nothing and exits 1 naming the stale files.
+ * Evaluating is pure: no Pulumi, no secret is read, no credentials are needed.
+ */
+
+/** The Pulumi stack whose configuration the committed docs describe. */
+export const DOCS_STACK = "prod";
+export const DOCS_DIR = path.join(PROJECT_DIR, "docs");
+
+/** The stack's config, with a stand-in 1Password credential: the docs read no secret. */
+export function docsConfig(stack: string = DOCS_STACK): HomelabConfig {
+  const raw = { ...readStackConfig(stack) };
+  if (raw["onepassword:serviceAccountToken"] === undefined && raw["onepassword:url"] === undefined) {
+    raw["onepassword:serviceAccountToken"] = "docs-read-no-secret";
+  }
+  return parseConfig(raw).homelab;
+}
+
+/** What each field the program reads for itself is for (see `programRefs`). */
+export function programFields(config: HomelabConfig): ProgramField[] {
+  const purposes = new Map<string, string>([
+    [config.cloudflare.apiTokenField, "Cloudflare API token that manages the tunnel and the public DNS records"],
+    [config.cloudflare.tunnelSecretField, "the Cloudflare tunnel's secret"],
+    [config.cloudflare.accountIdField, "the Cloudflare account that owns the tunnel"],
+  ]);
+  if (config.unifi) {
+    purposes.set(config.unifi.apiKeyField, "UniFi Network integration API key that manages the internal DNS records");
+    if (config.unifi.caCertField !== undefined) purposes.set(config.unifi.caCertField, "the UniFi console's CA certificate");
+  }
+  return programRefs(config).map((ref) => ({ item: ref.item, field: ref.field, purpose: purposes.get(refKey(ref)) ?? "read by the program" }));
+}
+
+export function docsOptions(config: HomelabConfig, stack: string = DOCS_STACK): DocsOptions {
+  return {
+    source: `Pulumi.${stack}.yaml`,
+    secretSource: config.secrets.source === "onepassword" ? `the 1Password vault \`${config.secrets.vault}\`` : "config (`homelab:secretValues`)",
+    internalDns: config.unifi ? "the UniFi gateway" : undefined,
+    programFields: programFields(config),
+  };
+}
+
+/** The docs, in memory, for a lab made of `definitions` (the real lab by default). */
+export function generateDocs(definitions: readonly StackDefinition[] = STACKS): { lab: EvaluatedLab; files: Map<DocFile, string> } {
+  const config = docsConfig();
+  const lab = evaluateLab(config, definitions);
+  return { lab, files: renderDocs(lab, docsOptions(config)) };
+}
+
+function readOrUndefined(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files under `dir` whose content differs from the generated docs (or that are missing). */
+export function staleDocs(files: ReadonlyMap<DocFile, string>, dir: string = DOCS_DIR): DocFile[] {
+  return DOC_FILES.filter((name) => readOrUndefined(path.join(dir, name)) !== files.get(name));
+}
+
+function main(): void {
+  const program = new Command()
+    .name("docs")
+    .description(`Regenerate docs/*.md from the lab declaration, evaluated with Pulumi.${DOCS_STACK}.yaml.`)
+    .option("--check", "write nothing; exit 1 and name the files that are stale")
+    .option("-o, --out <dir>", "directory to write to or check (default: the project's docs/)")
+    .parse();
+  const options = program.opts<{ check?: boolean; out?: string }>();
+  const dir = options.out !== undefined ? path.resolve(options.out) : DOCS_DIR;
+  const { files } = generateDocs();
+  const stale = staleDocs(files, dir);
+  const shown = (name: string) => path.relative(process.cwd(), path.join(dir, name)) || name;
+
+  if (options.check) {
+    if (stale.length > 0) {
+      process.stderr.write(`docs: stale: ${stale.map(shown).join(", ")}; run \`npm run docs\` and commit the result\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`docs: ${DOC_FILES.length} files up to date\n`);
+    return;
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const name of stale) writeFileSync(path.join(dir, name), files.get(name)!, "utf8");
+  process.stderr.write(stale.length > 0 ? `docs: wrote ${stale.map(shown).join(", ")}\n` : `docs: ${DOC_FILES.length} files up to date\n`);
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    process.stderr.write(`docs: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
