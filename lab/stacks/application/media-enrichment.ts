@@ -74,7 +74,7 @@ export default defineStack((lab): StackSpec => {
     name: "application_media_enrichment",
     tier: "application",
     description: "Kometa, TitleCardMaker and Posterizarr",
-    networks: [{ key: "media_enrichment", attachable: false, purpose: "TitleCardMaker and Posterizarr (Kometa is on proxy_network only)" }],
+    networks: [{ key: "media_enrichment", attachable: false, purpose: "Kometa, TitleCardMaker and Posterizarr (the seed puts Kometa here; the running lab had it on proxy_network only, NET-5)" }],
     services: [kometa, titlecardmaker, posterizarr],
   };
 });
