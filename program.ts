@@ -139,10 +139,9 @@ export interface DeployOptions {
 }
 
 /** Stops the run when a deployed stack or stateful service would be deleted without being marked. */
-async function checkDeletions(lab: EvaluatedLab, config: HomelabConfig, options: DeployOptions): Promise<void> {
-  const previous = await (options.previousInventory ?? previousInventory)();
+function checkDeletions(lab: EvaluatedLab, config: HomelabConfig, previous: Inventory | undefined, removed: readonly Removal[]): void {
   const disabled = new Set(Object.entries(config.services ?? {}).flatMap(([key, override]) => (override.enabled === false ? [key] : [])));
-  const problems = unmarkedRemovals(previous, inventoryOf(lab), options.removed ?? REMOVED, disabled);
+  const problems = unmarkedRemovals(previous, inventoryOf(lab), removed, disabled);
   if (problems.length > 0) throw new LabError(problems);
 }
 
@@ -151,10 +150,12 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
   const lab = evaluateLab(config.homelab, options.definitions ?? STACKS);
   checkProgramSecrets(lab, config.homelab);
   const source = options.secretSource ?? secretSourceFor(config);
+  // The two reads before the first create run side by side: the secrets, and the last
+  // deployment's inventory (a read-only reference to this stack).
+  const previous = (options.previousInventory ?? previousInventory)();
   const secretValues = await source.read([...secretRefs(lab), ...programRefs(config.homelab)]);
   checkProgramFields(config.homelab, secretValues);
-  // Reads the last deployment's inventory (a read-only stack reference) before anything else.
-  await checkDeletions(lab, config.homelab, options);
+  checkDeletions(lab, config.homelab, await previous, options.removed ?? REMOVED);
   const field = (written: string) => secretValues.get(written)!;
 
   const ordered = dependencyOrder(lab.stacks);

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { PROJECT_DIR } from "./project-dir";
 
 /** Files shipped with the lab declaration (configs and secret templates) live in `lab/files/`. */
-export const LAB_FILES_DIR = path.resolve(__dirname, "..", "lab", "files");
+export const LAB_FILES_DIR = path.join(PROJECT_DIR, "lab", "files");
 
 export function labFilePath(file: string): string {
   const resolved = path.resolve(LAB_FILES_DIR, file);

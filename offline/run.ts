@@ -7,6 +7,7 @@ import { type HomelabConfig, parseConfig, PROJECT } from "../config";
 import { STACKS } from "../lab";
 import type { OpRef } from "../lab/model";
 import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
+import { PROJECT_DIR } from "../lib/project-dir";
 import { refKey } from "../lib/secret-values";
 import { type DeployOptions, deployLab, type LabOutputs, programRefs, secretRefs } from "../program";
 
@@ -23,6 +24,9 @@ export interface RegisteredResource {
   readonly parent: string;
   /** Registered with `protect`: the engine refuses to delete or replace it. */
   readonly protect: boolean;
+  readonly urn: string;
+  /** URNs this resource waits for (its `dependsOn` and the resources its inputs come from). */
+  readonly dependencies: readonly string[];
   /** Inputs as the engine received them; Pulumi secrets stay wrapped (see `isSecretWrapper`). */
   readonly inputs: Record<string, unknown>;
 }
@@ -52,6 +56,8 @@ export interface OfflineOptions {
   readonly rawConfig?: Readonly<Record<string, string>>;
   /** The outputs of the stack's last update, as its self-reference would read them. @default none */
   readonly previousOutputs?: Readonly<Record<string, unknown>>;
+  /** Every create (not a read, not a component) takes this long (the parallelism benchmark). @default 0 */
+  readonly latencyMs?: number;
   /** 1Password items whose read fails, to rehearse an outage. */
   readonly failingItems?: readonly string[];
   readonly deploy?: Omit<DeployOptions, "config">;
@@ -69,7 +75,7 @@ export class OfflineRunError extends Error {
   }
 }
 
-export const PROJECT_DIR = path.resolve(__dirname, "..");
+export { PROJECT_DIR };
 
 /** The secret marker the SDK leaves on secret values it serialises to the engine. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -174,9 +180,19 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
 
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
         const request = requests.get(`${args.type}::${args.name}`);
-        resources.push({ type: args.type, name: args.name, parent: request?.parent ?? "", protect: request?.protect ?? false, inputs: args.inputs });
+        // Creates take the latency; reads of existing resources (an `id` is given) are lookups.
+        if (options.latencyMs && args.custom && !args.id) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+        resources.push({
+          type: args.type,
+          name: args.name,
+          parent: request?.parent ?? "",
+          protect: request?.protect ?? false,
+          urn: request?.urn ?? "",
+          dependencies: request?.dependencies ?? [],
+          inputs: args.inputs,
+        });
         if (args.type === "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared") return { id: fakeUuid(args.name), state: args.inputs };
         if (args.type === "pulumi:pulumi:StackReference") {
           return { id: String(args.inputs.name), state: { ...args.inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
@@ -216,13 +232,22 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
 
   // The mocks are not told a resource's parent or options; the monitor's request carries them.
   // Record them on the way in (the import file needs parents; deletion safety, protection).
-  const requests = new Map<string, { parent: string; protect: boolean }>();
+  const requests = new Map<string, { parent: string; protect: boolean; urn: string; dependencies: string[] }>();
   const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(request: { getType(): string; getName(): string; getParent(): string; getProtect(): boolean }, callback: unknown): unknown;
+    newUrn(parent: string, type: string, name: string): string;
+    registerResource(
+      request: { getType(): string; getName(): string; getParent(): string; getProtect(): boolean; getDependenciesList(): string[] },
+      callback: unknown,
+    ): unknown;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
-    requests.set(`${request.getType()}::${request.getName()}`, { parent: request.getParent(), protect: request.getProtect() });
+    requests.set(`${request.getType()}::${request.getName()}`, {
+      parent: request.getParent(),
+      protect: request.getProtect(),
+      urn: monitor.newUrn(request.getParent(), request.getType(), request.getName()),
+      dependencies: request.getDependenciesList(),
+    });
     return register(request, callback);
   };
 
