@@ -104,6 +104,8 @@ export default defineStack((lab): StackSpec => {
         name: "postgresql",
         image: "postgres:18@sha256:5773fe724c49c42a7a9ca70202e11e1dff21fb7235b335a73f39297d200b73a2",
         networks: ["authentik"],
+        // A database: its files must not move between nodes (the policy pack caught it floating).
+        stateful: true,
         restart: restartUpTo(3),
         env: { POSTGRES_DB: "authentik", POSTGRES_USER: "authentik" },
         secretEnv: { POSTGRES_PASSWORD: op("authentik-stack", "postgres_password") },
