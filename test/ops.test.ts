@@ -201,7 +201,9 @@ describe("ops program with a valid configuration", () => {
   test("each run installs the locked dependencies with npm ci, after the tool check and the ssh setup", () => {
     const { operationContext } = only(run, SETTINGS_TYPE).inputs;
     const commands = operationContext.preRunCommands as string[];
-    expect(commands.at(-1)).toMatch(/^npm ci\b/);
+    expect(commands.at(-2)).toMatch(/^npm ci\b/);
+    // The compiled program is what main.js runs when it matches the sources.
+    expect(commands.at(-1)).toBe("npm run build");
     expect(commands[0]).toMatch(/command -v/);
     for (const tool of ["node", "npm", "ssh", "docker", "op"]) expect(commands[0]).toContain(` ${tool}`);
     expect(commands[1]).toContain('"$DOCKER_SSH_PRIVATE_KEY"');
