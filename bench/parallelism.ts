@@ -1,0 +1,95 @@
+import { type OfflineRun, type RegisteredResource, runOffline } from "../offline/run";
+import { urnKey } from "../offline/desired";
+
+/**
+ * Deploy parallelism: the program registered under the mock monitor with every create taking a
+ * fixed latency, against the ideal (the dependency graph's depth times the latency) and against
+ * the stack-by-stack sequential deploy the running lab uses (Komodo deploys one stack after
+ * another). Also lists every dependency edge that crosses stacks, with the reason it exists.
+ */
+
+export interface ParallelismFigures {
+  readonly latencyMs: number;
+  readonly resources: number;
+  readonly depth: number;
+  readonly idealSeconds: number;
+  readonly simulatedSeconds: number;
+  readonly sequentialSeconds: number;
+  readonly crossStackEdges: readonly { from: string; to: string; reason: string }[];
+  readonly unexplainedEdges: readonly { from: string; to: string }[];
+}
+
+const isComponent = (resource: RegisteredResource) => resource.type.startsWith("homelab:");
+
+/** The longest chain of creates, counting only resources the engine actually creates. */
+function depthOf(resources: readonly RegisteredResource[], within: (resource: RegisteredResource) => boolean = () => true): number {
+  const custom = new Map(resources.filter((resource) => !isComponent(resource) && within(resource)).map((resource) => [resource.urn, resource]));
+  const memo = new Map<string, number>();
+  const depth = (urn: string): number => {
+    const known = memo.get(urn);
+    if (known !== undefined) return known;
+    const resource = custom.get(urn)!;
+    const value = 1 + Math.max(0, ...resource.dependencies.filter((dependency) => custom.has(dependency)).map(depth));
+    memo.set(urn, value);
+    return value;
+  };
+  return Math.max(0, ...[...custom.keys()].map(depth));
+}
+
+/** Which deploy unit a resource belongs to: its stack, the shared networks, or ingress. */
+function unitOf(resource: RegisteredResource, byUrn: ReadonlyMap<string, RegisteredResource>): string {
+  if (isComponent(resource)) return urnKey(resource.urn).split("::")[1] ?? resource.name;
+  const parent = resource.parent ? byUrn.get(resource.parent) : undefined;
+  return parent ? unitOf(parent, byUrn) : "program";
+}
+
+async function timed(latencyMs: number): Promise<{ run: OfflineRun; seconds: number }> {
+  const started = process.hrtime.bigint();
+  const run = await runOffline({ stack: "prod", latencyMs });
+  return { run, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+export async function benchParallelism(latencyMs = 100): Promise<ParallelismFigures> {
+  await timed(0); // warm: module loading and the dynamic provider's code serialization
+  const base = await timed(0);
+  const slow = await timed(latencyMs);
+  const { run } = slow;
+  const byUrn = new Map(run.resources.map((resource) => [resource.urn, resource]));
+  const depth = depthOf(run.resources);
+
+  const units = new Map<string, RegisteredResource[]>();
+  for (const resource of run.resources.filter((candidate) => !isComponent(candidate))) {
+    const unit = unitOf(resource, byUrn);
+    units.set(unit, [...(units.get(unit) ?? []), resource]);
+  }
+  const sequentialDepth = [...units.values()].reduce((sum, members) => sum + depthOf(members), 0);
+
+  const stackNeeds = new Map(run.lab.stacks.map((stack) => [stack.name, new Set(stack.dependsOn ?? [])]));
+  const crossStackEdges: { from: string; to: string; reason: string }[] = [];
+  const unexplainedEdges: { from: string; to: string }[] = [];
+  for (const resource of run.resources.filter((candidate) => !isComponent(candidate))) {
+    const from = unitOf(resource, byUrn);
+    for (const dependency of resource.dependencies) {
+      const target = byUrn.get(dependency);
+      if (!target) continue;
+      const to = unitOf(target, byUrn);
+      if (to === from) continue;
+      const edge = `${resource.name} -> ${target.name}`;
+      if (to === "shared-networks") crossStackEdges.push({ from, to, reason: `${edge}: attaches to a shared network` });
+      else if (to === "public-ingress" && target.type.startsWith("cloudflare:")) crossStackEdges.push({ from, to, reason: `${edge}: the tunnel token` });
+      else if (stackNeeds.get(from)?.has(to)) crossStackEdges.push({ from, to, reason: `${edge}: ${from} needs ${to} at runtime (dependsOn)` });
+      else unexplainedEdges.push({ from, to: `${to} (${edge})` });
+    }
+  }
+  const dedupe = <T>(list: T[]) => [...new Map(list.map((item) => [JSON.stringify(item), item])).values()];
+  return {
+    latencyMs,
+    resources: run.resources.filter((resource) => !isComponent(resource)).length,
+    depth,
+    idealSeconds: (depth * latencyMs) / 1000,
+    simulatedSeconds: slow.seconds - base.seconds,
+    sequentialSeconds: (sequentialDepth * latencyMs) / 1000,
+    crossStackEdges: dedupe(crossStackEdges.map((edge) => ({ from: edge.from, to: edge.to, reason: edge.reason.split(":").slice(1).join(":").trim() }))),
+    unexplainedEdges: dedupe(unexplainedEdges),
+  };
+}

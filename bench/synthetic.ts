@@ -1,0 +1,35 @@
+import { parseConfig } from "../config";
+import { STACKS } from "../lab";
+import type { StackDefinition, StackSpec } from "../lab/model";
+import { labContext } from "../lib/evaluate-lab";
+import { readStackConfig } from "../offline/run";
+
+/**
+ * Synthetic labs for the growth benchmark: the real lab plus `copies - 1` copies of its platform
+ * and application stacks, each copy renamed (stack, runtime dependencies, site hosts) so the whole
+ * validates and deploys like a lab `copies` times the size. The infrastructure stacks (Caddy's
+ * published ports, the one ingress controller) exist once, as in any lab.
+ */
+
+function copyOf(stack: StackSpec, copy: number, copied: ReadonlySet<string>): StackSpec {
+  const rename = (name: string) => (copied.has(name) ? `${name}_x${copy}` : name);
+  return {
+    ...stack,
+    name: rename(stack.name),
+    dependsOn: (stack.dependsOn ?? []).map(rename),
+    services: stack.services.map((service) => ({
+      ...service,
+      // Host-mode ports are per node: a copy would collide with the original.
+      ports: (service.ports ?? []).filter((port) => port.mode !== "host"),
+      sites: (service.sites ?? []).map((site) => ({ ...site, host: site.host === "*" ? site.host : `${site.host}-x${copy}` })),
+    })),
+  };
+}
+
+export function syntheticLab(copies: number): StackDefinition[] {
+  const context = labContext(parseConfig({ ...readStackConfig("prod"), "onepassword:serviceAccountToken": "bench" }).homelab);
+  const copyable = STACKS.filter((define) => define(context).tier !== "infrastructure");
+  const copied = new Set(copyable.map((define) => define(context).name));
+  const copies_ = Array.from({ length: Math.max(0, copies - 1) }, (_, index) => index + 1);
+  return [...STACKS, ...copies_.flatMap((copy) => copyable.map((define): StackDefinition => (lab) => copyOf(define(lab), copy, copied)))];
+}
