@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   );
 
   log("deploy parallelism");
-  const parallel = await benchParallelism(200);
+  const parallel = await benchParallelism(1000, Math.min(options.runs, 3));
   rows.push(
     {
       figure: `simulated up, ${parallel.resources} creates of ${parallel.latencyMs} ms each`,
