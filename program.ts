@@ -152,10 +152,12 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
   const source = options.secretSource ?? secretSourceFor(config);
   // The two reads before the first create run side by side: the secrets, and the last
   // deployment's inventory (a read-only reference to this stack).
-  const previous = (options.previousInventory ?? previousInventory)();
-  const secretValues = await source.read([...secretRefs(lab), ...programRefs(config.homelab)]);
+  const [secretValues, previous] = await Promise.all([
+    source.read([...secretRefs(lab), ...programRefs(config.homelab)]),
+    (options.previousInventory ?? previousInventory)(),
+  ]);
   checkProgramFields(config.homelab, secretValues);
-  checkDeletions(lab, config.homelab, await previous, options.removed ?? REMOVED);
+  checkDeletions(lab, config.homelab, previous, options.removed ?? REMOVED);
   const field = (written: string) => secretValues.get(written)!;
 
   const ordered = dependencyOrder(lab.stacks);
