@@ -20,10 +20,13 @@ export interface ParallelismFigures {
 }
 
 const isComponent = (resource: RegisteredResource) => resource.type.startsWith("homelab:");
+/** Providers are configured in-process and the self-reference is a read: neither is a create. */
+const isCreate = (resource: RegisteredResource) =>
+  !isComponent(resource) && !resource.type.startsWith("pulumi:providers:") && resource.type !== "pulumi:pulumi:StackReference";
 
 /** The longest chain of creates, counting only resources the engine actually creates. */
 function depthOf(resources: readonly RegisteredResource[], within: (resource: RegisteredResource) => boolean = () => true): number {
-  const custom = new Map(resources.filter((resource) => !isComponent(resource) && within(resource)).map((resource) => [resource.urn, resource]));
+  const custom = new Map(resources.filter((resource) => isCreate(resource) && within(resource)).map((resource) => [resource.urn, resource]));
   const memo = new Map<string, number>();
   const depth = (urn: string): number => {
     const known = memo.get(urn);
@@ -65,7 +68,7 @@ export async function benchParallelism(latencyMs = 1000, runs = 3): Promise<Para
   const depth = depthOf(run.resources);
 
   const units = new Map<string, RegisteredResource[]>();
-  for (const resource of run.resources.filter((candidate) => !isComponent(candidate))) {
+  for (const resource of run.resources.filter(isCreate)) {
     const unit = unitOf(resource, byUrn);
     units.set(unit, [...(units.get(unit) ?? []), resource]);
   }
@@ -91,7 +94,7 @@ export async function benchParallelism(latencyMs = 1000, runs = 3): Promise<Para
   const dedupe = <T>(list: T[]) => [...new Map(list.map((item) => [JSON.stringify(item), item])).values()];
   return {
     latencyMs,
-    resources: run.resources.filter((resource) => !isComponent(resource)).length,
+    resources: run.resources.filter(isCreate).length,
     depth,
     idealSeconds: (depth * latencyMs) / 1000,
     simulatedSeconds,

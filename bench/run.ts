@@ -59,6 +59,7 @@ function evaluationRows(runs: number): Row[] {
   log("evaluation: precompiled JavaScript");
   const compileSeconds = compile();
   const precompiled = wallTime("node", [path.join(DIST, "bench", "evaluate-entry.js")], runs);
+  const withoutUnifi = wallTime("node", [path.join(DIST, "bench", "evaluate-entry.js"), "1", "--no-unifi"], runs);
   const row = (figure: string, value: number, note = ""): Row => ({
     figure,
     value: `${seconds(value)} (${(value / floor).toFixed(2)}x)${note}`,
@@ -70,6 +71,7 @@ function evaluationRows(runs: number): Row[] {
     row("evaluation, ts-node type-checking", typeChecked),
     row("evaluation, ts-node transpile-only", transpiled),
     row("evaluation, precompiled JS", precompiled, `; tsc build ${seconds(compileSeconds)} once`),
+    row("evaluation, precompiled JS, without homelab:unifi", withoutUnifi, "; the UniFi provider's code is serialized on every run"),
   ];
 }
 

@@ -182,8 +182,9 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     {
       async newResource(args) {
         const request = requests.get(`${args.type}::${args.name}`);
-        // Creates take the latency; reads of existing resources (an `id` is given) are lookups.
-        if (options.latencyMs && args.custom && !args.id) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+        // Creates take the latency. Not reads of existing resources (an `id` is given: lookups),
+        // nor providers (the engine configures them in-process; nothing is created).
+        if (options.latencyMs && args.custom && !args.id && !args.type.startsWith("pulumi:providers:")) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
         resources.push({
           type: args.type,
           name: args.name,
