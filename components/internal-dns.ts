@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { InternalRecord } from "../lib/ingress";
-import { UnifiDnsRecord } from "../providers/unifi/dns-record";
+import { UnifiDnsRecord } from "../providers/unifi/record";
 
 export interface InternalDnsArgs {
   readonly apiUrl: string;

@@ -221,6 +221,7 @@ export function labPaths(labStack: string): string[] {
     `Pulumi.${labStack}.yaml`,
     "main.js",
     "scripts/source-hash.js",
+    "scripts/cache-provider-code.js",
     "index.ts",
     "program.ts",
     "config/**",

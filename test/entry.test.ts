@@ -49,3 +49,43 @@ test("files that are not sources (docs, tests) do not invalidate the build", () 
   writeFileSync(path.join(dir, "test", "x.test.ts"), "test('x', () => undefined);\n");
   expect(entryFor(dir)).toBe("dist");
 });
+
+describe("the build (npm run build)", () => {
+  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
+  const { appendFileSync, readFileSync } = require("node:fs") as typeof import("node:fs");
+  const root = path.resolve(__dirname, "..");
+  const record = path.join(root, "dist", "providers", "unifi", "record.js");
+  const codeOf = () =>
+    execFileSync(process.execPath, ["-e", `require(${JSON.stringify(record)}).providerCode().then((text) => process.stdout.write(text))`], { cwd: root, encoding: "utf8" });
+
+  beforeAll(() => {
+    execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
+  }, 120_000);
+
+  test("stamps the sources, so main.js runs the compiled program", () => {
+    expect(entryFor(root)).toBe("dist");
+  });
+
+  test("caches the UniFi provider's serialized code, used only while the compiled files are the ones it came from", () => {
+    const cacheFile = path.join(root, "dist", "providers", "unifi", "provider-code.json");
+    const clientFile = path.join(root, "dist", "providers", "unifi", "client.js");
+    const [cacheText, clientText] = [readFileSync(cacheFile, "utf8"), readFileSync(clientFile, "utf8")];
+    const cache = JSON.parse(cacheText) as { digest: string; text: string };
+    try {
+      expect(cache.text).toContain("exports.handler");
+      expect(codeOf()).toBe(cache.text);
+      // Mark the cached text to see where the code comes from.
+      writeFileSync(cacheFile, JSON.stringify({ ...cache, text: `${cache.text}\n// from the cache` }));
+      expect(codeOf().endsWith("// from the cache")).toBe(true);
+      // A compiled file changed behind the cache's back: the cache no longer applies.
+      appendFileSync(clientFile, "\n// changed after the build\n");
+      const fresh = codeOf();
+      expect(fresh).toContain("exports.handler");
+      expect(fresh.endsWith("// from the cache")).toBe(false);
+    } finally {
+      // Leave the build as npm run build made it.
+      writeFileSync(cacheFile, cacheText);
+      writeFileSync(clientFile, clientText);
+    }
+  }, 60_000);
+});

@@ -5,7 +5,8 @@ import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/provider_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { UnifiApiError, UnifiClient, type UnifiConnectionOptions } from "../providers/unifi/client";
-import { type DnsRecordInputs, type DnsRecordOutputs, DuplicateDnsRecordError, UnifiDnsRecord, UnifiDnsRecordProvider, unifiDnsRecordProvider } from "../providers/unifi/dns-record";
+import { type DnsRecordInputs, type DnsRecordOutputs, DuplicateDnsRecordError, UnifiDnsRecordProvider, unifiDnsRecordProvider } from "../providers/unifi/dns-record";
+import { providerCode, UnifiDnsRecord } from "../providers/unifi/record";
 import { FakeUnifi } from "./support/fake-unifi";
 
 const API_KEY = "k3y-7d1e0b5a9c24f6e8";
@@ -490,7 +491,8 @@ describe("serialization: the provider survives being stored in state", () => {
     const urn = "urn:pulumi:test::unifi-dns-test::pulumi-nodejs:dynamic/unifi:DnsRecord::sonarr";
 
     beforeAll(async () => {
-      providerText = (await pulumi.runtime.serializeFunction(() => unifiDnsRecordProvider, { allowSecrets: false })).text;
+      // The code exactly as UnifiDnsRecord registers it (providers/unifi/record.ts).
+      providerText = await providerCode();
       // The host is the program the engine starts for dynamic providers; it serves gRPC on
       // 127.0.0.1 and prints its port. The engine address argument is required but unused.
       host = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/dynamic-provider"), "127.0.0.1:1"], { stdio: ["ignore", "pipe", "pipe"] });

@@ -278,27 +278,6 @@ export class UnifiDnsRecordProvider implements pulumi.dynamic.ResourceProvider<D
  */
 export const unifiDnsRecordProvider = new UnifiDnsRecordProvider();
 
-export class UnifiDnsRecord extends pulumi.dynamic.Resource {
-  declare public readonly apiUrl: pulumi.Output<string>;
-  declare public readonly site: pulumi.Output<string>;
-  declare public readonly name: pulumi.Output<string>;
-  declare public readonly target: pulumi.Output<string>;
-  declare public readonly ttlSeconds: pulumi.Output<number>;
-  declare public readonly enabled: pulumi.Output<boolean>;
-  declare public readonly siteId: pulumi.Output<string>;
-  declare public readonly policyId: pulumi.Output<string>;
-
-  constructor(name: string, args: UnifiDnsRecordArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      unifiDnsRecordProvider,
-      name,
-      { ...args, apiKey: pulumi.secret(args.apiKey), siteId: undefined, policyId: undefined },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKey"] }),
-      "unifi",
-      "DnsRecord",
-    );
-  }
-}
 
 async function createPolicy(client: UnifiClient, siteId: string, inputs: DnsRecordInputs): Promise<DnsPolicy> {
   const before = await client.listDnsPolicies(siteId);
