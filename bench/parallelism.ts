@@ -1,5 +1,6 @@
 import { type OfflineRun, type RegisteredResource, runOffline } from "../offline/run";
 import { urnKey } from "../offline/desired";
+import { median } from "./stats";
 
 /**
  * Deploy parallelism: the program registered under the mock monitor with every create taking a
@@ -62,7 +63,7 @@ export async function benchParallelism(latencyMs = 1000, runs = 3): Promise<Para
     slow = await timed(latencyMs);
     samples.push(slow.seconds - base.seconds);
   }
-  const simulatedSeconds = [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+  const simulatedSeconds = median(samples);
   const { run } = slow!;
   const byUrn = new Map(run.resources.map((resource) => [resource.urn, resource]));
   const depth = depthOf(run.resources);

@@ -9,6 +9,8 @@ import { benchParallelism } from "./parallelism";
 import { benchRemoteCalls } from "./remote-calls";
 import { benchScan } from "./scan";
 import { engineUnavailable } from "../test/support/engine";
+import { tableCell as cell } from "../lib/markdown";
+import { median } from "./stats";
 
 /**
  * `npm run bench`: what users wait for, each figure a median over several runs and shown beside
@@ -24,7 +26,6 @@ interface Row {
   readonly met: boolean | undefined;
 }
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const seconds = (value: number) => `${value.toFixed(2)} s`;
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -186,7 +187,6 @@ async function main(): Promise<void> {
   if (options.markdown) {
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
     const machine = `${os.type()} ${os.release()}, ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node.js ${process.version}`;
-    const cell = (text: string) => text.replace(/\|/g, "\\|");
     const lines = [
       "| figure | value | floor / ideal | target | met |",
       "|---|---|---|---|---|",

@@ -2,6 +2,7 @@ import { connectEngine } from "../engine/connect";
 import { scanSwarm } from "../engine/scan";
 import { SYSTEM_NETWORKS } from "../lib/swarm-state";
 import { startTestEngine, TEST_IMAGE } from "../test/support/engine";
+import { median } from "./stats";
 
 /**
  * The live-swarm scan behind `adopt` and `drift`, on a swarm holding 200 services, 50 networks and
@@ -19,7 +20,6 @@ export interface ScanFigures {
   readonly emptyApiCalls: number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
   for (let start = 0; start < items.length; start += size) await Promise.all(items.slice(start, start + size).map(work));

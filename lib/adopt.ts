@@ -1,5 +1,6 @@
 import { compareSwarms, type FieldDifference, type ObjectRef, serviceDifferences } from "./drift";
 import type { DesiredSwarm, SwarmState } from "./swarm-state";
+import { tableCell as cell } from "./markdown";
 
 /**
  * Adopting a running swarm: which live objects are the program's declared resources (matched by
@@ -104,7 +105,6 @@ export function planAdoption(declared: DesiredSwarm, live: SwarmState, providerV
   };
 }
 
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** The adoption report for people, written next to the import file. */
 export function adoptMarkdown(plan: AdoptPlan, context: { stack: string; host: string; importFile: string }): string {

@@ -4,6 +4,7 @@ import type { Route } from "./ingress";
 import { contentAddressedName, swarmName } from "./naming";
 import { refKey, refsOf } from "./secret-values";
 import type { SecretMount, ServicePlan } from "./service-plan";
+import { tableCell as cell } from "./markdown";
 
 /**
  * The lab's documentation, derived from the same evaluated declaration the program deploys: the
@@ -64,10 +65,6 @@ export function markdownText(text: string): string {
   return text.replace(/[\\*]/g, "\\$&").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** A table cell: one line, pipes escaped. */
-function cell(text: string): string {
-  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-}
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
   return [

@@ -1,4 +1,5 @@
 import { contentIdentity, type NamedObjectState, type ServiceState, type SwarmState, SYSTEM_NETWORKS } from "./swarm-state";
+import { tableCell as cell } from "./markdown";
 
 /**
  * What differs between the program's desired swarm and a live one, for a person to review. Pure:
@@ -145,7 +146,6 @@ export function compareSwarms(declared: SwarmState, live: SwarmState): DriftRepo
   };
 }
 
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** The report for people. */
 export function driftMarkdown(report: DriftReport, context: { stack: string; host: string; scannedAt: string }): string {

@@ -1,4 +1,4 @@
-import { isSecretWrapper, type OfflineRun, type RegisteredResource } from "./run";
+import { isSecretWrapper, labelMap, type OfflineRun, type RegisteredResource } from "./run";
 import { type DeclaredResource, type DesiredSwarm, type NamedObjectState, type NetworkState, normaliseService, portText, type ServiceState, sortedRecord } from "../lib/swarm-state";
 
 /**
@@ -16,8 +16,7 @@ export const DOCKER_TYPES = {
 
 type Loose = Record<string, any>;
 
-const labelList = (list: unknown): Record<string, string> =>
-  sortedRecord(((list ?? []) as Loose[]).map((entry) => [String(entry.label), String(entry.value)] as const));
+const labelList = (list: unknown): Record<string, string> => sortedRecord(Object.entries(labelMap(list)));
 
 /** A plain string input (names and images are never secret; a wrapper would be a bug to see). */
 function text(value: unknown): string {

@@ -81,6 +81,15 @@ export { PROJECT_DIR };
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
+/**
+ * Docker labels as registered (`[{label, value}]`) as a map, leaving out the keys in `drop`. The
+ * one reader of that shape for the render, the review commands and the tests.
+ */
+export function labelMap(list: unknown, drop: readonly string[] = []): Record<string, string> {
+  const entries = ((list ?? []) as { label: unknown; value: unknown }[]).filter((entry) => !drop.includes(String(entry.label)));
+  return Object.fromEntries(entries.map((entry) => [String(entry.label), String(entry.value)]));
+}
+
 export function isSecretWrapper(value: unknown): value is { value: unknown } {
   return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 }

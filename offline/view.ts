@@ -4,7 +4,7 @@ import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../lib/labels";
 /** The type token the UniFi dynamic provider registers its records under. */
 export const UNIFI_DNS_RECORD = "pulumi-nodejs:dynamic/unifi:DnsRecord";
 import { STACK_NAMESPACE_LABEL } from "../lib/naming";
-import type { RegisteredResource } from "./run";
+import { labelMap, type RegisteredResource } from "./run";
 
 /**
  * The desired state for review, read back from what the program registered (so it shows what
@@ -71,9 +71,7 @@ export interface LabView {
 
 type Loose = Record<string, any>;
 
-function labelsOf(inputs: Loose): Record<string, string> {
-  return Object.fromEntries(((inputs.labels ?? []) as Loose[]).map((entry) => [entry.label, entry.value]));
-}
+const labelsOf = (inputs: Loose) => labelMap(inputs.labels);
 
 export function buildView(stackName: string, secretSource: string, lab: EvaluatedLab, resources: readonly RegisteredResource[]): LabView {
   const byType = (type: string) => resources.filter((resource) => resource.type === type);

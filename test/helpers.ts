@@ -1,4 +1,4 @@
-import { isSecretWrapper, type OfflineRun, type RegisteredResource } from "../offline/run";
+import { isSecretWrapper, labelMap, type OfflineRun, type RegisteredResource } from "../offline/run";
 
 /** Small readers over what a run registered; inputs are untyped JSON from the mock monitor. */
 
@@ -14,19 +14,18 @@ export interface RegisteredService {
   readonly inputs: Loose;
 }
 
-const toMap = (list: Loose[] | undefined) => Object.fromEntries((list ?? []).map((entry) => [entry.label, entry.value]));
 
 export function services(run: OfflineRun): RegisteredService[] {
   return run.resources
     .filter((resource) => resource.type === "docker:index/service:Service")
     .map((resource) => {
       const inputs = resource.inputs as Loose;
-      const labels = toMap(inputs.labels);
+      const labels = labelMap(inputs.labels);
       return {
         name: String(inputs.name),
         stack: labels["com.docker.stack.namespace"] ?? "",
         labels,
-        containerLabels: toMap(inputs.taskSpec?.containerSpec?.labels),
+        containerLabels: labelMap(inputs.taskSpec?.containerSpec?.labels),
         container: inputs.taskSpec?.containerSpec ?? {},
         task: inputs.taskSpec ?? {},
         inputs,
@@ -72,4 +71,9 @@ export function stringsIn(value: unknown): string[] {
   };
   walk(value);
   return out;
+}
+
+/** The label prefixes that open a Caddy site (`caddy`, `caddy_1`, ...), leaving out snippet definitions. */
+export function sitePrefixes(svc: { labels: Record<string, string> }): string[] {
+  return Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key) && !svc.labels[key]!.startsWith("("));
 }

@@ -4,7 +4,7 @@ import { collectRoutes, planIngress, TUNNEL_CATCH_ALL } from "../lib/ingress";
 import { LabError } from "../lib/validate-lab";
 import { FAKE_TUNNEL_TOKEN_KEY, isSecretWrapper, type OfflineRun, readStackConfig, runOffline } from "../offline/run";
 import { deployLab } from "../program";
-import { service, services } from "./helpers";
+import { service, services, sitePrefixes } from "./helpers";
 import { UNIFI_DNS_RECORD } from "../offline/view";
 
 /**
@@ -129,12 +129,7 @@ describe("the prod render: one set of hosts everywhere", () => {
     run = await runOffline({ stack: "prod" });
   });
 
-  const caddySites = () =>
-    services(run).flatMap((svc) =>
-      Object.entries(svc.labels)
-        .filter(([key, value]) => /^caddy(_\d+)?$/.test(key) && !value.startsWith("("))
-        .map(([, host]) => host),
-    );
+  const caddySites = () => services(run).flatMap((svc) => sitePrefixes(svc).map((prefix) => svc.labels[prefix]!));
   const internalRecords = () => inputsOf(run, UNIFI_DNS_RECORD);
   const publicRecords = () => inputsOf(run, "cloudflare:index/dnsRecord:DnsRecord");
   const tunnelRules = () => inputsOf(run, "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig")[0]!.config.ingresses as Loose[];

@@ -1,7 +1,7 @@
 import type { OfflineRun } from "../offline/run";
 import { runOffline } from "../offline/run";
 import { ADDED_SERVICES, FORWARD_AUTH_SERVICES, LAB_HOSTS, LAB_SERVICES, OWN_AUTH_SERVICES, PINNED_SERVICES, SEED_EDGES, SEED_NETWORKS, SEED_SHARED_NETWORK_STACKS } from "./fixtures/seed";
-import { attachedNetworks, networks, service, services } from "./helpers";
+import { attachedNetworks, networks, service, services, sitePrefixes } from "./helpers";
 import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../lib/labels";
 
 /** The prod render against the seed's architecture and the running lab's facts. */
@@ -82,11 +82,6 @@ describe("network map (seed: every edge)", () => {
     expect(candidates.some((svc) => attachedNetworks(svc).includes(realName(key)))).toBe(true);
   });
 });
-
-/** The label prefixes that open a site (`caddy`, `caddy_1`, ...), leaving out snippet definitions. */
-function sitePrefixes(svc: { labels: Record<string, string> }): string[] {
-  return Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key) && !svc.labels[key]!.startsWith("("));
-}
 
 describe("Caddy labels (seed: Caddy Label Convention)", () => {
   test("sonarr carries the seed's example site, its upstream inside the forward-auth route, on the service", () => {

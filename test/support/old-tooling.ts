@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { isSecretWrapper, type OfflineRun, type RegisteredResource } from "../../offline/run";
+import { isSecretWrapper, labelMap, type OfflineRun, type RegisteredResource } from "../../offline/run";
 import type { TestEngine } from "./engine";
 
 /**
@@ -14,8 +14,6 @@ import type { TestEngine } from "./engine";
 type Loose = Record<string, any>;
 
 const plain = (value: unknown): unknown => (isSecretWrapper(value) ? value.value : value);
-const labelMap = (list: unknown, drop: readonly string[] = []): Record<string, string> =>
-  Object.fromEntries(((list ?? []) as Loose[]).filter((entry) => !drop.includes(entry.label)).map((entry) => [entry.label, entry.value]));
 
 /** `docker stack deploy` adds these itself. */
 const STACK_DEPLOY_LABELS = ["com.docker.stack.namespace", "com.docker.stack.image"];
