@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the real programs the test suite starts or runs, from Debian's packages, skipping any
+# already present. Each is started by the tests themselves, on 127.0.0.1, with its own data
+# directory and port, and stopped by PID; none is started as a system service.
+#
+# binary            package          why
+#   dockerd          docker.io        the engine tests' own swarm
+#   busybox          busybox-static   the root file system of the test images
+#   caddy            caddy            adapts and serves the Caddyfile built from the labels
+#   promtool         prometheus       checks the Prometheus configuration
+#   (ShellCheck)     shellcheck       lints the shell scripts shipped as swarm configs
+#   postgres         postgresql       runs the database init script as the image would
+#   sshd             openssh-server   the SSH path adopt and drift take to a swarm manager
+#   docker-registry  docker-registry  the registry the image lock is resolved against
+#
+# Needs root (apt-get); without it, it lists what is missing and exits 1.
+set -euo pipefail
+
+# binary:package, one pair per line
+tools="
+dockerd:docker.io
+busybox:busybox-static
+caddy:caddy
+promtool:prometheus
+shellcheck:shellcheck
+/usr/lib/postgresql/*/bin/postgres:postgresql
+sshd:openssh-server
+ssh:openssh-client
+docker-registry:docker-registry
+"
+
+present() {
+  case "$1" in
+    /*) compgen -G "$1" >/dev/null ;;
+    *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] ;;
+  esac
+}
+
+missing=()
+for pair in $tools; do
+  present "${pair%%:*}" || missing+=("${pair##*:}")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "test tools: all present"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "test tools: missing ${missing[*]}; run this script as root (apt-get install) to add them" >&2
+  exit 1
+fi
+echo "test tools: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# --no-install-recommends: the tests need the binaries, not the services' default setups.
+apt-get install -y -q --no-install-recommends "${missing[@]}"
