@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { nearest } from "../lib/nearest";
+import { type ConfigNamespaces, unreadConfigKeys } from "./namespaces";
 import { configSchema, type HomelabConfig } from "./schema";
 
 export { type CloudflareConfig, type HomelabConfig, type ServiceOverride, type UnifiConfig } from "./schema";
@@ -18,7 +20,18 @@ export interface LoadedConfig {
   readonly homelab: HomelabConfig;
   /** `docker:host`, the engine the program manages. */
   readonly dockerHost: string | undefined;
+  /** `docker:sshOpts`, the provider's extra `ssh` arguments for an `ssh://` host. */
+  readonly dockerSshOpts?: readonly string[];
 }
+
+/** Who reads which keys of this project's stack files (see namespaces.ts). */
+export const NAMESPACES: ConfigNamespaces = {
+  project: PROJECT,
+  projectKeys: Object.keys(configSchema.shape),
+  // The providers the program configures; a test keeps this equal to the ones it registers.
+  providers: ["@pulumi/docker", "@1password/pulumi-onepassword", "@pulumi/cloudflare"],
+  elsewhere: { "homelab-ops": "the homelab-ops project (ops/Pulumi.<stack>.yaml)" },
+};
 
 /** Pulumi stores every config value as a string; objects, lists, numbers and booleans as JSON. */
 function parseValue(raw: string): unknown {
@@ -51,9 +64,38 @@ function keyName(path: readonly PropertyKey[]): string {
   return name;
 }
 
+/** The keys the schema allows in the object at `path` (through optional, default and union wrappers). */
+function schemaKeysAt(path: readonly PropertyKey[]): string[] {
+  type Def = { type: string; shape?: Record<string, unknown>; innerType?: unknown; valueType?: unknown; element?: unknown; options?: unknown[] };
+  const def = (schema: unknown) => (schema as { _zod: { def: Def } })._zod.def;
+  const keysOf = (schema: unknown): string[] => {
+    const d = def(schema);
+    if (d.type === "object") return Object.keys(d.shape ?? {});
+    if (d.innerType) return keysOf(d.innerType);
+    if (d.type === "union") return [...new Set((d.options ?? []).flatMap(keysOf))];
+    return [];
+  };
+  const step = (schema: unknown, key: PropertyKey): unknown[] => {
+    const d = def(schema);
+    if (d.innerType) return step(d.innerType, key);
+    if (d.type === "object") return d.shape?.[String(key)] ? [d.shape[String(key)]] : [];
+    if (d.type === "record") return [d.valueType];
+    if (d.type === "array") return [d.element];
+    if (d.type === "union") return (d.options ?? []).flatMap((option) => step(option, key));
+    return [];
+  };
+  let schemas: unknown[] = [configSchema];
+  for (const key of path) schemas = schemas.flatMap((schema) => step(schema, key));
+  return [...new Set(schemas.flatMap(keysOf))];
+}
+
 function issueMessage(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string[] {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => `${keyName([...issue.path, key])}: unknown key (check its spelling)`);
+    const known = schemaKeysAt(issue.path);
+    return issue.keys.map((key) => {
+      const suggestion = nearest(key, known);
+      return `${keyName([...issue.path, key])}: unknown key${suggestion ? `; the nearest valid key is ${keyName([...issue.path, suggestion])}` : ""}`;
+    });
   }
   const value = valueAt(raw, issue.path);
   if (value === undefined && issue.path.length > 0) return [`${keyName(issue.path)}: required, ${issue.message.replace(/^Invalid input: /, "")}`];
@@ -69,11 +111,8 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>): Loaded
     if (namespace === PROJECT && key) raw[key] = parseValue(value);
   }
   // Checks that do not need a valid homelab config run first, so one run reports them all.
-  const problems: string[] = [];
-  const dockerHost = rawConfig["docker:host"];
-  if (dockerHost !== undefined && !/^(unix|ssh|tcp|npipe):\/\/\S+$/.test(dockerHost)) {
-    problems.push(`docker:host: expected unix://, ssh:// or tcp:// followed by an address, got ${describe(dockerHost)}`);
-  }
+  const problems: string[] = unreadConfigKeys(rawConfig, NAMESPACES);
+  const { host: dockerHost, sshOpts: dockerSshOpts } = readDocker(rawConfig, problems);
   const secretsSource = (raw.secrets as { source?: unknown } | undefined)?.source;
   if (secretsSource === "onepassword") {
     const has = (key: string, env: string) => rawConfig[key] !== undefined || process.env[env] !== undefined;
@@ -112,7 +151,38 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>): Loaded
     if (!name.endsWith(`.${homelab.internalDomain}`)) problems.push(`${PROJECT}:unifi.adopt.${name}: expected a name in ${homelab.internalDomain}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { homelab, dockerHost };
+  return { homelab, dockerHost, ...(dockerSshOpts ? { dockerSshOpts } : {}) };
+}
+
+export interface DockerSettings {
+  /** `docker:host`. */
+  readonly host?: string;
+  /** `docker:sshOpts`: extra `ssh` arguments, e.g. `["-o", "ServerAliveInterval=30"]`. */
+  readonly sshOpts?: readonly string[];
+  /** `docker:context`: a Docker context the provider would use instead of `docker:host`. */
+  readonly context?: string;
+}
+
+/** The Docker provider's settings that decide which engine is reached, and how. */
+function readDocker(rawConfig: Readonly<Record<string, string>>, problems: string[]): DockerSettings {
+  const host = rawConfig["docker:host"];
+  if (host !== undefined && !/^(unix|ssh|tcp|npipe):\/\/\S+$/.test(host)) {
+    problems.push(`docker:host: expected unix://, ssh:// or tcp:// followed by an address, got ${describe(host)}`);
+  }
+  const rawOpts = rawConfig["docker:sshOpts"];
+  const opts = rawOpts === undefined ? undefined : parseValue(rawOpts);
+  const sshOpts = Array.isArray(opts) && opts.every((item) => typeof item === "string") ? (opts as string[]) : undefined;
+  if (rawOpts !== undefined && !sshOpts) problems.push(`docker:sshOpts: expected a list of ssh arguments such as ["-o", "ServerAliveInterval=30"], got ${describe(opts)}`);
+  const context = rawConfig["docker:context"];
+  return { ...(host !== undefined ? { host } : {}), ...(sshOpts ? { sshOpts } : {}), ...(context ? { context } : {}) };
+}
+
+/** `docker:*` settings alone, checked as `parseConfig` checks them (for the review commands). */
+export function dockerSettings(rawConfig: Readonly<Record<string, string>>): DockerSettings {
+  const problems: string[] = [];
+  const settings = readDocker(rawConfig, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
 }
 
 /** Reads and validates the stack's configuration from the Pulumi runtime. */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentSettingsArgs, DriftScheduleArgs } from "@pulumi/pulumiservice";
 import { z } from "zod";
+import { type ConfigNamespaces, unreadConfigKeys } from "../config/namespaces";
 
 /**
  * The pure half of the ops program: validates the `homelab-ops:*` stack configuration and turns it
@@ -156,6 +157,15 @@ export interface OpsConfig extends Omit<ParsedOps, SecretKey> {
 
 const keyName = (key: string) => `${OPS_PROJECT}:${key}`;
 
+/** Who reads which keys of this project's stack file: itself, the Pulumi Cloud provider, Pulumi. */
+export const OPS_NAMESPACES: ConfigNamespaces = {
+  project: OPS_PROJECT,
+  projectKeys: Object.keys(KEY_HELP),
+  providers: ["@pulumi/pulumiservice"],
+  // The lab program's own keys and its providers' belong in the lab's stack file.
+  elsewhere: Object.fromEntries(["homelab", "docker", "onepassword", "cloudflare"].map((namespace) => [namespace, "the lab's own project (Pulumi.<stack>.yaml at the repository root)"])),
+};
+
 function describe(value: unknown): string {
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
@@ -177,7 +187,7 @@ export function parseOpsConfig(rawConfig: Readonly<Record<string, string>>, isSe
     if (namespace === OPS_PROJECT && key) raw[key] = value;
   }
 
-  const problems: string[] = [];
+  const problems: string[] = unreadConfigKeys(rawConfig, OPS_NAMESPACES);
   for (const [key, value] of Object.entries(raw)) {
     if (value.includes(PLACEHOLDER)) problems.push(`${keyName(key)}: still the placeholder ${PLACEHOLDER}; set ${help(key)}`);
     else if (isSecretKey(key) && !isSecret(keyName(key))) {

@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig } from "../config";
+import { ConfigError, NAMESPACES, parseConfig } from "../config";
+import { providerKeys } from "../config/namespaces";
 import { STACKS } from "../lab";
 import { evaluateLab } from "../lib/evaluate-lab";
 import { refKey } from "../lib/secret-values";
@@ -154,7 +155,54 @@ const BAD_CONFIGS: readonly [string, string, string, (config: RawConfig) => void
     (c) => editJson<Record<string, string>>(c, "homelab:paths", (paths) => void (paths.backups = "/mnt/data01/../etc")),
   ],
   ["boolean of the wrong type", "homelab:pinStateful", 'expected boolean, received string, got "yes"', (c) => (c["homelab:pinStateful"] = "yes")],
-  ["unknown top-level key (typo)", "homelab:storagenode", "unknown key (check its spelling)", (c) => (c["homelab:storagenode"] = "barbary")],
+  ["unknown top-level key (typo)", "homelab:storagenode", "unknown key; the nearest valid key is homelab:storageNode", (c) => (c["homelab:storagenode"] = "barbary")],
+  [
+    "misspelt nested key",
+    "homelab:cloudflare.tunelName",
+    "unknown key; the nearest valid key is homelab:cloudflare.tunnelName",
+    (c) => (c["homelab:cloudflare"] = JSON.stringify({ enabled: true, tunelName: "homelab" })),
+  ],
+  [
+    "docker:host misspelt as docker:hots (the provider's keys, from @pulumi/docker)",
+    "docker:hots",
+    "not a config key of @pulumi/docker 5.2.0; the nearest valid key is docker:host",
+    (c) => {
+      c["docker:hots"] = c["docker:host"]!;
+      delete c["docker:host"];
+    },
+  ],
+  [
+    "misspelt 1Password provider key",
+    "onepassword:serviceAcountToken",
+    "not a config key of @1password/pulumi-onepassword 1.1.3; the nearest valid key is onepassword:serviceAccountToken",
+    (c) => (c["onepassword:serviceAcountToken"] = "ops_other"),
+  ],
+  ["misspelt Cloudflare provider key", "cloudflare:apiTokn", "not a config key of @pulumi/cloudflare 6.22.1; the nearest valid key is cloudflare:apiToken", (c) => (c["cloudflare:apiTokn"] = "x")],
+  [
+    "a namespace nobody reads",
+    "dokcer:sshOpts",
+    'unknown namespace "dokcer" (this project reads homelab, docker, onepassword, cloudflare and pulumi keys); the nearest valid key is docker:sshOpts',
+    (c) => (c["dokcer:sshOpts"] = '["-v"]'),
+  ],
+  [
+    "a pulumi: key Pulumi does not define",
+    "pulumi:tag",
+    "not a key Pulumi reads (pulumi:disable-default-providers, pulumi:tags and pulumi:autonaming); the nearest valid key is pulumi:tags",
+    (c) => (c["pulumi:tag"] = '{"team":"lab"}'),
+  ],
+  [
+    "a key of the ops project in the lab's stack file",
+    "homelab-ops:agentPoolId",
+    "belongs to the homelab-ops project (ops/Pulumi.<stack>.yaml), not to this project's stack file",
+    (c) => (c["homelab-ops:agentPoolId"] = "pool"),
+  ],
+  ["a key without a namespace", "host", "expected a key of the form <namespace>:<name>; the nearest valid key is docker:host", (c) => (c.host = "ssh://x")],
+  [
+    "docker:sshOpts not a list",
+    "docker:sshOpts",
+    'expected a list of ssh arguments such as ["-o", "ServerAliveInterval=30"], got "-o ServerAliveInterval=30"',
+    (c) => (c["docker:sshOpts"] = "-o ServerAliveInterval=30"),
+  ],
   [
     "bad docker:host scheme",
     "docker:host",
@@ -194,7 +242,7 @@ const BAD_CONFIGS: readonly [string, string, string, (config: RawConfig) => void
   [
     "misspelt override field",
     "homelab:services.caddy/caddy.replica",
-    "unknown key (check its spelling)",
+    "unknown key; the nearest valid key is homelab:services.caddy/caddy.replicas",
     (c) => (c["homelab:services"] = JSON.stringify({ "caddy/caddy": { replica: 2 } })),
   ],
   [
@@ -252,6 +300,19 @@ describe("bad configuration stops the whole program before anything is registere
     breakConfig(rawConfig);
     const error = await rejectionOf(runOffline({ stack: "prod", rawConfig }));
     expectConfigFailure(error, [`${key}: ${expected}`]);
+  });
+
+  test("the providers whose config keys are allowed are exactly the ones the program uses", async () => {
+    const run = await runOffline({ stack: "prod", rawConfig: prodConfig() });
+    // Everything registered or invoked that is neither Pulumi's, the dynamic provider's nor ours.
+    const own = new Set(["pulumi", "pulumi-nodejs", "homelab"]);
+    const used = new Set([...run.resources.map((resource) => resource.type), ...run.invocations.map((call) => call.token)].map((token) => token.split(":")[0]!).filter((namespace) => !own.has(namespace)));
+    expect([...used].sort()).toEqual(NAMESPACES.providers.map((name) => providerKeys(name).namespace).sort());
+  });
+
+  test("keys Pulumi itself defines are accepted beside the providers' own", async () => {
+    const rawConfig = { ...prodConfig(), "pulumi:tags": '{"owner":"lab"}', "pulumi:disable-default-providers": '["cloudflare"]', "docker:disableDockerDaemonCheck": "true" };
+    expect(parseConfig(rawConfig).dockerSshOpts).toEqual(["-o", "ServerAliveInterval=30"]);
   });
 
   test("the unbroken prod config is the control: it deploys", async () => {

@@ -326,6 +326,22 @@ describe("ops program refuses a bad configuration, naming the key, registering n
     expect(error.problems).toEqual([expect.stringMatching(/^homelab-ops:agentPool: unknown key \(check its spelling; known keys: .*agentPoolId/)]);
   });
 
+  test.each([
+    ["pulumiservice:acessToken", "not a config key of @pulumi/pulumiservice 1.3.0; the nearest valid key is pulumiservice:accessToken"],
+    ["homelab:domain", "belongs to the lab's own project (Pulumi.<stack>.yaml at the repository root), not to this project's stack file"],
+    ["docker:host", "belongs to the lab's own project (Pulumi.<stack>.yaml at the repository root), not to this project's stack file"],
+    ["homelab-opps:branch", 'unknown namespace "homelab-opps" (this project reads homelab-ops, pulumiservice and pulumi keys); the nearest valid key is homelab-ops:branch'],
+    ["deploy:branch", 'unknown namespace "deploy" (this project reads homelab-ops, pulumiservice and pulumi keys)'],
+  ])("a key outside homelab-ops: %s", async (key, problem) => {
+    const error = await configError({ ...validConfig(), [key]: "x" });
+    expect(error.problems).toEqual([`${key}: ${problem}`]);
+  });
+
+  test("the provider's own key and Pulumi's are accepted", async () => {
+    const config = { ...validConfig(), "pulumiservice:accessToken": "pul-x", "pulumi:tags": '{"a":"b"}' };
+    expect(parseOpsConfig(config, () => true)).toMatchObject({ labProject: "homelab", labStack: "prod" });
+  });
+
   test("a placeholder left in is named with what to set", async () => {
     const error = await configError({ ...validConfig(), [`${OPS_PROJECT}:agentPoolId`]: PLACEHOLDER });
     expect(error.problems).toEqual([expect.stringMatching(/^homelab-ops:agentPoolId: still the placeholder REPLACE-ME; set the id of a customer-managed agent pool/)]);
