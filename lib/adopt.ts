@@ -1,5 +1,5 @@
 import { compareSwarms, type FieldDifference, type ObjectRef, serviceDifferences } from "./drift";
-import type { DesiredSwarm, SwarmState } from "./swarm-state";
+import { contentIdentity, type DesiredSwarm, type SwarmState } from "./swarm-state";
 import { tableCell as cell } from "./markdown";
 
 /**
@@ -34,8 +34,11 @@ export interface AdoptedObject {
 export interface AdoptPlan {
   readonly importFile: ImportFile;
   readonly adopted: readonly AdoptedObject[];
-  /** Declared secrets: the provider cannot import them (their data is never readable). */
-  readonly notImportable: readonly { readonly name: string; readonly reason: string }[];
+  /**
+   * Declared secrets: the provider cannot import them (their data is never readable). `existing`
+   * is a live secret already named the way this program names that secret (identity and digest).
+   */
+  readonly notImportable: readonly { readonly name: string; readonly reason: string; readonly existing?: string }[];
   /** What `pulumi up` creates after the import: missing objects, and every secret. */
   readonly createdByUp: readonly ObjectRef[];
   /** Live objects that match nothing the program declares; the import leaves them alone. */
@@ -44,10 +47,20 @@ export interface AdoptPlan {
   readonly replacements: readonly { readonly kind: ObjectRef["kind"]; readonly name: string; readonly fields: readonly FieldDifference[] }[];
   /** Adopted services `up` updates in place (a rolling restart of their tasks). */
   readonly updates: readonly { readonly name: string; readonly fields: readonly FieldDifference[] }[];
+  /**
+   * Adopted services that mount a secret which already exists under this program's name: `up`
+   * updates them too if the secret's value changed since (a new value, a new name).
+   */
+  readonly updatesIfValueChanged: readonly string[];
 }
 
-/** Service fields whose change makes the provider replace the service instead of updating it. */
-const SERVICE_REPLACING_FIELDS = [/^networks$/, /^containerLabels\./];
+/**
+ * Service fields whose change makes the provider replace the service instead of updating it: of
+ * what the review compares, only the network attachments (`networks_advanced` id and aliases are
+ * ForceNew in the provider's schema, resource_docker_service.go); labels, container labels, image,
+ * mounts, placement, replicas, ports, secrets and configs update in place.
+ */
+const SERVICE_REPLACING_FIELDS = [/^networks$/];
 
 export const SECRET_NOT_IMPORTABLE = "the Docker provider cannot import swarm secrets (their data can never be read back)";
 
@@ -91,10 +104,25 @@ export function planAdoption(declared: DesiredSwarm, live: SwarmState, providerV
     else updates.push({ name: service.name, fields });
   }
 
+  // A live secret named `<identity>-<digest>` like a declared one was made by this program (or by
+  // tooling that names secrets its way); with an unchanged value, `up` would create that very name.
+  const programNamed = new Map(live.secrets.filter((secret) => contentIdentity(secret.name) !== secret.name).map((secret) => [contentIdentity(secret.name), secret.name]));
+  const notImportable = declared.secrets.map((secret) => {
+    const existing = programNamed.get(contentIdentity(secret.name));
+    return { name: secret.name, reason: SECRET_NOT_IMPORTABLE, ...(existing ? { existing } : {}) };
+  });
+  const existingIdentities = new Set(notImportable.filter((secret) => secret.existing).map((secret) => contentIdentity(secret.name)));
+  const updated = new Set([...replacements.map((replacement) => replacement.name), ...updates.map((update) => update.name)]);
+  const updatesIfValueChanged = declared.services
+    .filter((service) => liveByKind.service.has(service.name) && !updated.has(service.name))
+    .filter((service) => service.secrets.some((secret) => existingIdentities.has(contentIdentity(secret.name))))
+    .map((service) => service.name);
+
   return {
     importFile: { resources: [...components, ...entries] },
     adopted,
-    notImportable: declared.secrets.map((secret) => ({ name: secret.name, reason: SECRET_NOT_IMPORTABLE })),
+    notImportable,
+    updatesIfValueChanged,
     createdByUp: [
       ...drift.missing.filter((ref) => ref.kind !== "secret"),
       ...declared.secrets.map((secret): ObjectRef => ({ kind: "secret", name: secret.name })),
@@ -114,9 +142,24 @@ export function adoptMarkdown(plan: AdoptPlan, context: { stack: string; host: s
   lines.push(`\`${context.importFile}\` imports ${counts("network")} networks, ${counts("service")} services and ${counts("config")} configs:`, "");
   lines.push("```sh", `pulumi import --file ${context.importFile} --protect=false --generate-code=false`, "```", "");
   lines.push(`## Not importable (${plan.notImportable.length})`, "");
-  lines.push(`Swarm secrets: ${SECRET_NOT_IMPORTABLE}. \`pulumi up\` creates each under a new, content-addressed name beside the old one, and rolls the services that use it over to it; the old secrets stay until you remove them.`, "");
-  for (const secret of plan.notImportable) lines.push(`- \`${secret.name}\``);
-  lines.push("");
+  lines.push(`Swarm secrets: ${SECRET_NOT_IMPORTABLE}, so the next \`pulumi up\` creates each one. Their names end in a digest of the real value, which this offline evaluation does not know: they are listed as \`<identity>-…\`.`, "");
+  const fresh = plan.notImportable.filter((secret) => !secret.existing);
+  const existing = plan.notImportable.filter((secret) => secret.existing);
+  if (fresh.length > 0) {
+    lines.push(`**New names (${fresh.length}).** Each is created beside whatever the services mount today, the services are updated in place to mount it, and the old secrets stay until you remove them.`, "");
+    for (const secret of fresh) lines.push(`- \`${contentIdentity(secret.name)}-…\``);
+    lines.push("");
+  }
+  if (existing.length > 0) {
+    lines.push(
+      `**Already in the swarm under this program's names (${existing.length}).** The swarm holds a secret named the way this program names it (\`<identity>-<digest of identity and value>\`): it was deployed by this program, or by tooling that names secrets the same way. ` +
+        "Where the value has not changed since, the next `up` creates a secret of exactly that name, the engine refuses a second secret of one name, and that `up` fails there. " +
+        "If the swarm was deployed from a Pulumi stack, use that stack's state instead of an import (`pulumi stack select` it, or `pulumi stack import` its last `pulumi stack export`); otherwise give each of these a new value in 1Password before the `up` (a new value gets a new name).",
+      "",
+    );
+    for (const secret of existing) lines.push(`- \`${contentIdentity(secret.name)}-…\`: live \`${secret.existing}\``);
+    lines.push("");
+  }
   const objects = plan.createdByUp.filter((ref) => ref.kind !== "secret");
   lines.push(`## Created by the next \`pulumi up\` (${objects.length} besides the secrets)`, "");
   for (const ref of objects) lines.push(`- ${ref.kind} \`${ref.name}\``);
@@ -129,7 +172,16 @@ export function adoptMarkdown(plan: AdoptPlan, context: { stack: string; host: s
   lines.push("");
   lines.push(`## Updated in place by the next \`pulumi up\` (${plan.updates.length}): a rolling restart of their tasks`, "");
   for (const update of plan.updates) lines.push(`- \`${update.name}\`: ${update.fields.map((field) => field.field).join(", ")}`);
-  lines.push("");
+  if (plan.updates.length > 0) lines.push("");
+  if (plan.updatesIfValueChanged.length > 0) {
+    lines.push(`Also updated where a secret's value changed since the swarm was deployed (it then gets a new name): ${plan.updatesIfValueChanged.map((name) => `\`${name}\``).join(", ")}.`, "");
+  }
+  lines.push(
+    "This list covers what the review compares: image, labels, environment variable names, networks and aliases, mounts, placement, replicas, published ports, secrets and configs. " +
+      "`pulumi preview --diff` after the import is the complete list: it also compares what the review does not read (environment values, resource limits and reservations, health checks, restart, update and rollback policies, and settings the provider does not read back after an import), so expect more in-place updates there. " +
+      "Of the fields the review compares, only network attachments replace a service.",
+    "",
+  );
   lines.push(`## Live, matching nothing declared (${plan.unmatched.length})`, "");
   lines.push("The import leaves these alone and Pulumi will not manage them. Declare them, or remove them once nothing uses them.", "");
   for (const ref of plan.unmatched) lines.push(`- ${ref.kind} \`${ref.name}\``);

@@ -4,7 +4,10 @@ import { tableCell as cell } from "./markdown";
 /**
  * What differs between the program's desired swarm and a live one, for a person to review. Pure:
  * both sides arrive as `SwarmState`. Values that could be secret are never compared or shown:
- * environment variables by name only, secrets and configs by name.
+ * environment variables by name only, secrets and configs by name. A report shows the live values
+ * the program owns; a label it does not declare is shown by name only, since hand-made labels can
+ * hold credentials and the report is posted into an issue. (No digest of the value either: a short
+ * digest of a weak password confirms a guess.)
  */
 
 export type ObjectKind = "network" | "service" | "secret" | "config";
@@ -44,12 +47,19 @@ export function hasDrift(report: DriftReport): boolean {
 
 const show = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 
-/** Differences in one record-like field, key by key. */
-function recordDifferences(field: string, declared: Readonly<Record<string, string>>, live: Readonly<Record<string, string>>): FieldDifference[] {
+/** What a report shows for the live value of a label the program does not declare. */
+export const UNMANAGED_VALUE = "(set outside the program; value not shown)";
+
+/** Differences in labels, key by key; live values only for the keys the program declares. */
+function labelDifferences(field: string, declared: Readonly<Record<string, string>>, live: Readonly<Record<string, string>>): FieldDifference[] {
   const keys = [...new Set([...Object.keys(declared), ...Object.keys(live)])].sort();
   return keys
     .filter((key) => declared[key] !== live[key])
-    .map((key) => ({ field: `${field}.${key}`, declared: declared[key] ?? "(absent)", live: live[key] ?? "(absent)" }));
+    .map((key) => ({
+      field: `${field}.${key}`,
+      declared: declared[key] ?? "(absent)",
+      live: !(key in declared) ? UNMANAGED_VALUE : (live[key] ?? "(absent)"),
+    }));
 }
 
 function listDifference(field: string, declared: readonly unknown[], live: readonly unknown[]): FieldDifference[] {
@@ -78,8 +88,8 @@ export function serviceDifferences(declared: ServiceState, live: ServiceState): 
   if (!sameImage(declared.image, live.image)) differences.push({ field: "image", declared: declared.image, live: live.image });
   // The stack-image label mirrors the image; drift there is the image's drift, reported once.
   const withoutImageLabel = (labels: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(labels).filter(([key]) => key !== "com.docker.stack.image"));
-  differences.push(...recordDifferences("labels", withoutImageLabel(declared.labels), withoutImageLabel(live.labels)));
-  differences.push(...recordDifferences("containerLabels", declared.containerLabels, live.containerLabels));
+  differences.push(...labelDifferences("labels", withoutImageLabel(declared.labels), withoutImageLabel(live.labels)));
+  differences.push(...labelDifferences("containerLabels", declared.containerLabels, live.containerLabels));
   differences.push(...listDifference("env (names)", declared.envNames, live.envNames));
   differences.push(...listDifference("networks", declared.networks, live.networks));
   differences.push(...listDifference("mounts", declared.mounts, live.mounts));
@@ -128,7 +138,7 @@ export function compareSwarms(declared: SwarmState, live: SwarmState): DriftRepo
       differences: [
         ...(want.driver !== have.driver ? [{ field: "driver", declared: want.driver, live: have.driver }] : []),
         ...(want.attachable !== have.attachable ? [{ field: "attachable", declared: String(want.attachable), live: String(have.attachable) }] : []),
-        ...recordDifferences("labels", want.labels, have.labels),
+        ...labelDifferences("labels", want.labels, have.labels),
       ],
     }))
     .filter((drift) => drift.differences.length > 0);
@@ -153,7 +163,7 @@ export function driftMarkdown(report: DriftReport, context: { stack: string; hos
   lines.push(`# Drift report: stack \`${context.stack}\``);
   lines.push("");
   lines.push(`Engine \`${context.host}\`, scanned ${context.scannedAt}. Declared objects: ${report.counts.declared}; live objects: ${report.counts.live}.`);
-  lines.push("Secret values are never read or compared: secrets are matched by name (without their content digest), environment variables by name.");
+  lines.push("Secret values are never read or compared: secrets are matched by name (without their content digest), environment variables by name. Labels the program does not declare are shown by name only.");
   lines.push("");
   if (!hasDrift(report)) {
     lines.push("**No drift.** The swarm matches the program.");

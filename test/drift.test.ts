@@ -1,5 +1,5 @@
-import { planAdoption } from "../lib/adopt";
-import { compareSwarms, hasDrift, serviceDifferences } from "../lib/drift";
+import { adoptMarkdown, planAdoption } from "../lib/adopt";
+import { compareSwarms, hasDrift, serviceDifferences, UNMANAGED_VALUE } from "../lib/drift";
 import type { DesiredSwarm, ServiceState, SwarmState } from "../lib/swarm-state";
 
 /** The comparison itself, on hand-made states: what counts as drift and what does not. */
@@ -75,6 +75,21 @@ describe("drift", () => {
     expect(serviceDifferences(service(), changed).map((difference) => difference.field)).toEqual(["labels.caddy", "env (names)", "networks", "placement", "replicas", "ports"]);
   });
 
+  test.each([
+    ["a declared label changed by hand: both values", { caddy: "other.in.example.com" }, [{ field: "labels.caddy", declared: "web.in.example.com", live: "other.in.example.com" }]],
+    ["a declared label removed by hand", {}, [{ field: "labels.caddy", declared: "web.in.example.com", live: "(absent)" }]],
+    ["a label added by hand: by name only", { caddy: "web.in.example.com", "backup.password": "hunter2" }, [{ field: "labels.backup.password", declared: "(absent)", live: UNMANAGED_VALUE }]],
+  ])("labels: %s", (_case, labels, expected) => {
+    const live = service({ labels: { ...labels, "com.docker.stack.image": "nginx:1.27" } });
+    expect(serviceDifferences(service(), live)).toEqual(expected);
+  });
+
+  test("a hand-made network label is shown by name only too", () => {
+    const report = compareSwarms(desired([service()]), live([service()], { networks: [{ ...network, id: "n1", labels: { token: "hunter2" } }] }));
+    expect(report.networks).toEqual([{ name: "proxy_network", id: "n1", differences: [{ field: "labels.token", declared: "(absent)", live: UNMANAGED_VALUE }] }]);
+    expect(JSON.stringify(report)).not.toContain("hunter2");
+  });
+
   test("unmanaged and missing objects, by kind", () => {
     const report = compareSwarms(desired([service(), service({ name: "app_db" })]), live([service(), service({ name: "manual" })], { configs: [{ name: "leftover", id: "c1", labels: {} }] }));
     expect(report.unmanaged).toEqual([
@@ -115,5 +130,24 @@ describe("adoption plan", () => {
     const labelOnly = planAdoption(desired([service()]), live([service({ labels: { caddy: "x", "com.docker.stack.image": "nginx:1.27" } })]), "5.2.0");
     expect(labelOnly.replacements).toEqual([]);
     expect(labelOnly.updates.map((update) => update.fields.map((field) => field.field))).toEqual([["labels.caddy"]]);
+  });
+
+  test("container labels, replicas, image and ports update in place (the provider replaces only for network attachments)", () => {
+    const changed = service({ containerLabels: { "com.docker.stack.namespace": "other" }, replicas: 3, image: "nginx:1.28", ports: ["8080:80/tcp (ingress)"] });
+    const plan = planAdoption(desired([service()]), live([changed]), "5.2.0");
+    expect(plan.replacements).toEqual([]);
+    expect(plan.updates.map((update) => update.fields.map((field) => field.field))).toEqual([["image", "containerLabels.com.docker.stack.namespace", "replicas", "ports"]]);
+  });
+
+  test.each([
+    ["named by this program (identity and digest): the up would create that very name", "app_web_token-9f9f9f9f", "app_web_token-9f9f9f9f", ["app_web"]],
+    ["named by other tooling: a new name", "app_token", undefined, []],
+  ])("a live secret %s", (_case, liveName, existing, mayUpdate) => {
+    const liveSecret = { name: liveName, id: "x1", labels: {} };
+    const plan = planAdoption(desired([service()]), live([service({ secrets: [{ name: liveName, target: "/run/secrets/token" }] })], { secrets: [liveSecret] }), "5.2.0");
+    expect(plan.notImportable).toEqual([{ name: "app_web_token-0123abcd", reason: expect.any(String), ...(existing ? { existing } : {}) }]);
+    expect(plan.updatesIfValueChanged).toEqual(mayUpdate);
+    const markdown = adoptMarkdown(plan, { stack: "prod", host: "ssh://deploy@nas", importFile: "reports/import.json" });
+    expect(markdown).toContain(existing ? `- \`app_web_token-…\`: live \`${liveName}\`` : "**New names (1).**");
   });
 });
