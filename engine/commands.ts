@@ -1,18 +1,19 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { dockerSettings } from "../config";
 import { adoptMarkdown, type AdoptPlan, planAdoption } from "../lib/adopt";
 import { compareSwarms, type DriftReport, driftMarkdown, hasDrift } from "../lib/drift";
 import type { SwarmState } from "../lib/swarm-state";
 import { desiredSwarm } from "../offline/desired";
 import { readConfigFile, readStackConfig, runOffline } from "../offline/run";
-import { connectEngine, engineHost } from "./connect";
+import { connectEngine, engineHost, engineSshOpts } from "./connect";
+import { checkReportDir, writeReports } from "./reports";
 import { scanSwarm } from "./scan";
 
 /**
  * The two review commands over a live swarm, `adopt` and `drift`, as functions (the CLIs in
- * scripts/ parse arguments and call these). Both evaluate the program offline, as the render does,
- * scan the engine, and write their files only once everything has succeeded: a failure leaves no
- * file behind, not even a partial one.
+ * scripts/ parse arguments and call these). Both check that the report directory is writable,
+ * evaluate the program offline, as the render does, scan the engine, and write their files only
+ * once everything has succeeded: a failure leaves no file behind, not even a partial one.
  */
 
 export interface ReviewOptions {
@@ -32,44 +33,35 @@ export interface ReviewOptions {
 export interface ScanSummary {
   readonly host: string;
   readonly apiCalls: number;
+  /** SSH connections the scan opened (ssh:// hosts only). */
+  readonly sshConnections?: number;
   readonly seconds: number;
-}
-
-/** Writes every file or none: each goes to a temporary name first and is renamed at the end. */
-export function writeAll(files: Readonly<Record<string, string>>, outDir: string): string[] {
-  mkdirSync(outDir, { recursive: true });
-  const staged: [string, string][] = [];
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      const target = path.join(outDir, name);
-      const temporary = `${target}.${process.pid}.partial`;
-      writeFileSync(temporary, text);
-      staged.push([temporary, target]);
-    }
-    for (const [temporary, target] of staged) renameSync(temporary, target);
-  } catch (error) {
-    for (const [temporary] of staged) rmSync(temporary, { force: true });
-    throw error;
-  }
-  return staged.map(([, target]) => target);
 }
 
 async function evaluateAndScan(options: ReviewOptions): Promise<{ desired: ReturnType<typeof desiredSwarm>; live: SwarmState; summary: ScanSummary; stack: string }> {
   const stack = options.stack ?? "prod";
   const progress = options.progress ?? (() => undefined);
+  checkReportDir(options.outDir);
   const rawConfig = options.configFile ? readConfigFile(options.configFile) : readStackConfig(stack);
   progress(`evaluating the program for stack "${stack}" (offline, fake secret values)`);
   const run = await runOffline({ stack, rawConfig });
   const desired = desiredSwarm(run);
+  const docker = dockerSettings(rawConfig);
   const engine = connectEngine({
-    host: engineHost(options.host, rawConfig),
+    host: engineHost(options.host, docker),
+    sshOpts: engineSshOpts(docker.sshOpts),
     ...(options.tlsDir !== undefined ? { tlsDir: options.tlsDir } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
-  const started = process.hrtime.bigint();
-  const live = await scanSwarm(engine, progress);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { desired, live, stack, summary: { host: engine.host, apiCalls: engine.calls(), seconds } };
+  try {
+    const started = process.hrtime.bigint();
+    const live = await scanSwarm(engine, progress);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const sshConnections = engine.sshConnections();
+    return { desired, live, stack, summary: { host: engine.host, apiCalls: engine.calls(), ...(sshConnections !== undefined ? { sshConnections } : {}), seconds } };
+  } finally {
+    await engine.close();
+  }
 }
 
 export interface DriftResult {
@@ -83,13 +75,10 @@ export async function runDrift(options: ReviewOptions): Promise<DriftResult> {
   const { desired, live, stack, summary } = await evaluateAndScan(options);
   const report = compareSwarms(desired, live);
   const scannedAt = new Date().toISOString();
-  const files = writeAll(
-    {
-      "drift.md": driftMarkdown(report, { stack, host: summary.host, scannedAt }),
-      "drift.json": `${JSON.stringify({ stack, host: summary.host, scannedAt, drift: hasDrift(report), ...report }, null, 2)}\n`,
-    },
-    options.outDir,
-  );
+  const files = writeReports(options.outDir, "drift", () => ({
+    "drift.md": driftMarkdown(report, { stack, host: summary.host, scannedAt }),
+    "drift.json": `${JSON.stringify({ stack, host: summary.host, scannedAt, drift: hasDrift(report), ...report }, null, 2)}\n`,
+  }));
   return { report, drift: hasDrift(report), files, summary };
 }
 
@@ -108,12 +97,9 @@ export async function runAdopt(options: ReviewOptions): Promise<AdoptResult> {
   const { desired, live, stack, summary } = await evaluateAndScan(options);
   const plan = planAdoption(desired, live, dockerProviderVersion());
   const importName = "import.json";
-  const files = writeAll(
-    {
-      [importName]: `${JSON.stringify(plan.importFile, null, 2)}\n`,
-      "adopt.md": adoptMarkdown(plan, { stack, host: summary.host, importFile: path.join(options.outDir, importName) }),
-    },
-    options.outDir,
-  );
+  const files = writeReports(options.outDir, "adopt", (dir) => ({
+    [importName]: `${JSON.stringify(plan.importFile, null, 2)}\n`,
+    "adopt.md": adoptMarkdown(plan, { stack, host: summary.host, importFile: path.join(dir, importName) }),
+  }));
   return { plan, files, summary };
 }

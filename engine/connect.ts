@@ -1,12 +1,15 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import Docker from "dockerode";
+import type { DockerSettings } from "../config";
+import { parseSshUrl, SshUrlError } from "./ssh-command";
+import { type SshTransport, SshTransportError, sshTransport } from "./ssh-socket";
 
 /**
  * Reaching a Docker engine the way the program does: `docker:host` (unix://, ssh://, tcp://) from
  * the stack's config, else DOCKER_HOST, else the local socket. dockerode speaks the Engine API;
- * this module only chooses where, counts the calls, and turns every way of failing into one clear
- * `EngineError`.
+ * over ssh:// it goes through the system ssh client (ssh-socket.ts). This module chooses where,
+ * counts the calls and connections, and turns every way of failing into one clear `EngineError`.
  */
 
 export class EngineError extends Error {
@@ -17,12 +20,14 @@ export class EngineError extends Error {
 }
 
 export interface EngineOptions {
-  /** `unix:///path`, `ssh://user@host[:port]`, `tcp://host:port`. */
+  /** `unix:///path`, `ssh://[user@]host[:port]`, `tcp://host:port`. */
   readonly host: string;
-  /** Per-call deadline. @default 15000 */
+  /** Per-call deadline, and ssh's connect timeout. @default 15000 */
   readonly timeoutMs?: number;
   /** A directory with ca.pem, cert.pem and key.pem for tcp:// with TLS (as DOCKER_CERT_PATH). */
   readonly tlsDir?: string;
+  /** Extra `ssh` arguments for ssh:// (the provider's `docker:sshOpts`). @default none */
+  readonly sshOpts?: readonly string[];
 }
 
 export interface Engine {
@@ -30,18 +35,40 @@ export interface Engine {
   readonly docker: Docker;
   /** Engine API requests made so far. */
   calls(): number;
+  /** SSH connections opened so far (ssh:// only). */
+  sshConnections(): number | undefined;
   /** Runs one API call under the deadline, with failures explained. */
   call<T>(what: string, run: (docker: Docker) => Promise<T>): Promise<T>;
+  /** Ends the engine's connections (over ssh://, waits until ssh has exited). */
+  close(): Promise<void>;
 }
 
 export const DEFAULT_ENGINE_HOST = "unix:///var/run/docker.sock";
 
-/** Which engine: an explicit choice, else the stack's `docker:host`, else DOCKER_HOST. */
-export function engineHost(explicit: string | undefined, stackConfig: Readonly<Record<string, string>>): string {
-  return explicit ?? stackConfig["docker:host"] ?? process.env.DOCKER_HOST ?? DEFAULT_ENGINE_HOST;
+/**
+ * Which engine: an explicit choice, else the stack's `docker:host`, else DOCKER_HOST, as for the
+ * provider. A Docker context (`docker:context` or DOCKER_CONTEXT) would make the provider use that
+ * context's engine instead; the review does not read contexts, so it asks for `--host` rather
+ * than scan an engine `pulumi up` would not touch.
+ */
+export function engineHost(explicit: string | undefined, docker: DockerSettings): string {
+  if (explicit !== undefined) return explicit;
+  const context = docker.context ?? (process.env.DOCKER_CONTEXT && process.env.DOCKER_CONTEXT !== "default" ? process.env.DOCKER_CONTEXT : undefined);
+  if (context !== undefined) {
+    const source = docker.context !== undefined ? "docker:context" : "DOCKER_CONTEXT";
+    throw new EngineError(
+      `${source} is "${context}": the provider would reach that Docker context's engine, and adopt and drift do not read contexts; pass --host with its endpoint (docker context inspect ${context} --format '{{.Endpoints.docker.Host}}')`,
+    );
+  }
+  return docker.host ?? process.env.DOCKER_HOST ?? DEFAULT_ENGINE_HOST;
 }
 
-function dockerOptions(options: EngineOptions): Docker.DockerOptions {
+/** The provider's own fallback for `docker:sshOpts`: DOCKER_SSH_OPTS, split at white space. */
+export function engineSshOpts(configured: readonly string[] | undefined): readonly string[] {
+  return configured ?? (process.env.DOCKER_SSH_OPTS?.trim() ? process.env.DOCKER_SSH_OPTS.trim().split(/\s+/) : []);
+}
+
+function dockerOptions(options: EngineOptions, ssh: () => SshTransport): Docker.DockerOptions {
   const timeout = options.timeoutMs ?? 15_000;
   let url: URL;
   try {
@@ -53,15 +80,9 @@ function dockerOptions(options: EngineOptions): Docker.DockerOptions {
     case "unix:":
       return { socketPath: url.pathname, timeout };
     case "ssh:":
-      // The ssh2 client uses the running agent, as the docker CLI and the provider do.
-      return {
-        protocol: "ssh",
-        host: url.hostname,
-        port: url.port || 22,
-        username: decodeURIComponent(url.username) || process.env.USER || "root",
-        sshOptions: { agent: process.env.SSH_AUTH_SOCK, readyTimeout: timeout },
-        timeout,
-      };
+      // Plain HTTP over the ssh child's stdio; the host name is a placeholder, as in the Docker CLI.
+      // docker-modem passes `agent` to http.request; @types/dockerode does not list it.
+      return { protocol: "http", host: "docker.example.com", port: 80, agent: ssh().agent, timeout } as Docker.DockerOptions;
     case "tcp:": {
       const tlsDir = options.tlsDir ?? process.env.DOCKER_CERT_PATH;
       if (tlsDir === undefined) return { protocol: "http", host: url.hostname, port: url.port || 2375, timeout };
@@ -82,6 +103,7 @@ function dockerOptions(options: EngineOptions): Docker.DockerOptions {
 /** A sentence for each way a call can fail, naming the engine and what was being done. */
 export function explain(host: string, what: string, error: unknown): EngineError {
   if (error instanceof EngineError) return error;
+  if (error instanceof SshTransportError) return new EngineError(`${what}: ${host}: ${error.message}`);
   const err = error as NodeJS.ErrnoException & { statusCode?: number; json?: { message?: string } };
   const at = `the Docker engine at ${host}`;
   switch (err.code) {
@@ -107,7 +129,17 @@ export function explain(host: string, what: string, error: unknown): EngineError
 }
 
 export function connectEngine(options: EngineOptions): Engine {
-  const docker = new Docker(dockerOptions(options));
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  let ssh: SshTransport | undefined;
+  const openSsh = () => {
+    try {
+      ssh = sshTransport(parseSshUrl(options.host), options.sshOpts ?? [], timeoutMs);
+    } catch (error) {
+      throw error instanceof SshUrlError ? new EngineError(error.message) : error;
+    }
+    return ssh;
+  };
+  const docker = new Docker(dockerOptions(options, openSsh));
   let calls = 0;
   // Count every request at the one place dockerode sends them.
   const modem = docker.modem as unknown as { dial(options: unknown, callback: unknown): unknown };
@@ -116,11 +148,14 @@ export function connectEngine(options: EngineOptions): Engine {
     calls += 1;
     return dial(dialOptions, callback);
   };
-  const timeoutMs = options.timeoutMs ?? 15_000;
   return {
     host: options.host,
     docker,
     calls: () => calls,
+    sshConnections: () => ssh?.connections(),
+    close: async () => {
+      await ssh?.close();
+    },
     async call<T>(what: string, run: (client: Docker) => Promise<T>): Promise<T> {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {

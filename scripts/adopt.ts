@@ -1,5 +1,5 @@
 import { runAdopt } from "../engine/commands";
-import { failed, reviewCommand, reviewOptions } from "./review-cli";
+import { connections, failed, reviewCommand, reviewOptions } from "./review-cli";
 
 /**
  * Matches a live swarm to the program's resources and writes import.json (for
@@ -13,7 +13,7 @@ runAdopt(reviewOptions(command))
     const { plan } = result;
     process.stderr.write(
       `adopt: ${plan.adopted.length} objects to import, ${plan.notImportable.length} secrets not importable, ` +
-        `${plan.replacements.length} replacements, ${plan.unmatched.length} live objects match nothing (${result.summary.apiCalls} API calls)\n`,
+        `${plan.replacements.length} replacements, ${plan.unmatched.length} live objects match nothing (${result.summary.apiCalls} API calls${connections(result.summary)})\n`,
     );
     for (const file of result.files) process.stdout.write(`${file}\n`);
   })

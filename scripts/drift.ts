@@ -1,5 +1,5 @@
 import { runDrift } from "../engine/commands";
-import { failed, reviewCommand, reviewOptions } from "./review-cli";
+import { connections, failed, reviewCommand, reviewOptions } from "./review-cli";
 
 /**
  * Compares a live swarm with the program's desired state and writes drift.md (for people) and
@@ -12,7 +12,7 @@ runDrift(reviewOptions(command))
     const { report } = result;
     process.stderr.write(
       `drift: ${result.drift ? "DRIFT" : "no drift"}: ${report.unmanaged.length} unmanaged, ${report.missing.length} missing, ` +
-        `${report.services.length} services and ${report.networks.length} networks differ (${result.summary.apiCalls} API calls, ${result.summary.seconds.toFixed(2)} s)\n`,
+        `${report.services.length} services and ${report.networks.length} networks differ (${result.summary.apiCalls} API calls${connections(result.summary)}, ${result.summary.seconds.toFixed(2)} s)\n`,
     );
     for (const file of result.files) process.stdout.write(`${file}\n`);
     process.exit(result.drift ? 2 : 0);

@@ -1,17 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
-import { parseConfig } from "../config";
 import { connectEngine, EngineError, explain } from "../engine/connect";
 import { runAdopt, runDrift } from "../engine/commands";
-import { STACKS } from "../lab";
-import { evaluateLab } from "../lib/evaluate-lab";
-import { type OfflineRun, PROJECT_DIR, readStackConfig, runOffline } from "../offline/run";
-import { engineUnavailable, startTestEngine, TEST_IMAGE, TEST_IMAGE_NEXT, type TestEngine } from "./support/engine";
-import { deployAsOldTooling } from "./support/old-tooling";
+import { UNMANAGED_VALUE } from "../lib/drift";
+import { type OfflineRun, PROJECT_DIR } from "../offline/run";
+import { engineUnavailable, TEST_IMAGE, TEST_IMAGE_NEXT, type TestEngine } from "./support/engine";
+import { startReviewSlice } from "./support/review-slice";
 
 /**
  * `adopt` and `drift` against a real Docker engine the tests start themselves (own socket, own
@@ -20,28 +16,10 @@ import { deployAsOldTooling } from "./support/old-tooling";
  * changed by hand, and reviewed. Under CI=true these tests must run: a missing engine fails them.
  */
 
-const SLICE = ["caddy", "platform_postgres"];
 const unavailable = engineUnavailable();
 if (unavailable && process.env.CI === "true") throw new Error(`engine tests cannot run under CI=true: ${unavailable}`);
 const describeEngine = unavailable ? describe.skip : describe;
 if (unavailable) console.warn(`engine tests skipped: ${unavailable}`);
-
-/** The slice's config: the dev stack, two stacks, every service on the local image with no tasks. */
-function sliceConfig(host: string): Record<string, string> {
-  const raw = { ...readStackConfig("dev"), "docker:host": host, "homelab:stacks": JSON.stringify(SLICE) };
-  delete (raw as Record<string, string>)["homelab:services"];
-  const lab = evaluateLab(parseConfig(raw).homelab, STACKS);
-  // No tasks: the review reads specs, and an idle engine keeps the tests fast and quiet.
-  const services = Object.fromEntries(lab.stacks.flatMap((stack) => stack.services.map((service) => [`${stack.name}/${service.name}`, { image: TEST_IMAGE, replicas: 0 }])));
-  return { ...raw, "homelab:services": JSON.stringify(services) };
-}
-
-function writeConfig(dir: string, raw: Record<string, string>): string {
-  const file = path.join(dir, "Pulumi.slice.yaml");
-  const config = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, value.startsWith("[") || value.startsWith("{") ? JSON.parse(value) : value]));
-  writeFileSync(file, stringify({ config }));
-  return file;
-}
 
 describeEngine("against a real Docker engine", () => {
   let engine: TestEngine;
@@ -50,12 +28,7 @@ describeEngine("against a real Docker engine", () => {
   let slice: OfflineRun;
 
   beforeAll(async () => {
-    engine = await startTestEngine();
-    work = mkdtempSync(path.join(tmpdir(), "homelab-review-"));
-    const raw = sliceConfig(engine.host);
-    configFile = writeConfig(work, raw);
-    slice = await runOffline({ stack: "dev", rawConfig: raw });
-    deployAsOldTooling(engine, slice, work);
+    ({ engine, work, configFile, slice } = await startReviewSlice("homelab-review-"));
   }, 120_000);
 
   afterAll(async () => {
@@ -106,6 +79,21 @@ describeEngine("against a real Docker engine", () => {
     expect(result.summary.apiCalls).toBe(5);
   });
 
+  test("adopt.md is honest about secrets the swarm already holds under this program's names, and who an up may then update", async () => {
+    // The old tooling here named the secrets as the program does (identity and digest).
+    const out = path.join(work, "adopt-existing");
+    const result = await runAdopt({ stack: "dev", configFile, outDir: out });
+    expect(result.plan.notImportable.length).toBeGreaterThan(0);
+    for (const secret of result.plan.notImportable) expect(secret.existing).toBe(secret.name);
+    const users = slice.resources.filter((resource) => resource.type === "docker:index/service:Service" && ((resource.inputs as any).taskSpec.containerSpec.secrets ?? []).length > 0);
+    expect([...result.plan.updatesIfValueChanged].sort()).toEqual(users.map((resource) => String(resource.inputs.name)).sort());
+    const report = readFileSync(path.join(out, "adopt.md"), "utf8");
+    expect(report).toContain(`**Already in the swarm under this program's names (${result.plan.notImportable.length}).**`);
+    expect(report).toContain("the engine refuses a second secret of one name, and that `up` fails there");
+    expect(report).not.toContain("**New names");
+    expect(report).toContain("`pulumi preview --diff` after the import is the complete list");
+  });
+
   test("drift: the slice as deployed shows no drift", async () => {
     const result = await runDrift({ stack: "dev", configFile, outDir: path.join(work, "drift-clean") });
     expect(result.report.unmanaged).toEqual([]);
@@ -115,8 +103,10 @@ describeEngine("against a real Docker engine", () => {
     expect(result.drift).toBe(false);
   });
 
-  test("drift: a label and an image changed by hand, a scaled service, an unmanaged service and network: each reported, nothing else, exit code 2", async () => {
+  test("drift: labels and an image changed by hand, a scaled service, an unmanaged service and network: each reported, nothing else, exit code 2", async () => {
+    // A label the program does not declare (shown by name only) and one it does (shown with its live value).
     engine.docker(["service", "update", "--detach", "--label-add", "homepage.name=Edited by hand", "caddy_caddy"]);
+    engine.docker(["service", "update", "--detach", "--label-add", "homelab.role=edited-by-hand", "caddy_docker-socket-proxy"]);
     engine.docker(["service", "update", "--detach", "--image", TEST_IMAGE_NEXT, "platform_postgres_pg-backup"]);
     engine.docker(["service", "scale", "--detach", "caddy_docker-socket-proxy=2"]);
     engine.docker(["service", "create", "--detach", "--name", "rogue", "--replicas", "0", TEST_IMAGE, "sleep", "1"]);
@@ -139,13 +129,22 @@ describeEngine("against a real Docker engine", () => {
     expect(report.missing).toEqual([]);
     expect(report.networks).toEqual([]);
     expect(report.services.map((service: { name: string; differences: unknown[] }) => [service.name, service.differences])).toEqual([
-      ["caddy_caddy", [{ field: "labels.homepage.name", declared: expect.any(String), live: "Edited by hand" }]],
-      ["caddy_docker-socket-proxy", [{ field: "replicas", declared: "0", live: "2" }]],
+      ["caddy_caddy", [{ field: "labels.homepage.name", declared: "(absent)", live: UNMANAGED_VALUE }]],
+      [
+        "caddy_docker-socket-proxy",
+        [
+          { field: "labels.homelab.role", declared: "socket-proxy", live: "edited-by-hand" },
+          { field: "replicas", declared: "0", live: "2" },
+        ],
+      ],
       ["platform_postgres_pg-backup", [{ field: "image", declared: TEST_IMAGE, live: TEST_IMAGE_NEXT }]],
     ]);
     const markdown = readFileSync(path.join(out, "drift.md"), "utf8");
     expect(markdown).toContain("## Unmanaged: live, not declared (2)");
-    expect(markdown).toContain("Edited by hand");
+    expect(markdown).toContain("edited-by-hand");
+    // A hand-made label's value reaches neither report: it may be a credential, and drift.md is posted into an issue.
+    expect(markdown).not.toContain("Edited by hand");
+    expect(readFileSync(path.join(out, "drift.json"), "utf8")).not.toContain("Edited by hand");
   }, 60_000);
 
   test("neither report holds a secret value", () => {
@@ -153,6 +152,41 @@ describeEngine("against a real Docker engine", () => {
     const values = [...slice.fakeSecrets.values()];
     expect(values.length).toBeGreaterThan(0);
     for (const value of values) expect(texts).not.toContain(value);
+  });
+
+  test("an --out-dir that cannot be written: named in one line before anything is evaluated or scanned, exit 1", () => {
+    const file = path.join(work, "a-file");
+    writeFileSync(file, "not a directory\n");
+    const out = path.join(file, "reports");
+    const cli = spawnSync(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", "scripts/drift.ts", "--stack", "dev", "--config-file", configFile, "--out-dir", out], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+    });
+    expect(cli.stderr).toBe(`drift: --out-dir ${out}: cannot write reports there (ENOTDIR: not a directory); nothing was scanned\n`);
+    expect(cli.status).toBe(1);
+    expect(readFileSync(file, "utf8")).toBe("not a directory\n");
+  });
+
+  test("the report directory fails only after the scan: the reports are written elsewhere and the error says where", async () => {
+    const out = path.join(work, "vanishing-out");
+    const failure = await runDrift({
+      stack: "dev",
+      configFile,
+      outDir: out,
+      // Checked and fine before the scan; a file takes its place while the scan runs.
+      progress: (message) => void (message.startsWith("listing") && writeFileSync(out, "")),
+    }).then(
+      () => new Error("expected the write to fail"),
+      (error: unknown) => error as Error,
+    );
+    const rescued = /the scan's reports are in (\S+) instead$/.exec(failure.message)?.[1];
+    expect(failure.message).toMatch(new RegExp(`^cannot write the reports to ${out} \\(E\\w+: [^)]+\\); the scan's reports are in /\\S+ instead$`));
+    try {
+      expect(readdirSync(rescued!).sort()).toEqual(["drift.json", "drift.md"]);
+      expect(JSON.parse(readFileSync(path.join(rescued!, "drift.json"), "utf8")).drift).toBe(true);
+    } finally {
+      if (rescued) rmSync(rescued, { recursive: true, force: true });
+    }
   });
 
   test("an engine that answers too slowly: a clear error within the deadline, no files", async () => {

@@ -1,0 +1,212 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { userInfo } from "node:os";
+import * as path from "node:path";
+import { freePort } from "./engine";
+
+/**
+ * An SSH server of the tests' own: Debian's OpenSSH sshd, started as a process on 127.0.0.1 with
+ * its own config, freshly generated host key, authorized keys and pid file, password login off.
+ * Its sessions run `docker system dial-stdio` against the tests' engine (`SetEnv DOCKER_HOST`).
+ * It runs in a private mount namespace with an empty home for root and its own /run (sshd needs
+ * /run/sshd), so nothing of the machine's is read or changed; it is stopped by PID.
+ *
+ * Three ports, three remote hosts: a good one; one whose PATH has no docker (as on a host without
+ * the CLI: the remote shell's own "command not found"); and one whose sessions run as `nobody`
+ * (ForceCommand through setpriv), who may not open the engine's socket.
+ *
+ * The client side (`clientHome`) runs a command in a mount namespace of its own where the home
+ * directory ssh reads (`~` is the passwd entry's, never $HOME) is a test directory, and name
+ * resolution asks 127.0.0.1 only: never the user's ~/.ssh, never a network beyond loopback.
+ */
+
+export interface TestSshServer {
+  readonly ports: { readonly good: number; readonly noDocker: number; readonly socketDenied: number };
+  /** The user the keys are authorized for. */
+  readonly user: string;
+  /** The private key in the default place of a client home (`~/.ssh/id_ed25519`). */
+  readonly defaultKey: string;
+  /** Another authorized private key, for `docker:sshOpts: ["-i", ...]`. */
+  readonly extraKey: string;
+  /** known_hosts lines for every port. */
+  readonly knownHosts: string;
+  /** A known_hosts line for `port` with another key: what a changed (or impostor) host looks like. */
+  changedKnownHosts(port: number): string;
+  /** PIDs of the server and of every session it has running. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+const SSHD = "/usr/sbin/sshd";
+
+/** Why the SSH tests cannot run here, or undefined when they can. */
+export function sshUnavailable(): string | undefined {
+  for (const binary of [SSHD, "ssh", "ssh-keygen", "unshare", "setpriv", "ssh-agent", "ssh-add"]) {
+    if (spawnSync("sh", ["-c", `command -v ${binary}`]).status !== 0) return `${binary} is not installed (bash scripts/install-test-tools.sh)`;
+  }
+  if (process.getuid?.() !== 0) return "sshd and the mount namespaces need root";
+  return undefined;
+}
+
+function keygen(file: string, comment: string): string {
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
+  return readFileSync(`${file}.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
+/** Every descendant of `pid`, from /proc (sshd forks one process per connection). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (of: number) => (children.get(of) ?? []).forEach((child) => (found.push(child), walk(child)));
+  walk(pid);
+  return found;
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+
+export async function startTestSshServer(dockerHost: string): Promise<TestSshServer> {
+  const dir = mkdtempSync("/tmp/homelab-sshd-");
+  const serverHome = path.join(dir, "server-home");
+  mkdirSync(serverHome, { mode: 0o700 });
+  const hostKey = keygen(path.join(dir, "ssh_host_ed25519_key"), "homelab-test-host");
+  const impostorKey = keygen(path.join(dir, "impostor_host_key"), "homelab-test-impostor");
+  const defaultKey = path.join(dir, "id_default");
+  const extraKey = path.join(dir, "id_extra");
+  const authorized = [keygen(defaultKey, "homelab-test-default"), keygen(extraKey, "homelab-test-extra")];
+  writeFileSync(path.join(dir, "authorized_keys"), `${authorized.join("\n")}\n`, { mode: 0o600 });
+  const ports = { good: await freePort(), noDocker: await freePort(), socketDenied: await freePort() };
+  const user = userInfo().username;
+
+  writeFileSync(
+    path.join(dir, "sshd_config"),
+    [
+      "ListenAddress 127.0.0.1",
+      ...Object.values(ports).map((port) => `Port ${port}`),
+      `HostKey ${path.join(dir, "ssh_host_ed25519_key")}`,
+      `PidFile ${path.join(dir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
+      `AllowUsers ${user}`,
+      "PermitRootLogin prohibit-password",
+      "PubkeyAuthentication yes",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      // The files live under /tmp, which is world-writable: the ownership checks would refuse them.
+      "StrictModes no",
+      "PermitUserRC no",
+      "PermitUserEnvironment no",
+      "AllowTcpForwarding no",
+      "X11Forwarding no",
+      "PrintMotd no",
+      "PrintLastLog no",
+      "Subsystem sftp none",
+      `SetEnv DOCKER_HOST=${dockerHost}`,
+      `Match LocalPort ${ports.noDocker}`,
+      "  SetEnv PATH=/nonexistent/bin",
+      `Match LocalPort ${ports.socketDenied}`,
+      '  ForceCommand exec setpriv --reuid=65534 --regid=65534 --clear-groups -- /bin/sh -c "$SSH_ORIGINAL_COMMAND"',
+      "",
+    ].join("\n"),
+  );
+  const log = path.join(dir, "sshd.log");
+  const output = openSync(log, "a");
+  // One process from start to end: unshare and sh exec, so the PID spawned is sshd's.
+  const server: ChildProcess = spawn(
+    "unshare",
+    ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", 'mount -t tmpfs -o mode=755 tmpfs /run && mkdir -m 755 /run/sshd && mount --bind "$1" "$2" && exec "$3" -D -e -f "$4"', "sh", serverHome, userInfo().homedir, SSHD, path.join(dir, "sshd_config")],
+    { stdio: ["ignore", output, output] },
+  );
+  let exited = false;
+  server.on("exit", () => (exited = true));
+  const pid = server.pid!;
+
+  const stop = async () => {
+    const sessions = descendants(pid);
+    if (!exited) server.kill("SIGTERM");
+    for (const session of sessions) spawnSync("kill", ["-TERM", String(session)]);
+    for (let wait = 0; !exited && wait < 50; wait++) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!exited) server.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (exited) throw new Error(`sshd exited during start: ${readFileSync(log, "utf8")}`);
+      const up = await Promise.all(Object.values(ports).map(listening));
+      if (up.every(Boolean)) break;
+      if (Date.now() > deadline) throw new Error(`sshd did not listen within 10 s: ${readFileSync(log, "utf8")}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const line = (port: number, key: string) => `[127.0.0.1]:${port} ${key}`;
+  return {
+    ports,
+    user,
+    defaultKey,
+    extraKey,
+    knownHosts: `${Object.values(ports)
+      .map((port) => line(port, hostKey))
+      .join("\n")}\n`,
+    changedKnownHosts: (port) => `${line(port, impostorKey)}\n`,
+    pids: () => (exited ? [] : [pid, ...descendants(pid)]),
+    stop,
+  };
+}
+
+export interface ClientHome {
+  /** The home directory ssh sees as `~` inside `run`. */
+  readonly dir: string;
+  /** Writes a file under `~/.ssh` (mode 600, as ssh wants for keys and config). */
+  writeSsh(name: string, text: string): string;
+  /** Runs a command where `~` is this directory and only 127.0.0.1 answers DNS. */
+  run(command: string, args: readonly string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string }): SpawnSyncReturns<string>;
+  remove(): void;
+}
+
+/** What a client run must not inherit from the person running the tests. */
+const FOREIGN_ENV = ["SSH_AUTH_SOCK", "SSH_AGENT_PID", "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_SSH_OPTS", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY"];
+
+export function clientHome(): ClientHome {
+  const dir = mkdtempSync("/tmp/homelab-ssh-client-");
+  chmodSync(dir, 0o700);
+  mkdirSync(path.join(dir, ".ssh"), { mode: 0o700 });
+  const resolv = path.join(dir, "resolv.conf");
+  writeFileSync(resolv, "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+  const home = userInfo().homedir;
+  return {
+    dir,
+    writeSsh(name, text) {
+      const file = path.join(dir, ".ssh", name);
+      writeFileSync(file, text, { mode: 0o600 });
+      return file;
+    },
+    run(command, args, options = {}) {
+      const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, ...options.env };
+      for (const name of FOREIGN_ENV) if (!(options.env && name in options.env)) delete env[name];
+      return spawnSync(
+        "unshare",
+        ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", 'mount --bind "$1" "$2" && mount --bind "$3" /etc/resolv.conf && shift 3 && exec "$@"', "sh", dir, home, resolv, command, ...args],
+        { encoding: "utf8", env, cwd: options.cwd, input: options.input, timeout: 120_000 },
+      );
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
