@@ -7,7 +7,7 @@ import { Command } from "commander";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { benchParallelism } from "./parallelism";
 import { benchRemoteCalls } from "./remote-calls";
-import { benchScan } from "./scan";
+import { benchScan, sshScanText } from "./scan";
 import { engineUnavailable } from "../test/support/engine";
 import { tableCell as cell } from "../lib/markdown";
 import { median } from "./stats";
@@ -177,6 +177,13 @@ async function main(): Promise<void> {
         met: scan.medianSeconds < 1,
       },
       { figure: "Engine API calls per scan", value: String(scan.apiCallsPerScan), floor: `${scan.emptyApiCalls} (empty swarm)`, target: "same as empty", met: scan.apiCallsPerScan === scan.emptyApiCalls },
+      {
+        figure: `live-swarm scan over SSH (loopback sshd), ${scan.objects.services} services`,
+        value: sshScanText(scan.ssh),
+        floor: `${(scan.medianSeconds * 1000).toFixed(1)} ms (unix socket)`,
+        target: "< 1 s, one SSH connection",
+        met: "notRun" in scan.ssh ? undefined : scan.ssh.medianSeconds < 1 && scan.ssh.connectionsPerScan === 1,
+      },
     );
   }
 

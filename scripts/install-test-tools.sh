@@ -11,6 +11,9 @@
 #   (ShellCheck)     shellcheck       lints the shell scripts shipped as swarm configs
 #   postgres         postgresql       runs the database init script as the image would
 #   sshd             openssh-server   the SSH path adopt and drift take to a swarm manager
+#   ssh, ssh-agent   openssh-client   the client side of it (as users and the workflows run it)
+#   unshare, setpriv util-linux       a private home for the SSH client and server in the tests;
+#                                     a remote user who may not use the Docker socket
 #   docker-registry  docker-registry  the registry the image lock is resolved against
 #
 # Needs root (apt-get); without it, it lists what is missing and exits 1.
@@ -26,6 +29,8 @@ shellcheck:shellcheck
 /usr/lib/postgresql/*/bin/postgres:postgresql
 sshd:openssh-server
 ssh:openssh-client
+unshare:util-linux
+setpriv:util-linux
 docker-registry:docker-registry
 "
 
