@@ -7,7 +7,7 @@ import { runAdopt, runDrift } from "../engine/commands";
 import { UNMANAGED_VALUE } from "../lib/drift";
 import { type OfflineRun, PROJECT_DIR } from "../offline/run";
 import { engineUnavailable, TEST_IMAGE, TEST_IMAGE_NEXT, type TestEngine } from "./support/engine";
-import { startReviewSlice } from "./support/review-slice";
+import { type ReviewSlice, startReviewSlice } from "./support/review-slice";
 
 /**
  * `adopt` and `drift` against a real Docker engine the tests start themselves (own socket, own
@@ -22,17 +22,19 @@ const describeEngine = unavailable ? describe.skip : describe;
 if (unavailable) console.warn(`engine tests skipped: ${unavailable}`);
 
 describeEngine("against a real Docker engine", () => {
+  let review: ReviewSlice;
   let engine: TestEngine;
   let work: string;
   let configFile: string;
   let slice: OfflineRun;
 
   beforeAll(async () => {
-    ({ engine, work, configFile, slice } = await startReviewSlice("homelab-review-"));
+    review = await startReviewSlice("homelab-review-");
+    ({ engine, work, configFile, slice } = review);
   }, 120_000);
 
   afterAll(async () => {
-    await engine?.stop();
+    await review?.stop();
   }, 60_000);
 
   const count = (type: string) => slice.resources.filter((resource) => resource.type === type).length;

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { engineHost, engineSshOpts } from "../engine/connect";
 import { parseSshUrl, sshArguments, type SshTarget } from "../engine/ssh-command";
 import { describeSshFailure } from "../engine/ssh-failure";
 import { editDistance, nearest } from "../lib/nearest";
@@ -138,6 +139,52 @@ describe("each SSH failure in one sentence", () => {
     const message = describeSshFailure(target, { code, signal: null, stderr });
     expect(message).toEqual(expected);
     expect(message).not.toContain("\n");
+  });
+});
+
+describe("which engine, as the provider decides", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_SSH_OPTS"]) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  test.each([
+    ["--host wins", "unix:///a.sock", { host: "ssh://x" }, {}, "unix:///a.sock"],
+    ["then docker:host", undefined, { host: "ssh://deploy@nas" }, { DOCKER_HOST: "unix:///b.sock" }, "ssh://deploy@nas"],
+    ["then DOCKER_HOST", undefined, {}, { DOCKER_HOST: "unix:///b.sock" }, "unix:///b.sock"],
+    ["then the local socket", undefined, {}, {}, "unix:///var/run/docker.sock"],
+    ["DOCKER_CONTEXT=default is no context", undefined, { host: "ssh://deploy@nas" }, { DOCKER_CONTEXT: "default" }, "ssh://deploy@nas"],
+  ])("%s", (_case, explicit, docker, env: Record<string, string>, expected) => {
+    delete process.env.DOCKER_HOST;
+    delete process.env.DOCKER_CONTEXT;
+    Object.assign(process.env, env);
+    expect(engineHost(explicit, docker)).toBe(expected);
+  });
+
+  test.each([
+    [{ context: "lab" }, {}, `docker:context is "lab": the provider would reach that Docker context's engine, and adopt and drift do not read contexts; pass --host with its endpoint (docker context inspect lab --format '{{.Endpoints.docker.Host}}')`],
+    [{ host: "ssh://deploy@nas" }, { DOCKER_CONTEXT: "remote" }, expect.stringMatching(/^DOCKER_CONTEXT is "remote": the provider would reach that Docker context's engine/)],
+  ])("a Docker context is not guessed at: %j %j", (docker, env: Record<string, string>, message) => {
+    delete process.env.DOCKER_CONTEXT;
+    Object.assign(process.env, env);
+    let error: unknown;
+    try {
+      engineHost(undefined, docker);
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).toEqual(message);
+  });
+
+  test("docker:sshOpts, else DOCKER_SSH_OPTS split at white space, as the provider reads it", () => {
+    process.env.DOCKER_SSH_OPTS = " -o  ServerAliveInterval=30 -v ";
+    expect(engineSshOpts(undefined)).toEqual(["-o", "ServerAliveInterval=30", "-v"]);
+    expect(engineSshOpts(["-i", "/k"])).toEqual(["-i", "/k"]);
+    delete process.env.DOCKER_SSH_OPTS;
+    expect(engineSshOpts(undefined)).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -44,6 +44,8 @@ export interface ReviewSlice {
   readonly configFile: string;
   /** The program's run for the slice (what was deployed). */
   readonly slice: OfflineRun;
+  /** Stops the engine and removes the scratch directory. */
+  stop(): Promise<void>;
 }
 
 export async function startReviewSlice(prefix: string): Promise<ReviewSlice> {
@@ -54,7 +56,11 @@ export async function startReviewSlice(prefix: string): Promise<ReviewSlice> {
     const configFile = writeConfig(work, raw);
     const slice = await runOffline({ stack: "dev", rawConfig: raw });
     deployAsOldTooling(engine, slice, work);
-    return { engine, work, raw, configFile, slice };
+    const stop = async () => {
+      await engine.stop();
+      rmSync(work, { recursive: true, force: true });
+    };
+    return { engine, work, raw, configFile, slice, stop };
   } catch (error) {
     await engine.stop();
     throw error;

@@ -89,7 +89,10 @@ export async function startTestSshServer(dockerHost: string): Promise<TestSshSer
   const extraKey = path.join(dir, "id_extra");
   const authorized = [keygen(defaultKey, "homelab-test-default"), keygen(extraKey, "homelab-test-extra")];
   writeFileSync(path.join(dir, "authorized_keys"), `${authorized.join("\n")}\n`, { mode: 0o600 });
-  const ports = { good: await freePort(), noDocker: await freePort(), socketDenied: await freePort() };
+  const free = new Set<number>();
+  while (free.size < 3) free.add(await freePort());
+  const [good, noDocker, socketDenied] = [...free] as [number, number, number];
+  const ports = { good, noDocker, socketDenied };
   const user = userInfo().username;
 
   writeFileSync(
@@ -138,7 +141,13 @@ export async function startTestSshServer(dockerHost: string): Promise<TestSshSer
   const stop = async () => {
     const sessions = descendants(pid);
     if (!exited) server.kill("SIGTERM");
-    for (const session of sessions) spawnSync("kill", ["-TERM", String(session)]);
+    for (const session of sessions) {
+      try {
+        process.kill(session, "SIGTERM");
+      } catch {
+        // ended on its own meanwhile
+      }
+    }
     for (let wait = 0; !exited && wait < 50; wait++) await new Promise((resolve) => setTimeout(resolve, 100));
     if (!exited) server.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
