@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import type { ReviewOptions, ScanSummary } from "../engine/commands";
 
 /** The options `adopt` and `drift` share, and how both report failure. */
@@ -24,7 +24,9 @@ export function reviewCommand(name: string, description: string): Command {
     .option("-c, --config-file <file>", "evaluate this config file (Pulumi.<stack>.yaml format) instead")
     .option("-H, --host <url>", "engine to scan (default: the config's docker:host, else DOCKER_HOST)")
     .option("--tls-dir <dir>", "ca.pem, cert.pem and key.pem for tcp:// with TLS (default: DOCKER_CERT_PATH)")
-    .option("--timeout <duration>", "deadline for each Engine API call and for the SSH connection, in seconds or milliseconds: 30s, 1500ms", parseTimeout, 15000)
+    .addOption(
+      new Option("--timeout <duration>", "deadline for each Engine API call and for the SSH connection, in seconds or milliseconds: 30s, 1500ms").argParser(parseTimeout).default(15_000, "15s"),
+    )
     .option("-o, --out-dir <dir>", "where the files are written", "reports");
 }
 

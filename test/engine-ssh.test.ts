@@ -210,6 +210,11 @@ describeSsh("adopt and drift over SSH, against a real sshd", () => {
     expect(run.files).toEqual([]);
   });
 
+  test("--help states the --timeout syntax and its default", () => {
+    const help = home().run(TS_NODE, ["--transpile-only", "scripts/adopt.ts", "--help"], { cwd: PROJECT_DIR });
+    expect(help.stdout.replace(/\s+/g, " ")).toContain("--timeout <duration> deadline for each Engine API call and for the SSH connection, in seconds or milliseconds: 30s, 1500ms (default: 15s)");
+  });
+
   /** PIDs of the processes whose command line holds these words in this order (read from /proc). */
   function processesWith(words: readonly string[]): number[] {
     const needle = `\0${words.join("\0")}\0`;
