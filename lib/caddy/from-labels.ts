@@ -1,0 +1,69 @@
+import { type Block, block, type LabelSource, UNORDERED } from "./caddyfile";
+import { tokenize } from "./lexer";
+import { expandTemplate, type TemplateContext } from "./template";
+
+/**
+ * Service labels to Caddyfile blocks, as caddy-docker-proxy's FromLabels does
+ * (caddyfile/fromlabels.go, generator/labels.go):
+ * - only labels named `caddy` or `caddy_<N>` and their `.`-children count; `caddy_<N>` is a root
+ *   of its own, which is how one service declares several sites or snippets;
+ * - a root's value becomes its keys: a host opens a site, `(name)` a snippet, and a root that is
+ *   never given a value (`caddy_9.email` alone) is the global options block;
+ * - each dot nests one level; `\.` is a literal dot in a name;
+ * - `N_name` orders siblings (unordered ones sort last), and `name_N` keeps two siblings of the same
+ *   name apart, instead of merging them;
+ * - the value is a template (`{{upstreams PORT}}`), then split into arguments like Caddyfile tokens.
+ */
+
+/** `parent.N_name_M`: the parent path, the order N and the name without its `_M` suffix. */
+const LABEL_PATH = /^(?:(.+)\.)?(?:(\d+)_)?([^.]+?)(?:_(\d+))?$/;
+const CADDY_LABEL = /^caddy(_\d+)?(\.|$)/;
+const ESCAPED_DOT = "\u0000";
+
+export const isCaddyLabel = (key: string): boolean => CADDY_LABEL.test(key);
+
+function parsePath(path: string): { parent: string; order: number; name: string } {
+  const match = LABEL_PATH.exec(path.split("\\.").join(ESCAPED_DOT));
+  if (!match) return { parent: "", order: UNORDERED, name: path };
+  return {
+    parent: (match[1] ?? "").split(ESCAPED_DOT).join("\\."),
+    order: match[2] !== undefined ? Number(match[2]) : UNORDERED,
+    name: match[3]!.split(ESCAPED_DOT).join("."),
+  };
+}
+
+/** A label value's arguments, split as the Caddyfile lexer splits tokens. */
+export function labelArguments(text: string): string[] {
+  return tokenize(text).map((token) => token.text);
+}
+
+/**
+ * The blocks one service's labels produce. Labels are read in key order, which only decides ties
+ * that caddy-docker-proxy leaves to Go's map order. Throws a TemplateError for a value whose
+ * template fails: caddy-docker-proxy then skips every Caddy label of that service.
+ */
+export function blocksFromLabels(service: string, labels: Readonly<Record<string, string>>, ctx: TemplateContext): Block[] {
+  const root: Block[] = [];
+  const byPath = new Map<string, Block>();
+  const blockAt = (path: string, source: LabelSource): Block => {
+    const existing = byPath.get(path);
+    if (existing) return existing;
+    const { parent, order, name } = parsePath(path);
+    const created = block([], order, [source]);
+    if (parent !== "") {
+      created.keys.push(name);
+      blockAt(parent, source).children.push(created);
+    } else {
+      root.push(created);
+    }
+    byPath.set(path, created);
+    return created;
+  };
+  for (const key of Object.keys(labels).filter(isCaddyLabel).sort()) {
+    const source = { service, label: key };
+    const target = blockAt(key, source);
+    if (!target.sources.some((known) => known.label === key)) target.sources.unshift(source);
+    target.keys.push(...labelArguments(expandTemplate(labels[key]!, ctx)));
+  }
+  return root;
+}
