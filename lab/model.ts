@@ -151,6 +151,12 @@ export const Auth = {
   none: (reason: string): SiteAuth => ({ kind: "none", reason }),
 };
 
+/**
+ * Where the ingress controller (Caddy) answers for itself, so a monitor can check Caddy and nothing
+ * behind it: plain HTTP on its own port, reachable on its overlay networks only (not published).
+ */
+export const INGRESS_HEALTH = { port: 2080, path: "/healthz" } as const;
+
 /** One Caddy site served by a service. */
 export interface Site {
   /**
@@ -192,16 +198,38 @@ export interface HomepageEntry {
 export interface KumaMonitor {
   readonly id: string;
   readonly type: string;
-  /** Settings such as name, url, interval, maxretries, keyword, accepted_statuscodes. */
+  /** Settings such as name, url, interval, maxretries, keyword, max_redirects. */
   readonly settings: Readonly<Record<string, string>>;
+  /**
+   * The HTTP status codes that mean "up", as codes or ranges (`["200-299"]`). Accept only what
+   * proves the app answered: a redirect to a login page proves nothing. @default Uptime Kuma's, 200-299
+   */
+  readonly acceptedStatusCodes?: readonly string[];
+}
+
+export interface HttpMonitorOptions {
+  /** @default ["200-299"] */
+  readonly accepted?: readonly string[];
+  /**
+   * Redirects to follow. A direct check of an app's health path needs none, and following one
+   * could end on some other service's login page. @default 0
+   */
+  readonly maxRedirects?: number;
+  /** Further AutoKuma settings (`interval`, `maxretries`, ...), overriding the defaults. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /**
- * The lab's usual monitor: an HTTP check every 60 s, 3 retries. `extra` adds or overrides
- * settings (`accepted_statuscodes`, ...).
+ * The lab's usual monitor: an HTTP check every 60 s, 3 retries, of a URL the app serves itself
+ * (on the overlay network by alias and port, never through Authentik's forward auth).
  */
-export function httpMonitor(id: string, name: string, url: string, extra: Readonly<Record<string, string>> = {}): KumaMonitor {
-  return { id, type: "http", settings: { name, url, interval: "60", maxretries: "3", ...extra } };
+export function httpMonitor(id: string, name: string, url: string, options: HttpMonitorOptions = {}): KumaMonitor {
+  return {
+    id,
+    type: "http",
+    settings: { name, url, interval: "60", maxretries: "3", max_redirects: String(options.maxRedirects ?? 0), ...options.settings },
+    acceptedStatusCodes: options.accepted ?? ["200-299"],
+  };
 }
 
 // ─── Services and stacks ─────────────────────────────────────────────────────────────────────────
@@ -293,7 +321,10 @@ export interface ServiceSpec {
   readonly stopGracePeriod?: string;
   /** Run an init process as PID 1. */
   readonly init?: boolean;
-  /** Raw service labels beyond the derived ones (Caddy global options such as `caddy.email`). */
+  /**
+   * Raw service labels beyond the derived ones. Caddy labels here are judged like the derived ones
+   * (lab validation); Caddy's global options are derived from config, never written here.
+   */
   readonly labels?: Readonly<Record<string, string>>;
   /**
    * `socket-proxy`: set only by `socketProxy()`, the one kind of service allowed to mount the

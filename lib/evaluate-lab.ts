@@ -94,14 +94,15 @@ export function evaluateLab(config: HomelabConfig, definitions: readonly StackDe
     definitions.map((define) => define(context)),
     config,
   );
-  validateLab(stacks, sharedNetworks);
-  const ingressPlan = planIngress(stacks, { domain: config.domain, internalDomain: config.internalDomain, storageNode: config.storageNode });
-
   const ingress: IngressSettings = {
     domain: config.domain,
     internalDomain: config.internalDomain,
     tls: config.cloudflare.enabled ? "cloudflare-dns" : "internal",
+    acmeEmail: config.acmeEmail,
   };
+  validateLab(stacks, sharedNetworks, [], ingress);
+  const ingressPlan = planIngress(stacks, { domain: config.domain, internalDomain: config.internalDomain, storageNode: config.storageNode });
+
   const planContext: PlanContext = {
     ingress,
     storageNode: config.pinStateful ? config.storageNode : undefined,

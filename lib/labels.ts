@@ -1,4 +1,4 @@
-import type { HomepageEntry, KumaMonitor, ServiceSpec, Site } from "../lab/model";
+import { type HomepageEntry, INGRESS_HEALTH, type KumaMonitor, type ServiceSpec, type Site } from "../lab/model";
 
 /**
  * Service labels for caddy-docker-proxy, Homepage and AutoKuma. caddy-docker-proxy in swarm
@@ -13,6 +13,8 @@ export interface IngressSettings {
    * internal CA (a dev swarm with no Cloudflare).
    */
   readonly tls: "cloudflare-dns" | "internal";
+  /** The ACME account e-mail, a Caddy global option (set on the ingress controller). */
+  readonly acmeEmail: string;
 }
 
 /**
@@ -43,18 +45,49 @@ export const AUTHENTIK_FORWARD_AUTH = {
 export const FORWARD_AUTH_SNIPPET = "authentik_forward_auth";
 
 /**
- * The snippet's labels. Its two handlers keep their order through the `0_`/`1_` prefixes: the
- * outpost's own paths (sign-in callback) go straight to Authentik, everything else is checked.
+ * The snippet's labels, in one order Caddy keeps (the `N_` prefixes, inside the importing route):
+ * first a client's own `X-Authentik-*` headers are dropped (`copy_headers` leaves a header alone
+ * when Authentik sends it empty, so a forged one would pass); then the outpost's own paths (the
+ * sign-in callback) go straight to Authentik; everything else is checked.
+ *
+ * No `trusted_proxies`: nothing in front of Caddy is a proxy it can name. The swarm's ingress mesh
+ * on 80/443 is not an HTTP proxy and rewrites every client's address to a private one, so trusting
+ * private ranges would pass any client's own `X-Forwarded-For` to Authentik as its identity; and
+ * cloudflared shares proxy_network with every routed app. Untrusted, Caddy tells Authentik the
+ * address it sees, which no client can choose (README, Ingress).
  */
 export function forwardAuthSnippetLabels(prefix: string): Record<string, string> {
   const auth = AUTHENTIK_FORWARD_AUTH;
   return {
     [prefix]: `(${FORWARD_AUTH_SNIPPET})`,
-    [`${prefix}.0_reverse_proxy`]: `${auth.outpostPaths} ${auth.upstream}`,
-    [`${prefix}.1_forward_auth`]: auth.upstream,
-    [`${prefix}.1_forward_auth.uri`]: auth.uri,
-    [`${prefix}.1_forward_auth.copy_headers`]: auth.copyHeaders.join(" "),
-    [`${prefix}.1_forward_auth.trusted_proxies`]: "private_ranges",
+    [`${prefix}.0_request_header`]: "-X-Authentik-*",
+    [`${prefix}.1_reverse_proxy`]: `${auth.outpostPaths} ${auth.upstream}`,
+    [`${prefix}.2_forward_auth`]: auth.upstream,
+    [`${prefix}.2_forward_auth.uri`]: auth.uri,
+    [`${prefix}.2_forward_auth.copy_headers`]: auth.copyHeaders.join(" "),
+  };
+}
+
+/** Caddy answering for itself at `INGRESS_HEALTH`, with no upstream involved. */
+export function ingressHealthLabels(prefix: string): Record<string, string> {
+  return { [prefix]: `http://:${INGRESS_HEALTH.port}`, [`${prefix}.respond`]: `${INGRESS_HEALTH.path} 200` };
+}
+
+/**
+ * Caddy's global options. caddy-docker-proxy makes a label prefix that never gets a value of its
+ * own (no `caddy_N: <host>`) into the global options block; under a prefix that names a site, the
+ * same label would be a directive of that site, which Caddy refuses (and the site is dropped).
+ */
+export function globalOptionLabels(prefix: string, ingress: Pick<IngressSettings, "acmeEmail">): Record<string, string> {
+  return { [`${prefix}.email`]: ingress.acmeEmail };
+}
+
+/** The ingress controller's own labels, in the slots after its sites. */
+export function ingressControllerLabels(firstIndex: number, ingress: Pick<IngressSettings, "acmeEmail">): Record<string, string> {
+  return {
+    ...forwardAuthSnippetLabels(siteLabelPrefix(firstIndex)),
+    ...ingressHealthLabels(siteLabelPrefix(firstIndex + 1)),
+    ...globalOptionLabels(siteLabelPrefix(firstIndex + 2), ingress),
   };
 }
 
@@ -137,9 +170,10 @@ export function homepageLabels(entry: HomepageEntry, defaultHref: string | undef
 export function kumaLabels(monitors: readonly KumaMonitor[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const monitor of monitors) {
-    for (const [setting, value] of Object.entries(monitor.settings)) {
-      labels[`kuma.${monitor.id}.${monitor.type}.${setting}`] = value;
-    }
+    const prefix = `kuma.${monitor.id}.${monitor.type}`;
+    for (const [setting, value] of Object.entries(monitor.settings)) labels[`${prefix}.${setting}`] = value;
+    // AutoKuma reads list settings as JSON in the label's value (kuma-client's DeserializeVecLenient).
+    if (monitor.acceptedStatusCodes) labels[`${prefix}.accepted_statuscodes`] = JSON.stringify(monitor.acceptedStatusCodes);
   }
   return labels;
 }
@@ -165,8 +199,7 @@ export function serviceLabels(owner: string, service: ServiceSpec, ingress: Ingr
   const firstHost = sites[0] ? `https://${siteHost(sites[0], ingress)}` : undefined;
   return mergeLabels(owner, [
     ...sites.map((site, index) => siteLabels(site, index, ingress)),
-    // The ingress controller defines the forward-auth snippet, in the first slot after its sites.
-    service.role === "ingress-controller" ? forwardAuthSnippetLabels(siteLabelPrefix(sites.length)) : {},
+    service.role === "ingress-controller" ? ingressControllerLabels(sites.length, ingress) : {},
     service.homepage ? homepageLabels(service.homepage, firstHost) : {},
     kumaLabels(service.monitors ?? []),
     service.labels ?? {},

@@ -1,9 +1,11 @@
 import { IMAGE_REFERENCE } from "../config/schema";
 import { DOCKER_SOCKET, type ServiceSpec, type StackSpec, TIERS } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
-import { isProtected } from "./labels";
+import { type IngressSettings, isProtected } from "./labels";
 import { labFileExists } from "./lab-files";
 import { refsOf } from "./secret-values";
+import { checkCaddyLabels } from "./validate-caddy-labels";
+import { checkMonitors } from "./validate-monitors";
 import { isDuration, parseCpus, parseMemory } from "./units";
 
 /**
@@ -191,8 +193,12 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
   }
 }
 
-/** Checks the whole lab; throws a LabError listing every problem. */
-export function validateLab(stacks: readonly StackSpec[], shared: readonly SharedNetworkSpec[], problems: string[] = []): void {
+/**
+ * Checks the whole lab; throws a LabError listing every problem. The rules that need the zones
+ * and Caddy settings (the Caddyfile the labels make, the monitors) run when `ingress` is given, as
+ * the program always gives it; unit tests of the other rules may leave it out.
+ */
+export function validateLab(stacks: readonly StackSpec[], shared: readonly SharedNetworkSpec[], problems: string[] = [], ingress?: IngressSettings): void {
   const sharedKeys = new Set(shared.map((network) => network.key));
   const stackNames = new Set<string>();
   const ingressPorts = new Map<number, string>();
@@ -225,5 +231,7 @@ export function validateLab(stacks: readonly StackSpec[], shared: readonly Share
     }
   }
   for (const cycle of cycles(stacks)) problems.push(`${cycle.split(" -> ")[0]}: dependsOn: stacks depend on each other in a cycle: ${cycle}`);
+  if (ingress) checkCaddyLabels(stacks, ingress, problems);
+  if (ingress) checkMonitors(stacks, ingress, problems);
   if (problems.length > 0) throw new LabError(problems);
 }

@@ -73,7 +73,10 @@ export function stringsIn(value: unknown): string[] {
   return out;
 }
 
-/** The label prefixes that open a Caddy site (`caddy`, `caddy_1`, ...), leaving out snippet definitions. */
+/**
+ * The label prefixes that open a declared Caddy site (`caddy`, `caddy_1`, ...), leaving out snippet
+ * definitions and port-only addresses (the ingress controller's own health answer names no host).
+ */
 export function sitePrefixes(svc: { labels: Record<string, string> }): string[] {
-  return Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key) && !svc.labels[key]!.startsWith("("));
+  return Object.keys(svc.labels).filter((key) => /^caddy(_\d+)?$/.test(key) && !svc.labels[key]!.startsWith("(") && !/^(https?:\/\/)?:\d+$/.test(svc.labels[key]!));
 }

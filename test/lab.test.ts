@@ -112,7 +112,14 @@ describe("Caddy labels (seed: Caddy Label Convention)", () => {
   test("Caddy watches proxy_network through the socket proxy", () => {
     const caddy = service(run, "caddy_caddy");
     expect(caddy.container.env).toMatchObject({ CADDY_INGRESS_NETWORKS: "proxy_network", DOCKER_HOST: "tcp://docker-socket-proxy:2375" });
-    expect(caddy.labels["caddy.email"]).toBe("admin@hypyr.space");
+  });
+
+  test("the ACME e-mail is a global option: its label prefix never names a site, and no site carries it", () => {
+    const caddy = service(run, "caddy_caddy");
+    const emails = Object.keys(caddy.labels).filter((key) => key.endsWith(".email"));
+    expect(emails.map((key) => caddy.labels[key])).toEqual(["admin@hypyr.space"]);
+    expect(caddy.labels[emails[0]!.split(".")[0]!]).toBeUndefined();
+    expect(caddy.container.env.CADDY_EMAIL).toBeUndefined();
   });
 });
 

@@ -2,14 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { Auth, op, opTemplate, opTemplateFile, type Site } from "../lab/model";
-import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels, homepageLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../lib/labels";
+import { Auth, httpMonitor, op, opTemplate, opTemplateFile, type Site } from "../lab/model";
+import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels, homepageLabels, ingressControllerLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../lib/labels";
 import { contentAddressedName, MAX_SWARM_OBJECT_NAME, shortHash } from "../lib/naming";
 import { refsOf, renderEnvFile, renderSecretValue, shellQuote } from "../lib/secret-values";
 import { isDuration, parseCpus, parseMemory } from "../lib/units";
 
-const LAB: IngressSettings = { domain: "example.com", internalDomain: "in.example.com", tls: "cloudflare-dns" };
-const DEV: IngressSettings = { domain: "lab.localhost", internalDomain: "in.lab.localhost", tls: "internal" };
+const LAB: IngressSettings = { domain: "example.com", internalDomain: "in.example.com", tls: "cloudflare-dns", acmeEmail: "acme@example.com" };
+const DEV: IngressSettings = { domain: "lab.localhost", internalDomain: "in.lab.localhost", tls: "internal", acmeEmail: "dev@lab.localhost" };
 
 /** The identity headers Authentik's Caddy guide copies, written out here to pin the helper. */
 const AUTHENTIK_HEADERS =
@@ -116,15 +116,24 @@ describe("siteLabels", () => {
 });
 
 describe("forwardAuthSnippetLabels", () => {
-  test("defines the snippet once: outpost paths straight to Authentik, then the check, in that order", () => {
+  test("defines the snippet once: client copies of the identity headers dropped, outpost paths straight to Authentik, then the check, in that order", () => {
     expect(forwardAuthSnippetLabels("caddy_2")).toEqual({
       caddy_2: `(${FORWARD_AUTH_SNIPPET})`,
-      "caddy_2.0_reverse_proxy": "/outpost.goauthentik.io/* http://authentik-server:9000",
-      "caddy_2.1_forward_auth": "http://authentik-server:9000",
-      "caddy_2.1_forward_auth.uri": "/outpost.goauthentik.io/auth/caddy",
-      "caddy_2.1_forward_auth.copy_headers": AUTHENTIK_HEADERS,
-      "caddy_2.1_forward_auth.trusted_proxies": "private_ranges",
+      "caddy_2.0_request_header": "-X-Authentik-*",
+      "caddy_2.1_reverse_proxy": "/outpost.goauthentik.io/* http://authentik-server:9000",
+      "caddy_2.2_forward_auth": "http://authentik-server:9000",
+      "caddy_2.2_forward_auth.uri": "/outpost.goauthentik.io/auth/caddy",
+      "caddy_2.2_forward_auth.copy_headers": AUTHENTIK_HEADERS,
     });
+  });
+});
+
+describe("ingressControllerLabels", () => {
+  test("after the controller's sites: the snippet, Caddy's own health answer, and the global options under a prefix that never names a site", () => {
+    const labels = ingressControllerLabels(2, LAB);
+    expect(Object.keys(labels).filter((key) => /^caddy_\d+$/.test(key))).toEqual(["caddy_2", "caddy_3"]);
+    expect(labels).toMatchObject({ caddy_3: "http://:2080", "caddy_3.respond": "/healthz 200", "caddy_4.email": "acme@example.com" });
+    expect(labels.caddy_4).toBeUndefined();
   });
 });
 
@@ -164,17 +173,42 @@ describe("kumaLabels", () => {
   test("one label per monitor setting, kuma.<id>.<type>.<setting>", () => {
     expect(
       kumaLabels([
-        { id: "sonarr", type: "http", settings: { name: "Sonarr", url: "https://sonarr.in.example.com/ping", interval: "60" } },
+        { id: "sonarr", type: "http", settings: { name: "Sonarr", url: "http://sonarr:8989/ping", interval: "60" } },
         { id: "postgres-shared", type: "port", settings: { hostname: "postgresql", port: "5432" } },
       ]),
     ).toEqual({
       "kuma.sonarr.http.name": "Sonarr",
-      "kuma.sonarr.http.url": "https://sonarr.in.example.com/ping",
+      "kuma.sonarr.http.url": "http://sonarr:8989/ping",
       "kuma.sonarr.http.interval": "60",
       "kuma.postgres-shared.port.hostname": "postgresql",
       "kuma.postgres-shared.port.port": "5432",
     });
     expect(kumaLabels([])).toEqual({});
+  });
+
+  test("accepted status codes are a list in the model and JSON in the label, as AutoKuma reads list settings", () => {
+    expect(kumaLabels([{ id: "plex", type: "http", settings: { name: "Plex" }, acceptedStatusCodes: ["200-299", "401"] }])).toEqual({
+      "kuma.plex.http.name": "Plex",
+      "kuma.plex.http.accepted_statuscodes": '["200-299","401"]',
+    });
+  });
+});
+
+describe("httpMonitor", () => {
+  test.each<[string, Parameters<typeof httpMonitor>[3], Record<string, string>]>([
+    [
+      "the defaults: 2xx only, no redirect followed",
+      undefined,
+      { name: "Sonarr", url: "http://sonarr:8989/ping", interval: "60", maxretries: "3", max_redirects: "0", accepted_statuscodes: '["200-299"]' },
+    ],
+    [
+      "codes given as a list, redirects allowed, a setting overridden",
+      { accepted: ["200", "204"], maxRedirects: 10, settings: { interval: "300" } },
+      { name: "Sonarr", url: "http://sonarr:8989/ping", interval: "300", maxretries: "3", max_redirects: "10", accepted_statuscodes: '["200","204"]' },
+    ],
+  ])("%s", (_case, options, expected) => {
+    const labels = kumaLabels([httpMonitor("sonarr", "Sonarr", "http://sonarr:8989/ping", options)]);
+    expect(labels).toEqual(Object.fromEntries(Object.entries(expected).map(([key, value]) => [`kuma.sonarr.http.${key}`, value])));
   });
 });
 

@@ -17,6 +17,8 @@ export interface Verdict {
   readonly message: string;
   /** The block that causes it (a directive, subdirective or option), with the labels it came from. */
   readonly at: Block;
+  /** For an address declared twice, the site that declared it first. */
+  readonly other?: Block;
 }
 
 type Context = "site" | "route";
@@ -66,7 +68,7 @@ function checkDirectives(children: readonly Block[], context: Context, snippets:
  */
 export function judgeCaddyfile(blocks: readonly Block[]): Verdict | undefined {
   const snippets = new Map<string, Block>();
-  const addresses = new Set<string>();
+  const addresses = new Map<string, Block>();
   for (const [index, b] of blocks.entries()) {
     if (isGlobal(b)) {
       if (index > 0) return { message: "server block without any key is global configuration, and if used, it must be first", at: b };
@@ -80,8 +82,9 @@ export function judgeCaddyfile(blocks: readonly Block[]): Verdict | undefined {
       continue;
     }
     for (const address of b.keys) {
-      if (addresses.has(address)) return { message: `ambiguous site definition: ${address}`, at: b };
-      addresses.add(address);
+      const first = addresses.get(address);
+      if (first) return { message: `ambiguous site definition: ${address}`, at: b, other: first };
+      addresses.set(address, b);
     }
     const verdict = checkDirectives(b.children, "site", snippets);
     if (verdict) return verdict;

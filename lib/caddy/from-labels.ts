@@ -1,5 +1,5 @@
 import { type Block, block, type LabelSource, UNORDERED } from "./caddyfile";
-import { tokenize } from "./lexer";
+import { lex } from "./lexer";
 import { expandTemplate, type TemplateContext } from "./template";
 
 /**
@@ -32,17 +32,19 @@ function parsePath(path: string): { parent: string; order: number; name: string 
   };
 }
 
-/** A label value's arguments, split as the Caddyfile lexer splits tokens. */
-export function labelArguments(text: string): string[] {
-  return tokenize(text).map((token) => token.text);
+/** A label value's arguments, split as the Caddyfile lexer splits tokens (a `#` starts a comment). */
+export function labelArguments(text: string): { args: string[]; comment: boolean } {
+  const { tokens, comment } = lex(text);
+  return { args: tokens.map((token) => token.text), comment };
 }
 
 /**
  * The blocks one service's labels produce. Labels are read in key order, which only decides ties
  * that caddy-docker-proxy leaves to Go's map order. Throws a TemplateError for a value whose
- * template fails: caddy-docker-proxy then skips every Caddy label of that service.
+ * template fails: caddy-docker-proxy then skips every Caddy label of that service. Labels whose
+ * value loses text to a `#` comment are added to `commented`.
  */
-export function blocksFromLabels(service: string, labels: Readonly<Record<string, string>>, ctx: TemplateContext): Block[] {
+export function blocksFromLabels(service: string, labels: Readonly<Record<string, string>>, ctx: TemplateContext, commented: LabelSource[] = []): Block[] {
   const root: Block[] = [];
   const byPath = new Map<string, Block>();
   const blockAt = (path: string, source: LabelSource): Block => {
@@ -63,7 +65,9 @@ export function blocksFromLabels(service: string, labels: Readonly<Record<string
     const source = { service, label: key };
     const target = blockAt(key, source);
     if (!target.sources.some((known) => known.label === key)) target.sources.unshift(source);
-    target.keys.push(...labelArguments(expandTemplate(labels[key]!, ctx)));
+    const { args, comment } = labelArguments(expandTemplate(labels[key]!, ctx));
+    if (comment) commented.push(source);
+    target.keys.push(...args);
   }
   return root;
 }

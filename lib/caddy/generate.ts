@@ -1,4 +1,4 @@
-import { type Block, CaddyfileSyntaxError, cloneBlocks, marshal, mergeBlocks, parseCaddyfile, shapeOf, sortBlocks } from "./caddyfile";
+import { type Block, CaddyfileSyntaxError, type LabelSource, cloneBlocks, marshal, mergeBlocks, parseCaddyfile, shapeOf, sortBlocks } from "./caddyfile";
 import { blocksFromLabels } from "./from-labels";
 import { TemplateError } from "./template";
 
@@ -24,14 +24,17 @@ export interface GeneratedCaddyfile {
   readonly text: string;
   /** Services whose Caddy labels caddy-docker-proxy skips whole (a template error), with the error. */
   readonly skipped: readonly { readonly service: string; readonly error: string }[];
+  /** Labels whose value lost text to a `#`, which the label lexer reads as a comment. */
+  readonly commented: readonly LabelSource[];
 }
 
 export function generateCaddyfile(services: readonly ServiceCaddyLabels[]): GeneratedCaddyfile {
   const blocks: Block[] = [];
   const skipped: { service: string; error: string }[] = [];
+  const commented: LabelSource[] = [];
   for (const service of services) {
     try {
-      mergeBlocks(blocks, blocksFromLabels(service.service, service.labels, { upstreams: service.upstreams }));
+      mergeBlocks(blocks, blocksFromLabels(service.service, service.labels, { upstreams: service.upstreams }, commented));
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       skipped.push({ service: service.service, error: error.message });
@@ -39,17 +42,22 @@ export function generateCaddyfile(services: readonly ServiceCaddyLabels[]): Gene
   }
   // Global blocks are written first, then the rest; Marshal's own sort puts them first as well.
   const text = marshal(blocks);
-  return { blocks, text, skipped };
+  return { blocks, text, skipped, commented };
 }
 
-/** What Caddy (or this program's model of it) says about a Caddyfile: undefined when it adapts. */
-export type Judge = (blocks: readonly Block[]) => { readonly message: string; readonly at?: Block } | undefined;
+/**
+ * What Caddy (or this program's model of it) says about a Caddyfile: undefined when it adapts.
+ * `at` is the block that causes the refusal and `other` a block it conflicts with, when known.
+ */
+export type Judge = (blocks: readonly Block[]) => { readonly message: string; readonly at?: Block; readonly other?: Block } | undefined;
 
 export interface Dropped {
   readonly block: Block;
   readonly message: string;
   /** The block inside it that caused the error, when the judge can tell. */
   readonly at?: Block;
+  /** An accepted block it conflicts with (the same address). */
+  readonly other?: Block;
 }
 
 export interface ProcessedCaddyfile {
@@ -74,7 +82,7 @@ export function processBlocks(input: readonly Block[], judge: Judge): ProcessedC
     const verdict = judge(kept);
     if (verdict !== undefined) {
       kept.pop();
-      dropped.push({ block: candidate, message: verdict.message, ...(verdict.at ? { at: verdict.at } : {}) });
+      dropped.push({ block: candidate, message: verdict.message, ...(verdict.at ? { at: verdict.at } : {}), ...(verdict.other ? { other: verdict.other } : {}) });
     }
   }
   return { kept, dropped, text: marshal(cloneBlocks(kept)) };

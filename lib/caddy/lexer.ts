@@ -14,12 +14,14 @@ export interface Token {
   readonly line: number;
 }
 
-export function tokenize(input: string): Token[] {
+/** The tokens of a text, and whether a `#` comment swallowed part of it. */
+export function lex(input: string): { tokens: Token[]; comment: boolean } {
   const chars = [...input.replace(/^\uFEFF/, "")];
   const tokens: Token[] = [];
   let position = 0;
   let line = 1;
   let skippedLines = 0;
+  let commented = false;
 
   const next = (): Token | undefined => {
     let value = "";
@@ -69,7 +71,7 @@ export function tokenize(input: string): Token[] {
         if (value.length > 0) return make();
         continue;
       }
-      if (ch === "#" && value.length === 0) comment = true;
+      if (ch === "#" && value.length === 0) comment = commented = true;
       if (comment) continue;
       if (value.length === 0) {
         tokenLine = line;
@@ -89,5 +91,9 @@ export function tokenize(input: string): Token[] {
   };
 
   for (let token = next(); token !== undefined; token = next()) tokens.push(token);
-  return tokens;
+  return { tokens, comment: commented };
+}
+
+export function tokenize(input: string): Token[] {
+  return lex(input).tokens;
 }

@@ -34,7 +34,8 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "titlecards", port: 4242 }],
     homepage: { group: "Media", name: "TitleCardMaker", icon: "mdi-card-text-outline", description: "TV episode title cards" },
     monitors: [
-      httpMonitor("titlecardmaker", "TitleCardMaker", `https://${lab.internalHost("titlecards")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
+      // Its own web UI (no health path is documented); redirects it issues stay inside the app.
+      httpMonitor("titlecardmaker", "TitleCardMaker", "http://titlecardmaker:4242/", { maxRedirects: 10 }),
     ],
     env: lab.mediaEnv,
     // The image starts as root and drops to PUID:PGID, so the file is owned by the media user.
@@ -58,7 +59,8 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "posterizarr", port: 8000 }],
     homepage: { group: "Media", name: "Posterizarr", icon: "mdi-image-frame", description: "Automated poster generation" },
     monitors: [
-      httpMonitor("posterizarr", "Posterizarr", `https://${lab.internalHost("posterizarr")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
+      // Its own web UI (no health path is documented); redirects it issues stay inside the app.
+      httpMonitor("posterizarr", "Posterizarr", "http://posterizarr:8000/", { maxRedirects: 10 }),
     ],
     env: { TZ: lab.timezone },
     mounts: [

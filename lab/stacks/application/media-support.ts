@@ -31,7 +31,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "bazarr", url: "http://bazarr:6767" },
     },
     monitors: [
-      httpMonitor("bazarr", "Bazarr", `https://${lab.internalHost("bazarr")}/ping`),
+      httpMonitor("bazarr", "Bazarr", "http://bazarr:6767/api/system/ping"),
     ],
     env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/bazarr/config"), "/config"), bind(lab.media(""), "/data")],
@@ -54,7 +54,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "tautulli", url: "http://tautulli:8181" },
     },
     monitors: [
-      httpMonitor("tautulli", "Tautulli", `https://${lab.internalHost("tautulli")}/status`),
+      httpMonitor("tautulli", "Tautulli", "http://tautulli:8181/status"),
     ],
     env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/tautulli/config"), "/config")],
@@ -72,7 +72,7 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "maintainerr", port: 6246 }],
     homepage: { group: "Media", name: "Maintainerr", icon: "maintainerr.png", description: "Plex library maintenance" },
     monitors: [
-      httpMonitor("maintainerr", "Maintainerr", `https://${lab.internalHost("maintainerr")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
+      httpMonitor("maintainerr", "Maintainerr", "http://maintainerr:6246/api/app/status"),
     ],
     mounts: [bind(lab.appdata("media/maintainerr/config"), "/opt/data")],
     limits: { cpus: "1", memory: "512M" },
@@ -95,7 +95,7 @@ export default defineStack((lab): StackSpec => {
       widget: { type: "overseerr", url: "http://seerr:5055" },
     },
     monitors: [
-      httpMonitor("seerr", "Seerr", `https://${lab.internalHost("requests")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
+      httpMonitor("seerr", "Seerr", "http://seerr:5055/api/v1/status"),
     ],
     env: { DB_TYPE: "postgres", DB_HOST: "postgresql", DB_PORT: "5432", DB_NAME: "seerr" },
     secretEnv: { DB_USER: op("seerr", "DB_USER"), DB_PASS: op("seerr", "DB_PASS") },
@@ -132,7 +132,7 @@ export default defineStack((lab): StackSpec => {
     sites: [{ host: "invite", port: 5690, auth: Auth.none("invite links must open for people who have no account yet") }],
     homepage: { group: "Media", name: "Wizarr", icon: "wizarr.png", description: "User invitations" },
     monitors: [
-      httpMonitor("wizarr", "Wizarr", `https://${lab.internalHost("invite")}`, { accepted_statuscodes: '["200-299","301","302"]' }),
+      httpMonitor("wizarr", "Wizarr", "http://wizarr:5690/health"),
     ],
     env: { TZ: lab.timezone },
     mounts: [bind(lab.appdata("media/wizarr/database"), "/data/database")],

@@ -1,4 +1,4 @@
-import { Auth, defineStack, httpMonitor, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
+import { Auth, defineStack, httpMonitor, INGRESS_HEALTH, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
@@ -25,7 +25,6 @@ export default defineStack((lab): StackSpec => {
       CADDY_INGRESS_NETWORKS: "proxy_network",
       DOCKER_HOST: "tcp://docker-socket-proxy:2375",
       TZ: lab.timezone,
-      CADDY_EMAIL: lab.acmeEmail,
     },
     ...(lab.cloudflare
       ? {
@@ -38,7 +37,6 @@ export default defineStack((lab): StackSpec => {
       { type: "bind", source: lab.appdata("proxy/caddy-data"), target: "/data/caddy" },
       { type: "bind", source: lab.appdata("proxy/caddy-config"), target: "/config" },
     ],
-    labels: { "caddy.email": lab.acmeEmail },
     sites: [
       {
         host: lab.storageNode,
@@ -51,9 +49,8 @@ export default defineStack((lab): StackSpec => {
         directives: { respond: "not-found 404" },
       },
     ],
-    monitors: [
-      httpMonitor("caddy", "Caddy Reverse Proxy", `https://${lab.internalHost("home")}`, { accepted_statuscodes: '["200-299","302"]' }),
-    ],
+    // Caddy's own answer, not a site behind it (the labels give the ingress controller this port).
+    monitors: [httpMonitor("caddy", "Caddy Reverse Proxy", `http://caddy:${INGRESS_HEALTH.port}${INGRESS_HEALTH.path}`)],
     limits: { cpus: "2", memory: "2048M" },
   };
 
@@ -84,7 +81,7 @@ export default defineStack((lab): StackSpec => {
       description: "External ingress tunnel",
     },
     monitors: [
-      httpMonitor("cloudflared", "Cloudflare Tunnel", "http://cloudflared:2000/ready", { accepted_statuscodes: '["200-299"]' }),
+      httpMonitor("cloudflared", "Cloudflare Tunnel", "http://cloudflared:2000/ready"),
     ],
     limits: { cpus: "1", memory: "512M" },
     reservations: { cpus: "0.25", memory: "128M" },

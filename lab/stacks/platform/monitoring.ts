@@ -50,7 +50,7 @@ export default defineStack((lab): StackSpec => {
           widget: { type: "prometheus", url: "http://prometheus:9090" },
         },
         monitors: [
-          httpMonitor("prometheus", "Prometheus", "http://prometheus:9090/-/healthy", { accepted_statuscodes: '["200-299"]' }),
+          httpMonitor("prometheus", "Prometheus", "http://prometheus:9090/-/healthy"),
         ],
         limits: { cpus: "1", memory: "1024M" },
         reservations: { cpus: "0.5", memory: "256M" },
@@ -66,7 +66,7 @@ export default defineStack((lab): StackSpec => {
         command: ["-config.file=/etc/loki/loki-config.yaml"],
         sites: [{ host: "loki", port: 3100 }],
         monitors: [
-          httpMonitor("loki", "Loki", "http://loki:3100/ready", { accepted_statuscodes: '["200-299"]' }),
+          httpMonitor("loki", "Loki", "http://loki:3100/ready"),
         ],
         limits: { cpus: "1", memory: "1024M" },
         reservations: { cpus: "0.25", memory: "256M" },
@@ -127,7 +127,7 @@ export default defineStack((lab): StackSpec => {
           },
         },
         monitors: [
-          httpMonitor("grafana", "Grafana", `https://${lab.internalHost("grafana")}/api/health`, { accepted_statuscodes: '["200-299"]' }),
+          httpMonitor("grafana", "Grafana", "http://grafana:3000/api/health"),
         ],
         limits: { cpus: "1", memory: "1024M" },
         reservations: { cpus: "0.5", memory: "512M" },

@@ -27,7 +27,9 @@ export default defineStack((lab): StackSpec => {
         networks: ["proxy_network", "observability_internal"],
         env: {
           TZ: lab.timezone,
-          HOMEPAGE_ALLOWED_HOSTS: lab.internalHost("home"),
+          // The site's name, and the alias:port Uptime Kuma checks it by (Homepage answers 400 to
+          // any Host it does not list, its health path included).
+          HOMEPAGE_ALLOWED_HOSTS: `${lab.internalHost("home")},homepage:3000`,
           HOMEPAGE_VAR_DOCKER_HOST: "tcp://docker-socket-proxy:2375",
         },
         // Widget keys referenced as {{HOMEPAGE_VAR_*}} in the config and in other services' labels.
@@ -54,7 +56,7 @@ export default defineStack((lab): StackSpec => {
         healthcheck: { test: ["NONE"] },
         sites: [{ host: "home", port: 3000 }],
         monitors: [
-          httpMonitor("homepage", "Homepage Dashboard", "http://homepage:3000", { accepted_statuscodes: '["200-299"]' }),
+          httpMonitor("homepage", "Homepage Dashboard", "http://homepage:3000/api/healthcheck"),
         ],
         limits: { cpus: "1", memory: "512M" },
       },
@@ -100,7 +102,7 @@ export default defineStack((lab): StackSpec => {
           widget: { type: "uptimekuma", url: "http://uptime-kuma:3001" },
         },
         monitors: [
-          httpMonitor("uptime-kuma", "Uptime Kuma", `https://${lab.internalHost("status")}`, { accepted_statuscodes: '["200-299"]' }),
+          httpMonitor("uptime-kuma", "Uptime Kuma", "http://uptime-kuma:3001/api/entry-page"),
         ],
         limits: { cpus: "1", memory: "512M" },
         reservations: { cpus: "0.5", memory: "256M" },

@@ -1,0 +1,54 @@
+import type { StackSpec } from "../lab/model";
+import { type IngressSettings, isProtected, siteHost } from "./labels";
+
+/**
+ * Lab validation of the Uptime Kuma monitors (AutoKuma labels). A monitor must check the app
+ * itself: through a site behind Authentik it meets the forward-auth redirect instead, and is
+ * either always down (2xx only) or always up (the redirect accepted), whatever the app does.
+ */
+
+const STATUS_CODES = /^[1-5]\d\d(-[1-5]\d\d)?$/;
+
+/** Every host behind forward auth, with the service that serves it and its port. */
+function protectedHosts(stacks: readonly StackSpec[], ingress: IngressSettings): Map<string, { alias: string; port?: number }> {
+  const hosts = new Map<string, { alias: string; port?: number }>();
+  for (const stack of stacks) {
+    for (const service of stack.services) {
+      for (const site of service.sites ?? []) {
+        if (isProtected(site)) hosts.set(siteHost(site, ingress), { alias: service.name, ...(site.port !== undefined ? { port: site.port } : {}) });
+      }
+    }
+  }
+  return hosts;
+}
+
+export function checkMonitors(stacks: readonly StackSpec[], ingress: IngressSettings, problems: string[]): void {
+  const guarded = protectedHosts(stacks, ingress);
+  for (const stack of stacks) {
+    for (const service of stack.services) {
+      for (const monitor of service.monitors ?? []) {
+        const where = `${stack.name}/${service.name}: monitors.${monitor.id}`;
+        if ("accepted_statuscodes" in monitor.settings) {
+          problems.push(`${where}.settings.accepted_statuscodes: give the codes as a list, acceptedStatusCodes: ["200-299"], not JSON in a string`);
+        }
+        for (const code of monitor.acceptedStatusCodes ?? []) {
+          if (!STATUS_CODES.test(code)) problems.push(`${where}.acceptedStatusCodes: expected a status code or range such as "200-299", got "${code}"`);
+        }
+        const url = monitor.settings.url;
+        if (url === undefined) continue;
+        let host: string;
+        try {
+          host = new URL(url).hostname;
+        } catch {
+          problems.push(`${where}.settings.url: expected a URL, got "${url}"`);
+          continue;
+        }
+        const site = guarded.get(host);
+        if (site) {
+          const direct = `http://${site.alias}${site.port !== undefined ? `:${site.port}` : ""}/<health path>`;
+          problems.push(`${where}.settings.url: ${url} goes through Authentik's forward auth, so the monitor sees the sign-in redirect, not the app; check the app itself on the overlay network (${direct})`);
+        }
+      }
+    }
+  }
+}
