@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, openSync, readdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+
+/**
+ * Debian's PostgreSQL for the tests: the image's first start emulated by pg-entrypoint.sh in a
+ * private mount namespace, then a server of the test's own on 127.0.0.1, started and stopped by
+ * PID, never as a service.
+ */
+
+const ENTRYPOINT = path.join(__dirname, "pg-entrypoint.sh");
+
+/** The newest Debian PostgreSQL installed, as its bin directory, or undefined. */
+export function postgresBinDir(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).filter((version) => existsSync(path.join(root, version, "bin", "postgres")));
+  const newest = versions.sort((a, b) => Number(a) - Number(b)).pop();
+  return newest === undefined ? undefined : path.join(root, newest, "bin");
+}
+
+export function majorVersion(bindir: string): number {
+  const out = spawnSync(path.join(bindir, "postgres"), ["--version"], { encoding: "utf8" }).stdout;
+  return Number(/\s(\d+)\./.exec(out)?.[1]);
+}
+
+export interface ImageStart {
+  readonly pgdata: string;
+  /** Laid out as /run/secrets will see it (files with their owner and mode). */
+  readonly secrets: string;
+  readonly initdb: string;
+  /** The system user standing in for the image's postgres user. */
+  readonly user: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** What the image's /bin/sh is, to run `#!/bin/sh` scripts with (e.g. "busybox sh"). */
+  readonly imageSh: string;
+}
+
+/** One start of the image's entrypoint on the data directory; its output, or a thrown error with it. */
+export function startLikeImage(bindir: string, start: ImageStart): string {
+  const result = spawnSync("unshare", ["-m", "--propagation", "private", "bash", ENTRYPOINT, bindir, start.pgdata, start.secrets, start.initdb, start.user], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...start.env, IMAGE_SH: start.imageSh },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0) throw new Error(`the entrypoint failed (${result.status ?? result.signal}):\n${output}`);
+  return output;
+}
+
+export interface Server {
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * `postgres` on 127.0.0.1:port as `user`, with an hba file of the test's: password (the method the
+ * image appended) for every TCP connection, as a client in another container meets it, and trust
+ * on the test's own socket directory for the checks made as the superuser.
+ */
+export async function startServer(bindir: string, options: { pgdata: string; port: number; socketDir: string; method: string; user: string; log: string }): Promise<Server> {
+  const hba = path.join(options.socketDir, "pg_hba.conf");
+  writeFileSync(hba, `local all all trust\nhost all all all ${options.method}\n`);
+  const uid = spawnSync("id", ["-u", options.user], { encoding: "utf8" }).stdout.trim();
+  const gid = spawnSync("id", ["-g", options.user], { encoding: "utf8" }).stdout.trim();
+  const output = openSync(options.log, "a");
+  const args = ["-D", options.pgdata, "-c", "listen_addresses=127.0.0.1", "-p", String(options.port), "-c", `unix_socket_directories=${options.socketDir}`, "-c", `hba_file=${hba}`];
+  // setpriv execs postgres itself, so the PID is the postmaster's.
+  const child: ChildProcess = spawn("setpriv", ["--reuid", uid, "--regid", gid, "--clear-groups", path.join(bindir, "postgres"), ...args], { stdio: ["ignore", output, output] });
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
+  const stop = async () => {
+    if (!exited) process.kill(child.pid!, "SIGINT");
+    await gone;
+  };
+  const deadline = Date.now() + 30_000;
+  while (spawnSync(path.join(bindir, "pg_isready"), ["-h", "127.0.0.1", "-p", String(options.port)]).status !== 0) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`postgres did not start (log: ${options.log})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { pid: child.pid!, stop };
+}
+
+/** psql with the given connection; returns stdout, or throws with psql's stderr. */
+export function psql(bindir: string, connection: { host: string; port: number; user: string; database: string; password?: string }, sql: string): string {
+  const result = spawnSync(path.join(bindir, "psql"), ["-X", "-q", "-w", "-v", "ON_ERROR_STOP=1", "-At", "-h", connection.host, "-p", String(connection.port), "-U", connection.user, "-d", connection.database, "-c", sql], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...(connection.password !== undefined ? { PGPASSWORD: connection.password } : {}), PGCONNECT_TIMEOUT: "5" },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(result.stderr.trim());
+  return result.stdout.trim();
+}
