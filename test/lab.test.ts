@@ -200,3 +200,31 @@ describe("placement", () => {
     }
   });
 });
+
+describe("monitors (Uptime Kuma through AutoKuma's labels)", () => {
+  const kuma = () => service(run, "platform_observability_uptime-kuma");
+  const monitorTargets = () =>
+    services(run).flatMap((svc) =>
+      Object.entries(svc.labels)
+        .filter(([key]) => /^kuma\.[^.]+\.[^.]+\.(url|hostname)$/.test(key))
+        .map(([key, value]) => ({ svc, key, host: key.endsWith(".url") ? new URL(value).hostname : value })),
+    );
+
+  test("every monitor names a service alias on a network Uptime Kuma is attached to, and only one service answers to it there", () => {
+    const shared = new Set(attachedNetworks(kuma()));
+    const targets = monitorTargets();
+    expect(targets.length).toBeGreaterThan(0);
+    for (const { key, host } of targets) {
+      const answering = services(run).filter((svc) =>
+        ((svc.task.networksAdvanceds ?? []) as { id: string; aliases?: string[] }[]).some((network) => shared.has(network.id) && (network.aliases ?? []).includes(host)),
+      );
+      expect({ key, answering: answering.length }).toEqual({ key, answering: 1 });
+    }
+  });
+
+  test("no monitor accepts a redirect, which any login page would answer", () => {
+    const accepted = services(run).flatMap((svc) => Object.entries(svc.labels).filter(([key]) => key.endsWith(".accepted_statuscodes")));
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const [key, value] of accepted) expect({ key, codes: (JSON.parse(value) as string[]).filter((code) => code.startsWith("3")) }).toEqual({ key, codes: [] });
+  });
+});
