@@ -1,7 +1,11 @@
-import { Auth, httpMonitor, type ServiceSpec, type StackSpec } from "../lab/model";
+import { parseConfig } from "../config";
+import { STACKS } from "../lab";
+import { Auth, httpMonitor, type LabContext, type ServiceSpec, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
+import { evaluateLab } from "../lib/evaluate-lab";
 import type { IngressSettings } from "../lib/labels";
 import { LabError, validateLab } from "../lib/validate-lab";
+import { readStackConfig } from "../offline/run";
 
 /**
  * Lab validation of what the labels make: the Caddyfile caddy-docker-proxy would build (a label
@@ -108,5 +112,19 @@ describe("monitors", () => {
     ["a URL that is not one", monitored([httpMonitor("web", "Web", "http//web")]), ['app/web: monitors.web.settings.url: expected a URL, got "http//web"']],
   ])("%s", (_case, stacks, expected) => {
     expect(problemsOf(stacks, INGRESS)).toEqual(expected);
+  });
+});
+
+describe("the running lab's own defect", () => {
+  test("its raw caddy.email label on the Caddy service is refused before anything is registered, naming the site Caddy would lose", () => {
+    const config = parseConfig({ ...readStackConfig("prod"), "onepassword:serviceAccountToken": "fake-token-for-tests" }).homelab;
+    const withRawEmail = STACKS.map((define) => (lab: LabContext) => {
+      const stack = define(lab);
+      if (stack.name !== "caddy") return stack;
+      return { ...stack, services: stack.services.map((svc) => (svc.name === "caddy" ? { ...svc, labels: { "caddy.email": lab.acmeEmail } } : svc)) };
+    });
+    expect(() => evaluateLab(config, withRawEmail)).toThrow(
+      new LabError(['caddy/caddy: labels: "caddy.email": caddy-docker-proxy would drop the site barbary.in.hypyr.space (Caddy: unrecognized directive: email)']),
+    );
   });
 });
