@@ -6,10 +6,9 @@ import type { OpRef, ServiceSpec } from "../lab/model";
 import { renderSecretValue } from "../lib/secret-values";
 import { type OfflineRun, readStackConfig, runOffline } from "../offline/run";
 import { service } from "./helpers";
-import { freePort } from "./support/caddy";
 import { layOut, mountedConfigs, mountedSecrets } from "./support/mounted-files";
 import { majorVersion, postgresBinDir, psql, type Server, startLikeImage, startServer } from "./support/postgres";
-import { describeWith } from "./support/tools";
+import { describeWith, freePort } from "./support/tools";
 
 /**
  * The shared PostgreSQL's init script, run the way the postgres image runs it on its first start

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type Block, cloneBlocks, marshal } from "../../lib/caddy/caddyfile";
 import type { Judge } from "../../lib/caddy/generate";
+import { freePort } from "./tools";
 
 /**
  * The real Caddy (Debian's `caddy`, 2.6), run by the tests only: `caddy adapt` as
@@ -80,17 +81,6 @@ export function withoutCloudflareDns(blocks: readonly Block[]): { blocks: Block[
   };
   visit(copy);
   return { blocks: copy, replaced };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 async function accepts(port: number): Promise<boolean> {
