@@ -2,10 +2,10 @@ import type { Site } from "../lab/model";
 import { judgeCaddyfile, misreadBlocks } from "../lib/caddy/check";
 import { processBlocks } from "../lib/caddy/generate";
 import { isProtected } from "../lib/labels";
+import { type LabCaddyfile, labCaddyfile } from "../offline/caddyfile";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { acmeIssuers, handlerChain, isForwardAuth, isOutpostProxy, routesByHost } from "./support/caddy-json";
 import { caddyAdapt, realCaddyJudge, withoutCloudflareDns } from "./support/caddy";
-import { type LabCaddyfile, labCaddyfile } from "./support/lab-caddyfile";
 import { describeWith } from "./support/tools";
 
 /**

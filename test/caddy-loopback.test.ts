@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Site } from "../lab/model";
+import { INGRESS_HEALTH, type Site } from "../lab/model";
 import { processBlocks } from "../lib/caddy/generate";
 import { AUTHENTIK_FORWARD_AUTH, isProtected } from "../lib/labels";
-import { INGRESS_HEALTH } from "../lab/model";
+import { type LabCaddyfile, labCaddyfile, type RegisteredLabels } from "../offline/caddyfile";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { caddyAdapt, forLoopback, type RunningCaddy, realCaddyJudge, startCaddy, withoutCloudflareDns } from "./support/caddy";
 import { get, SESSION, startAuthentikStub, startEchoStub, type Stub } from "./support/http-stubs";
-import { type LabCaddyfile, labCaddyfile } from "./support/lab-caddyfile";
-import type { RegisteredService } from "./helpers";
 import { describeWith } from "./support/tools";
 
 /**
@@ -16,7 +14,7 @@ import { describeWith } from "./support/tools";
  * stands for, and a stub Authentik outpost. What a browser gets is what each site declares.
  */
 
-type Labels = (svc: RegisteredService) => Record<string, string>;
+type Labels = (svc: RegisteredLabels) => Record<string, string>;
 
 interface Lab {
   readonly caddyfile: LabCaddyfile;
@@ -102,7 +100,7 @@ async function protectedSiteProblems(lab: Lab, { host, upstream }: DeclaredSite)
   return problems;
 }
 
-const sonarr = (svc: RegisteredService) => svc.name === "application_media_core_sonarr";
+const sonarr = (svc: RegisteredLabels) => svc.name === "application_media_core_sonarr";
 
 describeWith(["caddy"])("the prod labels served by the real Caddy on loopback (dns.providers.cloudflare replaced by `issuer acme`; plain HTTP)", () => {
   let run: OfflineRun;

@@ -1,0 +1,60 @@
+import { type GeneratedCaddyfile, generateCaddyfile, type ServiceCaddyLabels } from "../lib/caddy/generate";
+import { ROLE_LABEL } from "../lib/naming";
+import { labelMap, type OfflineRun } from "./run";
+
+/**
+ * The Caddyfile caddy-docker-proxy would build from what a program run registered: every
+ * service's labels (Caddy's own included), with `{{upstreams PORT}}` expanded to the service's
+ * task addresses on the ingress network (the Caddy service's CADDY_INGRESS_NETWORKS). There are no
+ * tasks offline, so each task gets a made-up address in that network, one per replica; a service
+ * off the ingress network gets none, as caddy-docker-proxy gives it none.
+ */
+
+type Loose = Record<string, any>;
+
+export interface RegisteredLabels {
+  /** The swarm service name. */
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface LabCaddyfile extends GeneratedCaddyfile {
+  /** The made-up task addresses, by swarm service name. */
+  readonly taskAddresses: ReadonlyMap<string, readonly string[]>;
+  readonly ingressNetwork: string;
+  /** The ingress controller's image (caddy-docker-proxy with the lab's Caddy). */
+  readonly controllerImage: string | undefined;
+}
+
+export function labCaddyfile(run: OfflineRun, overrides: { labels?: (service: RegisteredLabels) => Record<string, string> } = {}): LabCaddyfile {
+  const registered = run.resources
+    .filter((resource) => resource.type === "docker:index/service:Service")
+    .map((resource) => {
+      const inputs = resource.inputs as Loose;
+      return {
+        name: String(inputs.name),
+        labels: labelMap(inputs.labels),
+        container: (inputs.taskSpec?.containerSpec ?? {}) as Loose,
+        networks: ((inputs.taskSpec?.networksAdvanceds ?? []) as Loose[]).map((network) => String(network.id)),
+        replicas: typeof inputs.mode?.replicated?.replicas === "number" ? (inputs.mode.replicated.replicas as number) : 1,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const controller = registered.find((svc) => svc.labels[ROLE_LABEL] === "ingress-controller");
+  const ingressNetwork = String(controller?.container.env?.CADDY_INGRESS_NETWORKS ?? "proxy_network");
+  const taskAddresses = new Map<string, string[]>();
+  let next = 0;
+  for (const svc of registered) {
+    if (!svc.networks.includes(ingressNetwork)) continue;
+    taskAddresses.set(
+      svc.name,
+      Array.from({ length: Math.max(svc.replicas, 1) }, () => `10.0.${9 + Math.floor(next / 250)}.${2 + (next++ % 250)}`),
+    );
+  }
+  const inputs: ServiceCaddyLabels[] = registered.map((svc) => ({
+    service: svc.name,
+    labels: overrides.labels ? overrides.labels(svc) : svc.labels,
+    upstreams: taskAddresses.get(svc.name) ?? [],
+  }));
+  return { ...generateCaddyfile(inputs), taskAddresses, ingressNetwork, controllerImage: controller ? String(controller.container.image) : undefined };
+}
