@@ -8,7 +8,8 @@ import { type OfflineRun, readStackConfig, runOffline } from "../offline/run";
 import { service } from "./helpers";
 import { layOut, mountedConfigs, mountedSecrets } from "./support/mounted-files";
 import { majorVersion, postgresBinDir, psql, type Server, startLikeImage, startServer } from "./support/postgres";
-import { describeWith, freePort } from "./support/tools";
+import { freePort } from "./support/engine";
+import { describeWith } from "./support/tools";
 
 /**
  * The shared PostgreSQL's init script, run the way the postgres image runs it on its first start

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type Block, cloneBlocks, marshal } from "../../lib/caddy/caddyfile";
 import type { Judge } from "../../lib/caddy/generate";
-import { freePort } from "./tools";
+import { freePort } from "./engine";
 
 /**
  * The real Caddy (Debian's `caddy`, 2.6), run by the tests only: `caddy adapt` as

@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 
 /**
  * The real programs a suite runs (Caddy, promtool, ShellCheck, PostgreSQL...), installed from
@@ -23,16 +22,4 @@ export function describeWith(programs: readonly string[], options: { root?: bool
   if (process.env.CI === "true") throw new Error(`cannot run under CI=true: ${why}`);
   console.warn(`skipped: ${why}`);
   return describe.skip;
-}
-
-/** A TCP port free on 127.0.0.1 right now, for a program the test starts. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
