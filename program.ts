@@ -199,7 +199,6 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
         secretValues,
         programSecrets: publicIngress ? { "cloudflare-tunnel-token": publicIngress.tunnelToken } : {},
         runtimeDependencies: (spec.dependsOn ?? []).flatMap((name) => components.get(name) ?? []),
-        awaitConvergence: lab.stacks.some((other) => other.dependsOn?.includes(spec.name)),
       }),
     );
   }

@@ -69,11 +69,22 @@ export function toServiceArgs(plan: ServicePlan, refs: ServiceRefs): docker.Serv
       restartPolicy: { ...plan.restart },
     },
     endpointSpec: plan.ports.length > 0 ? { ports: plan.ports.map((port) => ({ ...port })) } : undefined,
-    // Start the new task before stopping the old one, except where two copies must never run at
-    // once: stateful services write to node-local files, and host-mode ports cannot be shared.
-    updateConfig: {
-      order: plan.stateful || plan.ports.some((port) => port.publishMode === "host") ? "stop-first" : "start-first",
-      failureAction: "rollback",
-    },
+    updateConfig: { ...plan.rollout.update },
+    rollbackConfig: { ...plan.rollout.rollback },
+    convergeConfig: plan.rollout.converge ? { ...plan.rollout.converge } : undefined,
   };
 }
+
+/**
+ * Fields the engine fills in by itself on create, which the declaration must not fight.
+ * `placement.platforms`: on create the provider asks the registry (QueryRegistry) and the Docker
+ * client stores the image's platforms in the spec; the lab declares none, so without this every
+ * service that declares a placement would show "- platforms" after its first `up`, and applying
+ * that would strip them. Updates keep sending the platforms the engine chose.
+ *
+ * `convergeConfig` is deliberately not here although the provider never reads it back: Pulumi
+ * resets an ignored input to its old value (absent on an imported service) and the provider
+ * plans without it, so an adopted service would never be health-gated. Instead the first `up`
+ * after `pulumi import` records it: a one-time in-place update that sends the unchanged spec.
+ */
+export const SERVICE_IGNORE_CHANGES: readonly string[] = ["taskSpec.placement.platforms"];

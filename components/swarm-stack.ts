@@ -4,7 +4,7 @@ import type { ProgramSecretName, StackSpec } from "../lab/model";
 import { contentAddressedName, logicalName, swarmName } from "../lib/naming";
 import { type FieldValues, renderEnvFile, renderSecretValue } from "../lib/secret-values";
 import type { SecretContent, ServicePlan } from "../lib/service-plan";
-import { toServiceArgs } from "./service-args";
+import { SERVICE_IGNORE_CHANGES, toServiceArgs } from "./service-args";
 import { overlayNetwork } from "./shared-networks";
 
 export interface SwarmStackArgs {
@@ -16,13 +16,11 @@ export interface SwarmStackArgs {
   readonly secretValues: FieldValues;
   /** Secrets the program produces while it runs (the tunnel token), by name. */
   readonly programSecrets?: Readonly<Partial<Record<ProgramSecretName, pulumi.Output<string>>>>;
-  /** Stacks whose services must exist before this stack's services are created. */
-  readonly runtimeDependencies?: readonly pulumi.Resource[];
   /**
-   * Other stacks need this one at runtime: wait until its tasks run before reporting a service
-   * created or updated, so "depends on" means "is up", not just "was submitted". @default false
+   * Stacks whose services must run before this stack's services are created. Every replicated
+   * service converges (lib/rollout.ts), so "depends on" means "is up", not just "was submitted".
    */
-  readonly awaitConvergence?: boolean;
+  readonly runtimeDependencies?: readonly pulumi.Resource[];
 }
 
 function render(content: SecretContent, values: FieldValues): Buffer {
@@ -76,9 +74,10 @@ export class SwarmStack extends pulumi.ComponentResource {
       });
       const service = new docker.Service(
         plan.swarmName,
-        args.awaitConvergence ? { ...serviceArgs, convergeConfig: { delay: "7s", timeout: "10m" } } : serviceArgs,
+        serviceArgs,
         {
           parent: this,
+          ignoreChanges: [...SERVICE_IGNORE_CHANGES],
           // The name is fixed (adoption keeps `<stack>_<service>`) and swarm names are unique, so
           // a replacement must delete the old service before creating the new one.
           deleteBeforeReplace: true,

@@ -2,7 +2,8 @@ import type { Healthcheck, ServiceSpec, SecretValue, Site, SiteAuth, StackSpec }
 import { readLabFile } from "./lab-files";
 import { type IngressSettings, serviceLabels, siteHost } from "./labels";
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "./naming";
-import { parseCpus, parseMemory } from "./units";
+import { type Rollout, rolloutOf } from "./rollout";
+import { canonicalDuration, parseCpus, parseMemory } from "./units";
 
 /**
  * The friendly service declaration turned into everything the swarm needs, still free of Pulumi:
@@ -85,6 +86,8 @@ export interface ServicePlan {
   readonly sites: readonly PlannedSite[];
   readonly stateful: boolean;
   readonly role: ServiceSpec["role"];
+  /** Update and rollback policy, and the convergence an `up` waits for (lib/rollout.ts). */
+  readonly rollout: Rollout;
 }
 
 export interface PlannedMount {
@@ -166,6 +169,13 @@ function resources(value: ServiceSpec["limits"]): ServicePlan["limits"] {
   };
 }
 
+/** The declared health check with its durations in read-back form. */
+function plannedHealthcheck(check: Healthcheck | undefined): Healthcheck | undefined {
+  if (!check) return undefined;
+  const duration = (value: string | undefined) => (value === undefined ? undefined : canonicalDuration(value));
+  return { test: check.test, interval: duration(check.interval), timeout: duration(check.timeout), retries: check.retries, startPeriod: duration(check.startPeriod) };
+}
+
 function plannedSite(site: Site, ctx: PlanContext): PlannedSite {
   return {
     host: siteHost(site, ctx.ingress),
@@ -187,6 +197,15 @@ export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanCon
     mode: config.mode ?? 0o444,
   }));
   const namespace = { [STACK_NAMESPACE_LABEL]: stack.name };
+  const ports = (service.ports ?? []).map((port) => ({
+    targetPort: port.target,
+    publishedPort: port.published,
+    publishMode: port.mode,
+    protocol: port.protocol ?? "tcp",
+  }));
+  const healthcheck = plannedHealthcheck(service.healthcheck);
+  const stopGracePeriod = service.stopGracePeriod === undefined ? undefined : canonicalDuration(service.stopGracePeriod);
+  const replicas = service.replicas ?? 1;
   return {
     stack: stack.name,
     name: service.name,
@@ -214,28 +233,25 @@ export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanCon
     secrets,
     configs,
     constraints: service.stateful && ctx.storageNode !== undefined ? [`node.hostname == ${ctx.storageNode}`] : [],
-    replicas: service.replicas ?? 1,
+    replicas,
     limits: resources(service.limits),
     reservations: resources(service.reservations),
     restart: {
       condition: service.restart?.condition ?? "any",
       // Set explicitly: left out, the provider reports a diff on every preview.
-      delay: service.restart?.delay ?? "5s",
+      delay: canonicalDuration(service.restart?.delay ?? "5s"),
       maxAttempts: service.restart?.maxAttempts ?? 0,
-      window: service.restart?.window ?? "0s",
+      window: canonicalDuration(service.restart?.window ?? "0s"),
     },
-    healthcheck: service.healthcheck,
-    ports: (service.ports ?? []).map((port) => ({
-      targetPort: port.target,
-      publishedPort: port.published,
-      publishMode: port.mode,
-      protocol: port.protocol ?? "tcp",
-    })),
+    healthcheck,
+    ports,
     hosts: Object.entries(service.extraHosts ?? {}).map(([host, ip]) => ({ host, ip })),
-    stopGracePeriod: service.stopGracePeriod,
+    stopGracePeriod,
     init: service.init,
     sites: (service.sites ?? []).map((site) => plannedSite(site, ctx)),
     stateful: service.stateful ?? false,
     role: service.role,
+    // Two copies must never run at once where state is node-local or a host-mode port is bound.
+    rollout: rolloutOf({ replicas, healthcheck, stopGracePeriod, stopFirst: (service.stateful ?? false) || ports.some((port) => port.publishMode === "host") }),
   };
 }

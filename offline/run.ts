@@ -27,8 +27,16 @@ export interface RegisteredResource {
   readonly urn: string;
   /** URNs this resource waits for (its `dependsOn` and the resources its inputs come from). */
   readonly dependencies: readonly string[];
+  /** Resource options as the monitor received them (absent ones are empty). */
+  readonly options: RegisteredOptions;
   /** Inputs as the engine received them; Pulumi secrets stay wrapped (see `isSecretWrapper`). */
   readonly inputs: Record<string, unknown>;
+}
+
+export interface RegisteredOptions {
+  readonly ignoreChanges: readonly string[];
+  readonly deleteBeforeReplace: boolean;
+  readonly additionalSecretOutputs: readonly string[];
 }
 
 export interface Invocation {
@@ -58,6 +66,11 @@ export interface OfflineOptions {
   readonly previousOutputs?: Readonly<Record<string, unknown>>;
   /** Every create (not a read, not a component) takes this long (the parallelism benchmark). @default 0 */
   readonly latencyMs?: number;
+  /**
+   * A service registered with `convergeConfig` takes this much longer still: the provider waits
+   * for its tasks to run before the create returns (the parallelism benchmark). @default 0
+   */
+  readonly convergeMs?: number;
   /** 1Password items whose read fails, to rehearse an outage. */
   readonly failingItems?: readonly string[];
   readonly deploy?: Omit<DeployOptions, "config">;
@@ -193,7 +206,10 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
         const request = requests.get(`${args.type}::${args.name}`);
         // Creates take the latency. Not reads of existing resources (an `id` is given: lookups),
         // nor providers (the engine configures them in-process; nothing is created).
-        if (options.latencyMs && args.custom && !args.id && !args.type.startsWith("pulumi:providers:")) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+        const creates = args.custom && !args.id && !args.type.startsWith("pulumi:providers:");
+        const converges = args.type === "docker:index/service:Service" && args.inputs.convergeConfig !== undefined;
+        const wait = creates ? (options.latencyMs ?? 0) + (converges ? (options.convergeMs ?? 0) : 0) : 0;
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         resources.push({
           type: args.type,
           name: args.name,
@@ -201,6 +217,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
           protect: request?.protect ?? false,
           urn: request?.urn ?? "",
           dependencies: request?.dependencies ?? [],
+          options: request?.options ?? { ignoreChanges: [], deleteBeforeReplace: false, additionalSecretOutputs: [] },
           inputs: args.inputs,
         });
         if (args.type === "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared") return { id: fakeUuid(args.name), state: args.inputs };
@@ -242,11 +259,20 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
 
   // The mocks are not told a resource's parent or options; the monitor's request carries them.
   // Record them on the way in (the import file needs parents; deletion safety, protection).
-  const requests = new Map<string, { parent: string; protect: boolean; urn: string; dependencies: string[] }>();
+  const requests = new Map<string, { parent: string; protect: boolean; urn: string; dependencies: string[]; options: RegisteredOptions }>();
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     newUrn(parent: string, type: string, name: string): string;
     registerResource(
-      request: { getType(): string; getName(): string; getParent(): string; getProtect(): boolean; getDependenciesList(): string[] },
+      request: {
+        getType(): string;
+        getName(): string;
+        getParent(): string;
+        getProtect(): boolean;
+        getDependenciesList(): string[];
+        getIgnorechangesList(): string[];
+        getDeletebeforereplace(): boolean;
+        getAdditionalsecretoutputsList(): string[];
+      },
       callback: unknown,
     ): unknown;
   };
@@ -257,6 +283,11 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
       protect: request.getProtect(),
       urn: monitor.newUrn(request.getParent(), request.getType(), request.getName()),
       dependencies: request.getDependenciesList(),
+      options: {
+        ignoreChanges: request.getIgnorechangesList(),
+        deleteBeforeReplace: request.getDeletebeforereplace(),
+        additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+      },
     });
     return register(request, callback);
   };

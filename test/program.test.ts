@@ -63,8 +63,22 @@ test("tiers are ordered only by real runtime needs: the database's clients wait 
   ]);
 });
 
-test("services other stacks wait for are created with convergence, so waiting means running", async () => {
+test("every replicated service is created and updated with convergence (so waiting means running); global ones cannot be", async () => {
   const run = await runOffline({ stack: "prod" });
-  const converging = services(run).filter((svc) => svc.inputs.convergeConfig !== undefined).map((svc) => svc.name);
-  expect(converging.sort()).toEqual(["platform_postgres_pg-backup", "platform_postgres_postgresql"]);
+  const all = services(run);
+  expect(all.filter((svc) => svc.inputs.convergeConfig === undefined).every((svc) => svc.inputs.mode?.global === true)).toBe(true);
+  expect(all.filter((svc) => svc.inputs.mode?.global !== true).every((svc) => svc.inputs.convergeConfig !== undefined)).toBe(true);
+  expect(all.filter((svc) => svc.inputs.mode?.global === true).length).toBeGreaterThan(0);
+});
+
+test("the options reach the engine: platforms the engine fills are ignored, convergeConfig is not (it would turn gating off after an import)", async () => {
+  const run = await runOffline({ stack: "prod" });
+  const registered = run.resources.filter((resource) => resource.type === "docker:index/service:Service");
+  expect(registered.length).toBeGreaterThan(0);
+  for (const resource of registered) {
+    expect([resource.name, resource.options.ignoreChanges]).toEqual([resource.name, ["taskSpec.placement.platforms"]]);
+    expect([resource.name, resource.options.deleteBeforeReplace]).toEqual([resource.name, true]);
+  }
+  const secrets = run.resources.filter((resource) => resource.type === "docker:index/secret:Secret");
+  for (const resource of secrets) expect([resource.name, resource.options.additionalSecretOutputs]).toEqual([resource.name, ["data"]]);
 });
