@@ -10,7 +10,7 @@ import { STACKS } from "./lab";
 import type { OpRef, Removal, StackDefinition, StackSpec } from "./lab/model";
 import { REMOVED } from "./lab/removed";
 import { type Inventory, inventoryOf, unmarkedRemovals } from "./lib/deletion-safety";
-import { type EvaluatedLab, evaluateLab } from "./lib/evaluate-lab";
+import { type EvaluatedLab, evaluateLab, type ImageOptions } from "./lib/evaluate-lab";
 import { LabError } from "./lib/validate-lab";
 import { type FieldValues, refKey, refsOf } from "./lib/secret-values";
 
@@ -136,6 +136,8 @@ export interface DeployOptions {
   readonly removed?: readonly Removal[];
   /** @default the stack's own last `inventory` output */
   readonly previousInventory?: () => Promise<Inventory | undefined>;
+  /** @default the committed lock, and a tag-only image missing from it refused */
+  readonly images?: ImageOptions;
 }
 
 /** Stops the run when a deployed stack or stateful service would be deleted without being marked. */
@@ -147,7 +149,7 @@ function checkDeletions(lab: EvaluatedLab, config: HomelabConfig, previous: Inve
 
 export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs> {
   const config = options.config ?? loadConfig();
-  const lab = evaluateLab(config.homelab, options.definitions ?? STACKS);
+  const lab = evaluateLab(config.homelab, options.definitions ?? STACKS, undefined, { unlocked: "refuse", ...options.images });
   checkProgramSecrets(lab, config.homelab);
   const source = options.secretSource ?? secretSourceFor(config);
   // The two reads before the first create run side by side: the secrets, and the last

@@ -282,7 +282,16 @@ export interface PublishedPort {
 export interface ServiceSpec {
   /** Short name. The swarm service is `<stack>_<name>`, and `<name>` is its alias on every network. */
   readonly name: string;
+  /**
+   * `repo:tag` (deployed as `repo:tag@<digest>` from the image lock, `lab/images.lock.json`, kept
+   * current by `npm run images -- --update`) or `repo:tag@sha256:...` (pinned as written).
+   */
   readonly image: string;
+  /**
+   * Deploy the tag without a digest, and why. The engine then pins the tag itself on create, so
+   * the next preview shows a one-time image diff for this service (README, "Images"). @default pinned
+   */
+  readonly unpinned?: string;
   /** Network keys: a shared network (`lab/networks.ts`) or one of this stack's own networks. */
   readonly networks: readonly string[];
   /**

@@ -3,9 +3,11 @@ import { ConfigError, type HomelabConfig, PROJECT } from "../config";
 import type { LabContext, StackDefinition, StackSpec } from "../lab/model";
 import { SHARED_NETWORKS, type SharedNetworkSpec } from "../lab/networks";
 import { type IngressPlan, planIngress } from "./ingress";
+import { type ImageLock, readImageLock } from "./image-lock";
 import type { IngressSettings } from "./labels";
 import { type PlanContext, planService, type ServicePlan } from "./service-plan";
 import { validateLab } from "./validate-lab";
+import { type UnlockedImage, unlockedImages } from "./validate-images";
 
 /**
  * The lab as this stack of the program deploys it: the stack files evaluated against config, the
@@ -21,6 +23,19 @@ export interface EvaluatedLab {
   readonly stacks: readonly StackSpec[];
   /** Service plans by stack name, in declaration order. */
   readonly plans: ReadonlyMap<string, readonly ServicePlan[]>;
+  /** Tag-only images with no digest in the lock (deployed by tag where allowed; see `ImageOptions`). */
+  readonly unlockedImages: readonly UnlockedImage[];
+}
+
+export interface ImageOptions {
+  /** @default the committed lock (lab/images.lock.json) */
+  readonly lock?: ImageLock;
+  /**
+   * `refuse` (what `pulumi preview`/`up` run, see program.ts): a tag-only image missing from the
+   * lock is a lab error naming its service. `allow` (docs, offline review, where no registry can
+   * be reached): it is planned by tag and listed in `unlockedImages`. @default "allow"
+   */
+  readonly unlocked?: "refuse" | "allow";
 }
 
 function under(root: string) {
@@ -88,26 +103,33 @@ function select(all: readonly StackSpec[], config: HomelabConfig): StackSpec[] {
   }));
 }
 
-export function evaluateLab(config: HomelabConfig, definitions: readonly StackDefinition[], sharedNetworks: readonly SharedNetworkSpec[] = SHARED_NETWORKS): EvaluatedLab {
+export function evaluateLab(
+  config: HomelabConfig,
+  definitions: readonly StackDefinition[],
+  sharedNetworks: readonly SharedNetworkSpec[] = SHARED_NETWORKS,
+  images: ImageOptions = {},
+): EvaluatedLab {
   const context = labContext(config);
   const stacks = select(
     definitions.map((define) => define(context)),
     config,
   );
+  const lock = images.lock ?? readImageLock();
   const ingress: IngressSettings = {
     domain: config.domain,
     internalDomain: config.internalDomain,
     tls: config.cloudflare.enabled ? "cloudflare-dns" : "internal",
     acmeEmail: config.acmeEmail,
   };
-  validateLab(stacks, sharedNetworks, [], ingress);
+  validateLab(stacks, sharedNetworks, [], ingress, { lock, requireLocked: images.unlocked === "refuse" });
   const ingressPlan = planIngress(stacks, { domain: config.domain, internalDomain: config.internalDomain, storageNode: config.storageNode });
 
   const planContext: PlanContext = {
     ingress,
     storageNode: config.pinStateful ? config.storageNode : undefined,
     sharedNetworks: new Map(sharedNetworks.map((network) => [network.key, network.name])),
+    images: lock,
   };
   const plans = new Map(stacks.map((stack) => [stack.name, stack.services.map((service) => planService(stack, service, planContext))]));
-  return { context, ingress, ingressPlan, sharedNetworks, stacks, plans };
+  return { context, ingress, ingressPlan, sharedNetworks, stacks, plans, unlockedImages: unlockedImages(stacks, lock) };
 }

@@ -1,4 +1,5 @@
 import type { Healthcheck, ServiceSpec, SecretValue, Site, SiteAuth, StackSpec } from "../lab/model";
+import { type ImageLock, pinImage } from "./image-lock";
 import { readLabFile } from "./lab-files";
 import { type IngressSettings, serviceLabels, siteHost } from "./labels";
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "./naming";
@@ -18,6 +19,8 @@ export interface PlanContext {
   readonly storageNode: string | undefined;
   /** Swarm names of the shared networks, by key. */
   readonly sharedNetworks: ReadonlyMap<string, string>;
+  /** Digests of the images the lab deploys by tag. */
+  readonly images: ImageLock;
 }
 
 export type SecretContent =
@@ -62,6 +65,7 @@ export interface ServicePlan {
   readonly stack: string;
   readonly name: string;
   readonly swarmName: string;
+  /** What is deployed: the declared reference with its digest from the lock, where it has one. */
   readonly image: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly containerLabels: Readonly<Record<string, string>>;
@@ -210,7 +214,7 @@ export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanCon
     stack: stack.name,
     name: service.name,
     swarmName: swarmName(stack.name, service.name),
-    image: service.image,
+    image: pinImage(service.image, ctx.images).image,
     labels: {
       ...serviceLabels(owner, service, ctx.ingress),
       ...namespace,

@@ -7,6 +7,7 @@ import { refsOf } from "./secret-values";
 import { checkCaddyLabels } from "./validate-caddy-labels";
 import { checkMonitors } from "./validate-monitors";
 import { isDuration, parseCpus, parseMemory } from "./units";
+import { checkImagePins, type ImagePinCheck } from "./validate-images";
 
 /**
  * Cross-checks of the lab declaration that no type can express. Every problem is collected, each
@@ -198,7 +199,7 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
  * and Caddy settings (the Caddyfile the labels make, the monitors) run when `ingress` is given, as
  * the program always gives it; unit tests of the other rules may leave it out.
  */
-export function validateLab(stacks: readonly StackSpec[], shared: readonly SharedNetworkSpec[], problems: string[] = [], ingress?: IngressSettings): void {
+export function validateLab(stacks: readonly StackSpec[], shared: readonly SharedNetworkSpec[], problems: string[] = [], ingress?: IngressSettings, images?: ImagePinCheck): void {
   const sharedKeys = new Set(shared.map((network) => network.key));
   const stackNames = new Set<string>();
   const ingressPorts = new Map<number, string>();
@@ -233,5 +234,6 @@ export function validateLab(stacks: readonly StackSpec[], shared: readonly Share
   for (const cycle of cycles(stacks)) problems.push(`${cycle.split(" -> ")[0]}: dependsOn: stacks depend on each other in a cycle: ${cycle}`);
   if (ingress) checkCaddyLabels(stacks, ingress, problems);
   if (ingress) checkMonitors(stacks, ingress, problems);
+  checkImagePins(stacks, images, problems);
   if (problems.length > 0) throw new LabError(problems);
 }

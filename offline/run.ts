@@ -161,6 +161,9 @@ export const FAKE_TUNNEL_TOKEN_KEY = "program:cloudflare-tunnel-token";
 
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   const stack = options.stack ?? "prod";
+  // Offline review must work where no registry can be reached: a tag-only image missing from the
+  // lock is planned by tag and listed in `lab.unlockedImages`, where `pulumi preview` refuses it.
+  const images = { unlocked: "allow" as const, ...options.deploy?.images };
   const raw: Record<string, string> = { ...(options.rawConfig ?? readStackConfig(stack)) };
   const secretKeys: string[] = [];
 
@@ -178,7 +181,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   let lab: EvaluatedLab | undefined;
   try {
     const config = parseConfig(raw).homelab;
-    lab = evaluateLab(config, options.deploy?.definitions ?? STACKS);
+    lab = evaluateLab(config, options.deploy?.definitions ?? STACKS, undefined, images);
     fakes = fakeSecretValues([...secretRefs(lab), ...programRefs(config)]);
     for (const [key, value] of shapedFakes(config)) if (fakes.has(key)) fakes.set(key, value);
     if (!usesOnePassword && raw[`${PROJECT}:secretValues`] === undefined) {
@@ -296,7 +299,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
   let outputs: LabOutputs;
   try {
-    outputs = await deployLab({ ...options.deploy });
+    outputs = await deployLab({ ...options.deploy, images });
   } catch (error) {
     await settings.waitForRPCs();
     throw new OfflineRunError(error as Error, resources, invocations);

@@ -227,6 +227,8 @@ describe("the program's own 1Password fields are checked before anything is regi
     const config = parseConfig({ ...readStackConfig("prod"), "onepassword:serviceAccountToken": "test" });
     const failure = await deployLab({
       config,
+      // About the secret fields only: the image lock's own check must not answer first.
+      images: { unlocked: "allow" },
       secretSource: values({ "cloudflare-tunnel/tunnel_secret": Buffer.from("too short").toString("base64"), "cloudflare/account_id": "not-an-id" }),
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(LabError);
