@@ -15,6 +15,7 @@
 #   unshare, setpriv util-linux       a private home for the SSH client and server in the tests;
 #                                     a remote user who may not use the Docker socket
 #   docker-registry  docker-registry  the registry the image lock is resolved against
+#   openssl          openssl          the certificate the test registry's token service signs with
 #
 # Needs root (apt-get); without it, it lists what is missing and exits 1.
 set -euo pipefail
@@ -32,6 +33,7 @@ ssh:openssh-client
 unshare:util-linux
 setpriv:util-linux
 docker-registry:docker-registry
+openssl:openssl
 "
 
 present() {
