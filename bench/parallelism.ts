@@ -4,13 +4,18 @@ import { median } from "./stats";
 
 /**
  * Deploy parallelism: the program registered under the mock monitor with every create taking a
- * fixed latency, against the ideal (the dependency graph's depth times the latency) and against
- * the stack-by-stack sequential deploy the running lab uses (Komodo deploys one stack after
- * another). Also lists every dependency edge that crosses stacks, with the reason it exists.
+ * fixed latency, and every service created with convergence taking a further convergence wait
+ * (the provider waits for its tasks to run: lib/rollout.ts), against the ideal (the dependency
+ * graph's longest path, each create weighted by its wait) and against the stack-by-stack
+ * sequential deploy the running lab uses (Komodo deploys one stack after another). Also lists
+ * every dependency edge that crosses stacks, with the reason it exists.
  */
 
 export interface ParallelismFigures {
   readonly latencyMs: number;
+  readonly convergeMs: number;
+  /** Services created with convergence (each waits `convergeMs` more). */
+  readonly converging: number;
   readonly resources: number;
   readonly depth: number;
   readonly idealSeconds: number;
@@ -25,15 +30,17 @@ const isComponent = (resource: RegisteredResource) => resource.type.startsWith("
 const isCreate = (resource: RegisteredResource) =>
   !isComponent(resource) && !resource.type.startsWith("pulumi:providers:") && resource.type !== "pulumi:pulumi:StackReference";
 
-/** The longest chain of creates, counting only resources the engine actually creates. */
-function depthOf(resources: readonly RegisteredResource[], within: (resource: RegisteredResource) => boolean = () => true): number {
-  const custom = new Map(resources.filter((resource) => isCreate(resource) && within(resource)).map((resource) => [resource.urn, resource]));
+const converges = (resource: RegisteredResource) => resource.type === "docker:index/service:Service" && resource.inputs.convergeConfig !== undefined;
+
+/** The longest chain of creates, each weighted by `weight`, counting only resources the engine actually creates. */
+function depthOf(resources: readonly RegisteredResource[], weight: (resource: RegisteredResource) => number = () => 1): number {
+  const custom = new Map(resources.filter(isCreate).map((resource) => [resource.urn, resource]));
   const memo = new Map<string, number>();
   const depth = (urn: string): number => {
     const known = memo.get(urn);
     if (known !== undefined) return known;
     const resource = custom.get(urn)!;
-    const value = 1 + Math.max(0, ...resource.dependencies.filter((dependency) => custom.has(dependency)).map(depth));
+    const value = weight(resource) + Math.max(0, ...resource.dependencies.filter((dependency) => custom.has(dependency)).map(depth));
     memo.set(urn, value);
     return value;
   };
@@ -47,33 +54,36 @@ function unitOf(resource: RegisteredResource, byUrn: ReadonlyMap<string, Registe
   return parent ? unitOf(parent, byUrn) : "program";
 }
 
-async function timed(latencyMs: number): Promise<{ run: OfflineRun; seconds: number }> {
+async function timed(latencyMs: number, convergeMs: number): Promise<{ run: OfflineRun; seconds: number }> {
   const started = process.hrtime.bigint();
-  const run = await runOffline({ stack: "prod", latencyMs });
+  const run = await runOffline({ stack: "prod", latencyMs, convergeMs });
   return { run, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-export async function benchParallelism(latencyMs = 1000, runs = 3): Promise<ParallelismFigures> {
-  await timed(0); // warm: module loading and the dynamic provider's code serialization
+/** `convergeMs` defaults to twice the create latency: starting tasks takes longer than an API call. */
+export async function benchParallelism(latencyMs = 1000, runs = 3, convergeMs = 2 * latencyMs): Promise<ParallelismFigures> {
+  await timed(0, 0); // warm: module loading and the dynamic provider's code serialization
   // Each sample: the run with latency minus the same run without, so evaluation work cancels out.
   const samples: number[] = [];
   let slow: { run: OfflineRun; seconds: number } | undefined;
   for (let sample = 0; sample < runs; sample++) {
-    const base = await timed(0);
-    slow = await timed(latencyMs);
+    const base = await timed(0, 0);
+    slow = await timed(latencyMs, convergeMs);
     samples.push(slow.seconds - base.seconds);
   }
   const simulatedSeconds = median(samples);
   const { run } = slow!;
   const byUrn = new Map(run.resources.map((resource) => [resource.urn, resource]));
+  const weight = (resource: RegisteredResource) => latencyMs + (converges(resource) ? convergeMs : 0);
   const depth = depthOf(run.resources);
+  const idealMs = depthOf(run.resources, weight);
 
   const units = new Map<string, RegisteredResource[]>();
   for (const resource of run.resources.filter(isCreate)) {
     const unit = unitOf(resource, byUrn);
     units.set(unit, [...(units.get(unit) ?? []), resource]);
   }
-  const sequentialDepth = [...units.values()].reduce((sum, members) => sum + depthOf(members), 0);
+  const sequentialMs = [...units.values()].reduce((sum, members) => sum + depthOf(members, weight), 0);
 
   const stackNeeds = new Map(run.lab.stacks.map((stack) => [stack.name, new Set(stack.dependsOn ?? [])]));
   const crossStackEdges: { from: string; to: string; reason: string }[] = [];
@@ -95,11 +105,13 @@ export async function benchParallelism(latencyMs = 1000, runs = 3): Promise<Para
   const dedupe = <T>(list: T[]) => [...new Map(list.map((item) => [JSON.stringify(item), item])).values()];
   return {
     latencyMs,
+    convergeMs,
+    converging: run.resources.filter(converges).length,
     resources: run.resources.filter(isCreate).length,
     depth,
-    idealSeconds: (depth * latencyMs) / 1000,
+    idealSeconds: idealMs / 1000,
     simulatedSeconds,
-    sequentialSeconds: (sequentialDepth * latencyMs) / 1000,
+    sequentialSeconds: sequentialMs / 1000,
     crossStackEdges: dedupe(crossStackEdges.map((edge) => ({ from: edge.from, to: edge.to, reason: edge.reason.split(":").slice(1).join(":").trim() }))),
     unexplainedEdges: dedupe(unexplainedEdges),
   };

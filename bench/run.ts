@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   const parallel = await benchParallelism(1000, Math.min(options.runs, 3));
   rows.push(
     {
-      figure: `simulated up, ${parallel.resources} creates of ${parallel.latencyMs} ms each`,
+      figure: `simulated up, ${parallel.resources} creates of ${parallel.latencyMs} ms each, ${parallel.converging} of them converging ${parallel.convergeMs} ms more`,
       value: `${seconds(parallel.simulatedSeconds)} (${(parallel.simulatedSeconds / parallel.idealSeconds).toFixed(2)}x ideal)`,
       floor: `ideal ${seconds(parallel.idealSeconds)} (depth ${parallel.depth})`,
       target: "<= 1.2x ideal",
