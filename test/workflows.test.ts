@@ -322,3 +322,55 @@ describe("secrets", () => {
     for (const workflow of LAB) for (const script of runScripts(workflow)) expect(expressions(script)).toEqual([]);
   });
 });
+
+// --- the round trip, on GitHub's runner -------------------------------------------------------------
+
+describe("lab-roundtrip.yml: the real CLI and provider confirm that a second up is a no-op", () => {
+  const roundtrip = byFile("lab-roundtrip.yml");
+  const job = roundtrip.jobs.roundtrip!;
+  const runs = job.steps.map((step) => step.run ?? "");
+  const indexOf = (pattern: RegExp) => runs.findIndex((run) => pattern.test(run));
+
+  test("runs on pull requests into main for the program's files and what it runs, or by hand", () => {
+    expect(Object.keys(roundtrip.on).sort()).toEqual(["pull_request", "workflow_dispatch"]);
+    expect(roundtrip.on.pull_request.branches).toEqual(["main"]);
+    expect(roundtrip.on.pull_request.paths).toEqual([...labPaths("dev"), "registry/**", "scripts/images.ts", "scripts/dev-stack.ts", ".github/workflows/lab-roundtrip.yml"]);
+  });
+
+  test("on GitHub's own runner, with nothing of the LAN and no secret: read-only, no permissions by default", () => {
+    expect(job["runs-on"]).toBe("ubuntu-latest");
+    expect(roundtrip.permissions).toEqual({});
+    expect(job.permissions).toEqual({ contents: "read" });
+    expect(roundtrip.text).not.toMatch(/secrets\./);
+    expect((job as Loose)["timeout-minutes"]).toBeGreaterThan(0);
+    expect(job.steps[0]).toMatchObject({ uses: "actions/checkout@v4", with: { "persist-credentials": false } });
+    expect(String(job.steps[1]!.with?.["node-version"])).toBe("20");
+    expect(job.steps[2]!.run).toMatch(/^npm ci\b/);
+  });
+
+  test("a one-node swarm, the lock resolved, a local backend, up of the dev stack, then preview --expect-no-changes", () => {
+    const order = [
+      indexOf(/^docker swarm init --advertise-addr 127\.0\.0\.1$/),
+      indexOf(/^npm run images -- --update$/),
+      job.steps.findIndex((step) => step.uses === "pulumi/actions@v6" && step.with === undefined),
+      indexOf(/pulumi login "file:\/\/\$RUNNER_TEMP\/pulumi-state"/),
+      indexOf(/^pulumi up --stack dev --yes --non-interactive/),
+      indexOf(/^pulumi preview --stack dev --expect-no-changes --non-interactive/),
+    ];
+    expect(order.every((index) => index > 2)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const setup = runs[order[3]!]!;
+    expect(setup).toContain("pulumi stack init dev");
+    expect(setup).toContain("npm run -s dev-stack -- bind-sources");
+    expect(setup).toContain("npm run -s dev-stack -- secret-keys");
+    // Made-up values never show in the log.
+    expect(setup.match(/::add-mask::/g)).toHaveLength(2);
+  });
+
+  test("every npm script and file it names exists, and its actions are pinned to a release", () => {
+    for (const run of runs) for (const match of run.matchAll(/\bnpm run(?:-script)?\s+(?:-s\s+)?([\w:.-]+)/g)) expect([match[1], match[1]! in rootPackage.scripts]).toEqual([match[1], true]);
+    for (const file of ["scripts/images.ts", "scripts/dev-stack.ts", "Pulumi.dev.yaml", "lab/images.lock.json"]) expect([file, existsSync(path.join(ROOT, file))]).toEqual([file, true]);
+    for (const step of job.steps) if (step.uses) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
+    expect(job.steps.find((step) => step.uses?.startsWith("actions/upload-artifact@"))?.with?.path).toBe("lab/images.lock.json");
+  });
+});

@@ -1,0 +1,42 @@
+import { Command } from "commander";
+import { parseConfig } from "../config";
+import { STACKS } from "../lab";
+import { evaluateLab } from "../lib/evaluate-lab";
+import { refKey } from "../lib/secret-values";
+import { readStackConfig } from "../offline/run";
+import { programRefs, secretRefs } from "../program";
+
+/**
+ * What a throw-away host needs before `pulumi up` of a `secrets.source: config` stack (the
+ * round-trip workflow's one-node swarm): the bind-mount sources to create, and the
+ * `homelab:secretValues` keys to set. Prints one per line; reads no secret.
+ *   npm run -s dev-stack -- bind-sources [--stack dev]
+ *   npm run -s dev-stack -- secret-keys [--stack dev]
+ */
+const command = new Command()
+  .name("dev-stack")
+  .argument("<what>", "bind-sources | secret-keys")
+  .option("-s, --stack <name>", "Pulumi stack whose Pulumi.<name>.yaml is evaluated", "dev")
+  .parse();
+
+const [what] = command.args;
+const { stack } = command.opts<{ stack: string }>();
+
+try {
+  const config = parseConfig(readStackConfig(stack)).homelab;
+  if (config.secrets.source !== "config") throw new Error(`Pulumi.${stack}.yaml: homelab:secrets.source is "${config.secrets.source}"; this is for stacks whose secrets come from config`);
+  const lab = evaluateLab(config, STACKS);
+  const roots = [config.paths.appdata, config.paths.media, config.paths.backups];
+  if (what === "bind-sources") {
+    // Only under the lab's own data roots: never the host's system paths (the socket, docker root).
+    const sources = [...lab.plans.values()].flat().flatMap((plan) => plan.mounts.filter((mount) => mount.type === "bind").map((mount) => mount.source!));
+    for (const source of [...new Set(sources)].filter((source) => roots.some((root) => source === root || source.startsWith(`${root}/`))).sort()) process.stdout.write(`${source}\n`);
+  } else if (what === "secret-keys") {
+    for (const key of [...new Set([...secretRefs(lab), ...programRefs(config)].map(refKey))].sort()) process.stdout.write(`${key}\n`);
+  } else {
+    throw new Error(`expected bind-sources or secret-keys, got "${what}"`);
+  }
+} catch (error) {
+  process.stderr.write(`dev-stack: ${(error as Error).message}\n`);
+  process.exit(1);
+}
