@@ -8,6 +8,7 @@ import { checkCaddyLabels } from "./validate-caddy-labels";
 import { checkMonitors } from "./validate-monitors";
 import { isDuration, parseCpus, parseMemory } from "./units";
 import { checkImagePins, type ImagePinCheck } from "./validate-images";
+import { checkQuantities } from "./validate-quantities";
 
 /**
  * Cross-checks of the lab declaration that no type can express. Every problem is collected, each
@@ -235,5 +236,6 @@ export function validateLab(stacks: readonly StackSpec[], shared: readonly Share
   if (ingress) checkCaddyLabels(stacks, ingress, problems);
   if (ingress) checkMonitors(stacks, ingress, problems);
   checkImagePins(stacks, images, problems);
+  checkQuantities(stacks, problems);
   if (problems.length > 0) throw new LabError(problems);
 }

@@ -1,4 +1,5 @@
 import { addDurations, canonicalDuration, checkFileMode, goDurationString, parseDuration, shortDuration } from "../lib/units";
+import { checkQuantities } from "../lib/validate-quantities";
 import { healthBudget, rolloutOf } from "../lib/rollout";
 
 /**
@@ -108,5 +109,21 @@ describe("rollout: health-gated updates and convergence", () => {
     expect({ order: rollout.update.order, monitor: rollout.update.monitor, converge: rollout.converge?.timeout }).toEqual(expected);
     expect(rollout.update).toMatchObject({ failureAction: "rollback", parallelism: 1, delay: "0s", maxFailureRatio: "0.0" });
     expect(rollout.rollback).toEqual({ ...rollout.update, failureAction: "pause" });
+  });
+});
+
+describe("lab rule: file modes of secrets and configs", () => {
+  const lab = (service: Partial<import("../lab/model").ServiceSpec>) => [
+    { name: "app", tier: "application" as const, description: "", services: [{ name: "web", image: "busybox:1", networks: [], ...service }] },
+  ];
+  test.each<[string, Partial<import("../lab/model").ServiceSpec>, string[]]>([
+    ["permission bits", { secretFiles: [{ target: "/run/secrets/a", value: { kind: "op", item: "a", field: "b" }, mode: 0o440 }] }, []],
+    ["no mode: the default", { configs: [{ file: "x", target: "/etc/x" }] }, []],
+    ["a secret with the sticky bit", { secretFiles: [{ target: "/run/secrets/a", value: { kind: "op", item: "a", field: "b" }, mode: 0o1440 }] }, ["app/web: secretFiles: /run/secrets/a: mode: expected permission bits between 0 and 0o777 (e.g. 0o440), got 800"]],
+    ["a config with a decimal typo (644, not 0o644)", { configs: [{ file: "x", target: "/etc/x", mode: 644 }] }, ["app/web: configs: /etc/x: mode: expected permission bits between 0 and 0o777 (e.g. 0o440), got 644"]],
+  ])("%s", (_, service, expected) => {
+    const problems: string[] = [];
+    checkQuantities(lab(service), problems);
+    expect(problems).toEqual(expected);
   });
 });
