@@ -64,7 +64,10 @@ export function toServiceArgs(plan: ServicePlan, refs: ServiceRefs): docker.Serv
           : undefined,
       },
       networksAdvanceds: plan.networks.map((network) => ({ id: refs.networkId(network.key), aliases: [...network.aliases] })),
-      placement: plan.constraints.length > 0 ? { constraints: [...plan.constraints] } : undefined,
+      // Always present, even without constraints: `ignoreChanges` below names a path inside it, and
+      // Pulumi CLIs older than pulumi/pulumi#20278 (August 2025) fail a preview when that path's
+      // parent exists in the old inputs but not the new (a service no longer pinned).
+      placement: { constraints: [...plan.constraints] },
       resources: plan.limits || plan.reservations ? { limits: plan.limits, reservation: plan.reservations } : undefined,
       restartPolicy: { ...plan.restart },
     },
@@ -79,7 +82,7 @@ export function toServiceArgs(plan: ServicePlan, refs: ServiceRefs): docker.Serv
  * Fields the engine fills in by itself on create, which the declaration must not fight.
  * `placement.platforms`: on create the provider asks the registry (QueryRegistry) and the Docker
  * client stores the image's platforms in the spec; the lab declares none, so without this every
- * service that declares a placement would show "- platforms" after its first `up`, and applying
+ * service would show "- platforms" after its first `up` (its placement is declared), and applying
  * that would strip them. Updates keep sending the platforms the engine chose.
  *
  * `convergeConfig` is deliberately not here although the provider never reads it back: Pulumi
