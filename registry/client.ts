@@ -72,6 +72,9 @@ export async function resolveDigest(reference: string, options: ResolveOptions =
   const accept = { Accept: MANIFEST_TYPES.join(", ") };
 
   let response = await request(url, "HEAD", accept);
+  // A registry that redirects (a vanity host in front of another registry) is asked at the final
+  // address from then on: a redirect to another host would drop the Authorization header.
+  const target = response.url || url;
   if (response.status === 401) {
     const challenge = parseChallenge(response.headers.get("www-authenticate") ?? "");
     let authorization: string;
@@ -90,13 +93,13 @@ export async function resolveDigest(reference: string, options: ResolveOptions =
     } else {
       throw new RegistryError(`${where}: needs credentials (401); \`docker login ${image.domain}\` stores them where this command reads them`);
     }
-    response = await request(url, "HEAD", { ...accept, Authorization: authorization });
+    response = await request(target, "HEAD", { ...accept, Authorization: authorization });
     if (response.status === 401 || response.status === 403) {
       throw new RegistryError(`${where}: access denied (${response.status})${credentials ? " with the stored credentials" : `; for a private image, \`docker login ${image.domain}\``}`);
     }
-    if (response.ok && !response.headers.get("docker-content-digest")) response = await request(url, "GET", { ...accept, Authorization: authorization });
+    if (response.ok && !response.headers.get("docker-content-digest")) response = await request(target, "GET", { ...accept, Authorization: authorization });
   } else if (response.ok && !response.headers.get("docker-content-digest")) {
-    response = await request(url, "GET", accept);
+    response = await request(target, "GET", accept);
   }
 
   if (response.status === 404) throw new RegistryError(`${where}: no tag "${image.tag}" in ${image.path} (404)`);

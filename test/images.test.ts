@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Docker from "dockerode";
@@ -151,6 +152,18 @@ describeRegistry("the image lock against a real registry", () => {
     test("a public repository with an anonymous pull token", async () => {
       const digest = await resolveDigest(`${secured.host}/homelab-test/app:1`, { credentials: () => undefined });
       expect(digest).toBe((await engineView(`${registry.host}/homelab-test/app:1`)).digest);
+    });
+
+    test("a registry host that redirects to another (a vanity name in front of a registry) is followed, tokens included", async () => {
+      const port = await freePort();
+      const front = createServer((request, response) => response.writeHead(307, { Location: `http://${secured.host}${request.url}` }).end());
+      await new Promise<void>((resolve) => front.listen(port, "127.0.0.1", resolve));
+      try {
+        const digest = await resolveDigest(`127.0.0.1:${port}/homelab-test/app:1`, { credentials: () => undefined });
+        expect(digest).toBe((await engineView(`${registry.host}/homelab-test/app:1`)).digest);
+      } finally {
+        await new Promise((resolve) => front.close(resolve));
+      }
     });
 
     test("a private repository: refused anonymously with the fix named; resolved with the Docker config's credentials", async () => {
