@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -64,6 +64,7 @@ describeRegistry("the image lock against a real registry", () => {
   afterAll(async () => {
     await registry?.stop();
     await engine?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
   test("a tag resolves to the digest the engine pins it to", async () => {
