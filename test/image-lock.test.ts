@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { defineStack, type ServiceSpec } from "../lab/model";
@@ -78,6 +78,7 @@ describe("the lock file", () => {
     writeImageLock({ images: new Map([["alpine:3", D1]]) }, file);
     expect(readdirSync(dir)).toEqual(["images.lock.json"]);
     expect(readImageLock(file).images.get("alpine:3")).toBe(D1);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test.each([
