@@ -8,8 +8,8 @@ import Docker from "dockerode";
 import { readImageLock } from "../lib/image-lock";
 import { MANIFEST_TYPES, resolveDigest } from "../registry/client";
 import { labImages, resolveLock, updateLockFile } from "../registry/update-lock";
-import { engineUnavailable, startTestEngine, type TestEngine } from "./support/engine";
-import { freePort, PRIVATE_USER, registryUnavailable, startTestRegistry, type TestRegistry } from "./support/registry";
+import { engineUnavailable, freePort, startTestEngine, type TestEngine } from "./support/engine";
+import { PRIVATE_USER, registryUnavailable, startTestRegistry, type TestRegistry } from "./support/registry";
 
 /**
  * `npm run images` against a real registry: Debian's docker-registry, started here on 127.0.0.1,

@@ -2,8 +2,8 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_pr
 import { createSign, X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import * as path from "node:path";
+import { freePort } from "./engine";
 
 /**
  * Debian's docker-registry (distribution v2) as the tests' own registry: its own config, storage
@@ -28,17 +28,6 @@ export function registryUnavailable(): string | undefined {
     if (spawnSync("sh", ["-c", `command -v ${binary}`]).status !== 0) return `${binary} is not installed (bash scripts/install-test-tools.sh)`;
   }
   return undefined;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 async function answers(url: string, deadlineMs: number, exited: () => boolean, log: string): Promise<void> {
