@@ -83,6 +83,18 @@ export const serviceOverrideSchema = z.strictObject({
   image: imageReference.optional(),
 });
 
+/**
+ * Authentik forward auth for the sites that ask for it (the default). Turning it off serves those
+ * sites without sign-in in this stack of the program (a laptop swarm without Authentik), and must
+ * say why: the render shows the reason on every site it opens.
+ */
+export const forwardAuthSchema = z
+  .strictObject({ enabled: z.boolean(), reason: z.string().optional() })
+  .refine((value) => value.enabled || (value.reason ?? "").trim() !== "", {
+    message: "turning forward auth off needs a reason (the render shows it on every site it opens)",
+    path: ["reason"],
+  });
+
 export const configSchema = z.strictObject({
   domain: domainName,
   internalDomain: domainName,
@@ -109,6 +121,8 @@ export const configSchema = z.strictObject({
   secretValues: z.record(z.string().regex(/^[^/]+\/.+$/, { message: "expected keys of the form <item>/<field>" }), z.string()).optional(),
   /** The Cloudflare tunnel, public records and DNS-01 certificates. */
   cloudflare: cloudflareSchema.prefault({ enabled: true }),
+  /** Forward auth for protected sites. @default { enabled: true } */
+  forwardAuth: forwardAuthSchema.prefault({ enabled: true }),
   /** Internal DNS records on a UniFi gateway. Absent: the internal records are not managed. */
   unifi: unifiSchema.optional(),
   /** Deploy only these stacks (by stack name). @default every stack */

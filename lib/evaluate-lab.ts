@@ -1,10 +1,10 @@
 import * as path from "node:path";
 import { ConfigError, type HomelabConfig, PROJECT } from "../config";
-import type { LabContext, StackDefinition, StackSpec } from "../lab/model";
+import { Auth, type LabContext, type StackDefinition, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS, type SharedNetworkSpec } from "../lab/networks";
 import { type IngressPlan, planIngress } from "./ingress";
 import { type ImageLock, readImageLock } from "./image-lock";
-import type { IngressSettings } from "./labels";
+import { type IngressSettings, isProtected } from "./labels";
 import { type PlanContext, planService, type ServicePlan } from "./service-plan";
 import { validateLab } from "./validate-lab";
 import { type UnlockedImage, unlockedImages } from "./validate-images";
@@ -85,9 +85,7 @@ function select(all: readonly StackSpec[], config: HomelabConfig): StackSpec[] {
       problems.push(`${PROJECT}:services.${key}: unknown service (expected <stack>/<service>, e.g. application_media_core/sonarr)`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  return chosen.map((stack) => ({
+  const chosenWithOverrides = chosen.map((stack) => ({
     ...stack,
     services: stack.services
       .filter((service) => overrides[`${stack.name}/${service.name}`]?.enabled !== false)
@@ -100,6 +98,29 @@ function select(all: readonly StackSpec[], config: HomelabConfig): StackSpec[] {
           ...(override.replicas !== undefined ? { replicas: override.replicas } : {}),
         };
       }),
+  }));
+  const selected = config.forwardAuth.enabled ? chosenWithOverrides : withoutForwardAuth(chosenWithOverrides, config.forwardAuth.reason ?? "", problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return selected;
+}
+
+/**
+ * `homelab:forwardAuth.enabled: false`: every site that asks for Authentik is served without it,
+ * each carrying the configured reason so the render shows why. Never for a public site: that
+ * would put a sign-in-less application on the internet.
+ */
+function withoutForwardAuth(stacks: readonly StackSpec[], reason: string, problems: string[]): StackSpec[] {
+  const open = Auth.none(`forward auth is off in this stack of the program (${PROJECT}:forwardAuth): ${reason.trim()}`);
+  return stacks.map((stack) => ({
+    ...stack,
+    services: stack.services.map((service) => ({
+      ...service,
+      sites: service.sites?.map((site, index) => {
+        if (!isProtected(site)) return site;
+        if (site.public) problems.push(`${PROJECT}:forwardAuth.enabled: false would serve the public site ${stack.name}/${service.name} sites[${index}] (${site.host}) without sign-in`);
+        return { ...site, auth: open };
+      }),
+    })),
   }));
 }
 

@@ -611,16 +611,23 @@ describe("the lab's renders", () => {
     );
   });
 
-  it("dev, with policy/config.dev.json: no mandatory violation; the advisories are exactly the latest images", async () => {
+  /** Dev turns forward auth off (homelab:forwardAuth): the services whose sites it opens. */
+  const openedInDev = () =>
+    dev.lab.stacks.flatMap((stack) =>
+      stack.services.filter((svc) => (svc.sites ?? []).some((site) => site.auth?.kind === "none" && site.auth.reason.includes("homelab:forwardAuth"))).map((svc) => swarmName(stack.name, svc.name)),
+    );
+
+  it("dev, with policy/config.dev.json: no mandatory violation; the advisories are the latest images and the sites dev opens", async () => {
     const findings = await analyze(asResources(dev), devConfig());
     expect(findings.filter((finding) => finding.level === "mandatory")).toEqual([]);
-    expect(summary(findings)).toEqual(latest(LATEST_IN_BOTH).sort());
+    expect(openedInDev()).toContain("application_media_core_sonarr");
+    expect(summary(findings)).toEqual([...latest(LATEST_IN_BOTH), ...openedInDev().map((name) => `caddy-sites-use-forward-auth: ${name}`)].sort());
   });
 
-  it("dev without its config: the single-node swarm pins nothing, which is all the pinning policy reports", async () => {
+  it("dev without its config: the single-node swarm pins nothing, and its open sites have no forward auth: all the pack reports", async () => {
     const findings = await analyze(asResources(dev));
     const mandatory = findings.filter((finding) => finding.level === "mandatory");
-    expect(new Set(mandatory.map((finding) => finding.policy))).toEqual(new Set(["node-local-state-is-pinned"]));
+    expect(new Set(mandatory.map((finding) => finding.policy))).toEqual(new Set(["node-local-state-is-pinned", "caddy-sites-use-forward-auth"]));
     expect(mandatory.map((finding) => finding.resource)).toContain("platform_postgres_postgresql");
   });
 
