@@ -119,13 +119,32 @@ export interface ConfigFile {
 }
 
 export type Mount =
-  | { readonly type: "bind"; readonly source: string; readonly target: string; readonly readOnly?: boolean }
+  | {
+      readonly type: "bind";
+      readonly source: string;
+      readonly target: string;
+      readonly readOnly?: boolean;
+      /**
+       * Why the service needs this host path. Required for `/` and system paths (`/proc`, `/sys`,
+       * `/dev`, `/etc`, ...: see lib/host-paths.ts), which give a container a view of the node
+       * itself; the review shows it beside the mount.
+       */
+      readonly reason?: string;
+    }
   /** A named volume of the stack; its swarm name is `<stack>_<name>`, as `docker stack deploy` names it. */
   | { readonly type: "volume"; readonly name: string; readonly target: string; readonly readOnly?: boolean }
   | { readonly type: "tmpfs"; readonly target: string; readonly sizeBytes?: number };
 
 export const bind = (source: string, target: string, readOnly = false): Mount => ({ type: "bind", source, target, readOnly });
 export const bindRO = (source: string, target: string): Mount => bind(source, target, true);
+/** A bind of a host system path (`/`, `/proc`, `/sys`, `/dev/dri`, ...) with its reason; read-only unless told. */
+export const hostBind = (source: string, target: string, reason: string, options: { readOnly?: boolean } = {}): Mount => ({
+  type: "bind",
+  source,
+  target,
+  readOnly: options.readOnly ?? true,
+  reason,
+});
 export const volume = (name: string, target: string): Mount => ({ type: "volume", name, target });
 export const tmpfs = (target: string, sizeBytes?: number): Mount => ({ type: "tmpfs", target, sizeBytes });
 
@@ -277,6 +296,11 @@ export interface PublishedPort {
   readonly mode: "host" | "ingress";
   /** @default "tcp" */
   readonly protocol?: "tcp" | "udp";
+  /**
+   * Why the port is published. Required for a routing-mesh port on a service with a Caddy site:
+   * every node then answers on it, past Caddy and Authentik. The review shows it beside the port.
+   */
+  readonly reason?: string;
 }
 
 export interface ServiceSpec {

@@ -1,12 +1,14 @@
 import { IMAGE_REFERENCE } from "../config/schema";
 import { DOCKER_SOCKET, type ServiceSpec, type StackSpec, TIERS } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
+import { REMOVED } from "../lab/removed";
 import { type IngressSettings, isProtected } from "./labels";
 import { labFileExists } from "./lab-files";
 import { refsOf } from "./secret-values";
 import { checkCaddyLabels } from "./validate-caddy-labels";
 import { checkMonitors } from "./validate-monitors";
 import { isDuration, parseCpus, parseMemory } from "./units";
+import { exposureProblems } from "./validate-exposure";
 import { checkImagePins, type ImagePinCheck } from "./validate-images";
 import { checkQuantities } from "./validate-quantities";
 
@@ -237,5 +239,6 @@ export function validateLab(stacks: readonly StackSpec[], shared: readonly Share
   if (ingress) checkMonitors(stacks, ingress, problems);
   checkImagePins(stacks, images, problems);
   checkQuantities(stacks, problems);
+  problems.push(...exposureProblems(stacks, REMOVED));
   if (problems.length > 0) throw new LabError(problems);
 }

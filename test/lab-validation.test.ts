@@ -21,9 +21,15 @@ function stack(name: string, services: readonly ServiceSpec[], extra: Partial<St
   return { name, tier, description: `${name} (test)`, services, ...extra };
 }
 
+/**
+ * The service protected sites forward to: each case's lab includes it, so that only the
+ * guardrail cases (test/exposure-rules.test.ts) meet a lab without Authentik.
+ */
+const AUTHENTIK = stack("platform_authentik", [{ name: "authentik-server", image: "ghcr.io/goauthentik/server:2025.12.4", networks: ["proxy_network"] }]);
+
 function problemsOf(stacks: readonly StackSpec[]): readonly string[] {
   try {
-    validateLab(stacks, SHARED_NETWORKS);
+    validateLab([...stacks, AUTHENTIK], SHARED_NETWORKS);
   } catch (error) {
     if (error instanceof LabError) return error.problems;
     throw error;
@@ -33,7 +39,7 @@ function problemsOf(stacks: readonly StackSpec[]): readonly string[] {
 
 function labErrorOf(stacks: readonly StackSpec[]): LabError {
   try {
-    validateLab(stacks, SHARED_NETWORKS);
+    validateLab([...stacks, AUTHENTIK], SHARED_NETWORKS);
   } catch (error) {
     if (error instanceof LabError) return error;
     throw error;
@@ -199,7 +205,7 @@ const CASES: readonly [string, readonly StackSpec[], readonly string[]][] = [
   ["bad stopGracePeriod", [stack("app", [web({ stopGracePeriod: "1min" })])], ['app/web: stopGracePeriod: expected a duration such as "30s", got "1min"']],
   [
     "the same ingress port published twice",
-    [stack("app", [web({ ports: [{ target: 80, published: 8080, mode: "ingress" }] }), web({ name: "web2", sites: [], ports: [{ target: 81, published: 8080, mode: "ingress" }] })])],
+    [stack("app", [web({ ports: [{ target: 80, published: 8080, mode: "ingress", reason: "test" }] }), web({ name: "web2", sites: [], ports: [{ target: 81, published: 8080, mode: "ingress" }] })])],
     ["app/web2: ports: ingress port 8080 is already published by app/web"],
   ],
   [

@@ -1,9 +1,9 @@
-import { Auth, bind, defineStack, type Healthcheck, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../../model";
+import { Auth, bind, defineStack, type Healthcheck, hostBind, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../../model";
 
 /** Media servers, the *arr apps, the Usenet downloader and the two download-queue janitors. */
 export default defineStack((lab): StackSpec => {
   const mediaData = bind(lab.media(""), "/data");
-  const gpu = bind("/dev/dri", "/dev/dri"); // Intel iGPU for hardware transcoding, on the storage node
+  const gpu = hostBind("/dev/dri", "/dev/dri", "the storage node's Intel iGPU, for hardware transcoding", { readOnly: false });
   const transcodeBytes = 16 * 1024 ** 3; // 16 GB tmpfs, as the lab
   const pingCheck = (port: number): Healthcheck => ({
     test: ["CMD-SHELL", `curl -sf http://localhost:${port}/ping || exit 1`],

@@ -16,8 +16,8 @@ export default defineStack((lab): StackSpec => {
     // docker_api keeps the socket proxy off proxy_network, which every routed service joins.
     networks: ["proxy_network", "docker_api"],
     ports: [
-      { target: 80, published: 80, mode: "ingress" },
-      { target: 443, published: 443, mode: "ingress" },
+      { target: 80, published: 80, mode: "ingress", reason: "the lab's front door: every node answers HTTP for Caddy (redirects to HTTPS)" },
+      { target: 443, published: 443, mode: "ingress", reason: "the lab's front door: every node answers HTTPS for Caddy, which applies each site's auth" },
     ],
     extraHosts: { "host.docker.internal": "host-gateway" },
     user: lab.mediaUserSpec,

@@ -1,4 +1,4 @@
-import { bind, bindRO, defineStack, httpMonitor, op, restartUpTo, SecretEnv, type StackSpec } from "../../model";
+import { bind, bindRO, defineStack, hostBind, httpMonitor, op, restartUpTo, SecretEnv, type StackSpec } from "../../model";
 import { socketProxy } from "../../shared/socket-proxy";
 
 /**
@@ -137,7 +137,11 @@ export default defineStack((lab): StackSpec => {
         image: "prom/node-exporter:v1.10.2",
         networks: ["monitoring"],
         replicas: "global",
-        mounts: [bindRO("/proc", "/host/proc"), bindRO("/sys", "/host/sys"), bindRO("/", "/host/rootfs")],
+        mounts: [
+          hostBind("/proc", "/host/proc", "node-exporter reports the node's processes, memory and network from its /proc"),
+          hostBind("/sys", "/host/sys", "node-exporter reports the node's hardware and kernel state from its /sys"),
+          hostBind("/", "/host/rootfs", "node-exporter reports the node's file system usage; this view includes the Docker socket"),
+        ],
         command: [
           "--path.procfs=/host/proc",
           "--path.sysfs=/host/sys",
@@ -152,7 +156,10 @@ export default defineStack((lab): StackSpec => {
         networks: ["monitoring"],
         replicas: "global",
         extraHosts: hostGateway,
-        mounts: [bindRO("/sys", "/sys"), bindRO(lab.dockerRoot(""), "/var/lib/docker")],
+        mounts: [
+          hostBind("/sys", "/sys", "cAdvisor reads each container's cgroup statistics from the node's /sys"),
+          hostBind(lab.dockerRoot(""), "/var/lib/docker", "cAdvisor reads the node engine's container metadata"),
+        ],
         command: [
           "--docker_only",
           "--housekeeping_interval=30s",
@@ -169,7 +176,7 @@ export default defineStack((lab): StackSpec => {
         extraHosts: hostGateway,
         configs: [{ file: "platform_monitoring/config.alloy", target: "/etc/alloy/config.alloy" }],
         mounts: [
-          bindRO(lab.dockerRoot("containers"), "/var/lib/docker/containers"),
+          hostBind(lab.dockerRoot("containers"), "/var/lib/docker/containers", "Alloy tails every container's log files on its node"),
           bind(lab.appdata("monitoring/alloy-data"), "/var/lib/alloy/data"),
         ],
         command: ["run", "/etc/alloy/config.alloy", "--storage.path=/var/lib/alloy/data"],
