@@ -1,7 +1,7 @@
 import * as onepassword from "@1password/pulumi-onepassword";
 import { ConfigError, PROJECT } from "../config";
 import type { OpRef } from "../lab/model";
-import { type FieldValues, refKey } from "../lib/secret-values";
+import { type FieldValues, refKey, secretValueCommand } from "../lib/secret-values";
 
 /**
  * Where the lab's secret values come from. Values are read once, before any resource is
@@ -115,7 +115,7 @@ export class ConfigSecretSource implements SecretSource {
     }
     if (missing.size > 0) {
       throw new ConfigError(
-        [...missing].sort().map((key) => `${PROJECT}:secretValues["${key}"]: required by the lab; set it with pulumi config set --secret --path '${PROJECT}:secretValues["${key}"]'`),
+        [...missing].sort().map((key) => `${PROJECT}:secretValues["${key}"]: required by the lab; set it with ${secretValueCommand(key)}`),
       );
     }
     return values;

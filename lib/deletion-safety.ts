@@ -16,9 +16,14 @@ export interface Inventory {
 }
 
 export function inventoryOf(lab: EvaluatedLab): Inventory {
-  const plans = lab.stacks.flatMap((stack) => (lab.plans.get(stack.name) ?? []).map((plan) => ({ key: `${stack.name}/${plan.name}`, stateful: plan.stateful })));
+  return inventoryOfStacks(lab.stacks);
+}
+
+/** The inventory of declared stacks (each service once, `stateful` as declared). */
+export function inventoryOfStacks(stacks: readonly { name: string; services: readonly { name: string; stateful?: boolean }[] }[]): Inventory {
+  const plans = stacks.flatMap((stack) => stack.services.map((service) => ({ key: `${stack.name}/${service.name}`, stateful: service.stateful ?? false })));
   return {
-    stacks: lab.stacks.map((stack) => stack.name).sort(),
+    stacks: stacks.map((stack) => stack.name).sort(),
     services: plans.map((plan) => plan.key).sort(),
     statefulServices: plans.filter((plan) => plan.stateful).map((plan) => plan.key).sort(),
   };

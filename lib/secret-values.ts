@@ -13,6 +13,14 @@ export function refKey(ref: { item: string; field: string }): string {
   return `${ref.item}/${ref.field}`;
 }
 
+/**
+ * How a `secrets.source: config` stack is given the value of `<item>/<field>`. Without a value on
+ * the command line Pulumi prompts for it, so it never lands in the shell's history.
+ */
+export function secretValueCommand(key: string): string {
+  return `pulumi config set --secret --path 'homelab:secretValues["${key}"]'`;
+}
+
 const PLACEHOLDER = /\{\{\s*op:\/\/([^/{}]+?)\/([^{}]+?)\s*\}\}/g;
 
 export function templateText(value: SecretValue & { kind: "template" }): string {

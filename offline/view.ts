@@ -1,154 +1,192 @@
-import type { EvaluatedLab } from "../lib/evaluate-lab";
+import { createHash } from "node:crypto";
+import type { Removal, ServiceSpec, StackSpec } from "../lab/model";
+import type { SharedNetworkSpec } from "../lab/networks";
+import { inventoryOfStacks } from "../lib/deletion-safety";
+import { planIngress } from "../lib/ingress";
 import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../lib/labels";
+import type { FileRefView, IngressView, LabView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
+import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "../lib/naming";
+import { secretValueCommand } from "../lib/secret-values";
+import { isSecretWrapper, labelMap, type RegisteredResource } from "./run";
 
 /** The type token the UniFi dynamic provider registers its records under. */
 export const UNIFI_DNS_RECORD = "pulumi-nodejs:dynamic/unifi:DnsRecord";
-import { STACK_NAMESPACE_LABEL } from "../lib/naming";
-import { labelMap, type RegisteredResource } from "./run";
 
 /**
- * The desired state for review, read back from what the program registered (so it shows what
- * Pulumi would be asked to create), annotated with the declaration's intent (auth reasons).
- * Secret values are never part of it: secrets appear by swarm name and mount path only.
+ * Builds the review's view of a stack of the program (lib/lab-view.ts) from what a run under the
+ * mock monitor registered, annotated with the declaration's intent. It reads only what every
+ * revision of the program has: the registered resources, the declared stacks (lab/model.ts) and
+ * the configuration, so `render --diff` can evaluate an older revision's lab with this code.
  */
 
-export interface ServiceView {
-  readonly name: string;
-  readonly swarmName: string;
-  readonly image: string;
-  readonly replicas: number | "global";
-  readonly networks: readonly { readonly name: string; readonly aliases: readonly string[] }[];
-  readonly sites: readonly { readonly host: string; readonly public: boolean; readonly auth: string }[];
-  readonly placement: readonly string[];
-  readonly secrets: readonly { readonly name: string; readonly target: string }[];
-  readonly configs: readonly { readonly name: string; readonly target: string }[];
-  readonly ports: readonly string[];
-}
-
-export interface StackView {
-  readonly name: string;
-  readonly tier: string;
-  readonly description: string;
-  readonly networks: readonly string[];
-  readonly dependsOn: readonly string[];
-  readonly services: readonly ServiceView[];
-}
-
-/** One routed host and everything registered for it, read back from the registered resources. */
-export interface RouteView {
-  readonly host: string;
-  readonly owner: string;
-  readonly public: boolean;
-  readonly auth: string;
-  /** The Caddy label that declares the site, as registered on the service. */
-  readonly caddySite: string | undefined;
-  /** The internal record's target, when one was registered. */
-  readonly internalRecord: string | undefined;
-  /** Why a host has no internal record by design (the catch-all, the node's own name). */
-  readonly noRecordBecause: string | undefined;
-  /** Where the tunnel sends this host, when it has a rule. */
-  readonly tunnelRule: string | undefined;
-  /** The public record's content, when one was registered. */
-  readonly cloudflareRecord: string | undefined;
-}
-
-export interface IngressView {
-  readonly internalDns: string;
-  readonly tunnel: string | undefined;
-  readonly routes: readonly RouteView[];
-  /** The tunnel's rules in order, as registered (the catch-all last). */
-  readonly tunnelRules: readonly string[];
-}
-
-export interface LabView {
+export interface ViewInput {
   readonly stack: string;
   readonly secretSource: string;
-  readonly sharedNetworks: readonly { readonly name: string; readonly purpose: string }[];
-  readonly stacks: readonly StackView[];
-  readonly ingress: IngressView;
-  readonly counts: Readonly<Record<string, number>>;
+  readonly config: {
+    readonly domain: string;
+    readonly internalDomain: string;
+    readonly storageNode: string;
+    readonly paths: Readonly<Record<string, string>>;
+    readonly secrets: { readonly source: string };
+    readonly forwardAuth?: { readonly enabled: boolean; readonly reason?: string };
+    readonly services?: Readonly<Record<string, { readonly enabled?: boolean }>>;
+  };
+  /** The stacks as evaluated (selection and overrides applied), in declaration order. */
+  readonly stacks: readonly StackSpec[];
+  readonly sharedNetworks: readonly SharedNetworkSpec[];
+  readonly resources: readonly RegisteredResource[];
+  readonly removals: readonly Removal[];
+  /** `<item>/<field>` of every secret field the run read (listed for `secrets.source: config`). */
+  readonly secretFields: readonly string[];
 }
 
 type Loose = Record<string, any>;
 
-const labelsOf = (inputs: Loose) => labelMap(inputs.labels);
+const SERVICE = "docker:index/service:Service";
+const ACCOUNTED = new Set([STACK_NAMESPACE_LABEL, STACK_IMAGE_LABEL, ROLE_LABEL]);
 
-export function buildView(stackName: string, secretSource: string, lab: EvaluatedLab, resources: readonly RegisteredResource[]): LabView {
-  const byType = (type: string) => resources.filter((resource) => resource.type === type);
-  const services = byType("docker:index/service:Service");
-  const counts: Record<string, number> = {};
-  for (const resource of resources) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+const digest = (value: unknown) => createHash("sha256").update(isSecretWrapper(value) ? "(secret)" : String(value)).digest("hex").slice(0, 8);
+const octal = (mode: unknown) => (typeof mode === "number" ? `0${mode.toString(8)}` : undefined);
+const text = (value: unknown) => (isSecretWrapper(value) ? "(secret)" : typeof value === "string" ? value : "(computed)");
+const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as T;
 
-  const stacks: StackView[] = lab.stacks.map((stack) => {
-    const plans = lab.plans.get(stack.name) ?? [];
-    const order = (resource: RegisteredResource) => plans.findIndex((plan) => plan.swarmName === resource.inputs.name);
-    const registered = services
-      .filter((service) => labelsOf(service.inputs)[STACK_NAMESPACE_LABEL] === stack.name)
-      .sort((a, b) => order(a) - order(b));
-    return {
-      name: stack.name,
-      tier: stack.tier,
-      description: stack.description,
-      networks: (stack.networks ?? []).map((network) => `${stack.name}_${network.key}`),
-      dependsOn: stack.dependsOn ?? [],
-      services: registered.map((resource): ServiceView => {
-        const inputs = resource.inputs as Loose;
-        const labels = labelsOf(inputs);
-        const plan = plans.find((candidate) => candidate.swarmName === inputs.name);
-        const container = (inputs.taskSpec?.containerSpec ?? {}) as Loose;
-        const mode = inputs.mode as Loose;
-        return {
-          name: plan?.name ?? String(inputs.name),
-          swarmName: String(inputs.name),
-          image: String(container.image),
-          replicas: mode?.global ? "global" : Number(mode?.replicated?.replicas ?? 1),
-          networks: ((inputs.taskSpec?.networksAdvanceds ?? []) as Loose[]).map((network) => ({ name: String(network.id), aliases: network.aliases ?? [] })),
-          sites: (plan?.sites ?? []).map((site, index) => {
-            const prefix = siteLabelPrefix(index);
-            const guarded = labels[`${prefix}.route.0_import`] === FORWARD_AUTH_SNIPPET;
-            return {
-              host: labels[prefix] ?? site.host,
-              public: site.public,
-              auth: guarded ? "authentik" : site.auth.kind === "authentik" ? "MISSING" : `${site.auth.kind}: ${site.auth.reason}`,
-            };
-          }),
-          placement: (inputs.taskSpec?.placement?.constraints ?? []) as string[],
-          secrets: ((container.secrets ?? []) as Loose[]).map((secret) => ({ name: String(secret.secretName), target: String(secret.fileName) })),
-          configs: ((container.configs ?? []) as Loose[]).map((config) => ({ name: String(config.configName), target: String(config.fileName) })),
-          ports: ((inputs.endpointSpec?.ports ?? []) as Loose[]).map((port) => `${port.publishedPort}:${port.targetPort}/${port.protocol ?? "tcp"} (${port.publishMode})`),
-        };
-      }),
-    };
+/** The labels under a Caddy prefix, keyed relative to it (`caddy.tls` → `tls`). */
+function under(labels: Record<string, string>, prefix: string, skip: ReadonlySet<string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => !skip.has(key) && key.startsWith(`${prefix}.`)).map(([key, value]) => [key.slice(prefix.length + 1), value]));
+}
+
+function siteView(spec: ServiceSpec, index: number, labels: Record<string, string>, raw: ReadonlySet<string>): SiteView {
+  const site = spec.sites![index]!;
+  const prefix = siteLabelPrefix(index);
+  const own = under(labels, prefix, raw);
+  const guarded = own["route.0_import"] === FORWARD_AUTH_SNIPPET;
+  const auth = site.auth ?? { kind: "authentik" };
+  return defined({
+    host: labels[prefix] ?? site.host,
+    public: site.public ?? false,
+    auth: guarded ? "authentik" : auth.kind === "authentik" ? "MISSING" : `${auth.kind}: ${auth.reason}`,
+    upstream: own["route.1_reverse_proxy"] ?? own.reverse_proxy,
+    labels: own,
   });
+}
 
+/** Sites, Homepage, monitors, the declared labels, and whatever is left (snippets). */
+function labelGroups(spec: ServiceSpec, labels: Record<string, string>) {
+  const raw = new Set(Object.keys(spec.labels ?? {}));
+  const sites = (spec.sites ?? []).map((_, index) => siteView(spec, index, labels, raw));
+  const sitePrefixes = sites.map((_, index) => siteLabelPrefix(index));
+  const homepage: Record<string, string> = {};
+  const monitors = new Map<string, { id: string; type: string; settings: Record<string, string> }>();
+  const derived: Record<string, string> = {};
+  for (const [key, value] of Object.entries(labels)) {
+    if (raw.has(key) || ACCOUNTED.has(key) || sitePrefixes.some((prefix) => key === prefix || key.startsWith(`${prefix}.`))) continue;
+    const kuma = /^kuma\.([^.]+)\.([^.]+)\.(.+)$/.exec(key);
+    if (key.startsWith("homepage.")) homepage[key.slice("homepage.".length)] = value;
+    else if (kuma) {
+      const monitor = monitors.get(kuma[1]!) ?? { id: kuma[1]!, type: kuma[2]!, settings: {} };
+      monitor.settings[kuma[3]!] = value;
+      monitors.set(monitor.id, monitor);
+    } else derived[key] = value;
+  }
+  const declared = Object.fromEntries([...raw].sort().map((key) => [key, labels[key] ?? "(not registered)"]));
+  return { sites, homepage: Object.keys(homepage).length > 0 ? homepage : undefined, monitors: [...monitors.values()], labels: declared, derivedLabels: derived };
+}
+
+function serviceView(spec: ServiceSpec, swarm: string, resource: RegisteredResource | undefined): ServiceView {
+  const inputs = (resource?.inputs ?? {}) as Loose;
+  const labels = labelMap(inputs.labels);
+  const task = (inputs.taskSpec ?? {}) as Loose;
+  const container = (task.containerSpec ?? {}) as Loose;
+  const resources = (kind: "limits" | "reservation") => {
+    const value = task.resources?.[kind] as Loose | undefined;
+    return value ? defined({ cpus: value.nanoCpus !== undefined ? Number(value.nanoCpus) / 1e9 : undefined, memoryBytes: value.memoryBytes }) : undefined;
+  };
+  const fileRef = (file: Loose, name: unknown): FileRefView =>
+    defined({ name: text(name), target: String(file.fileName), mode: octal(file.fileMode), owner: file.fileUid !== undefined ? `${file.fileUid}:${file.fileGid}` : undefined });
+  const declaredPorts = spec.ports ?? [];
+  const declaredMounts = spec.mounts ?? [];
+  return defined({
+    name: spec.name,
+    swarmName: swarm,
+    image: text(container.image),
+    replicas: inputs.mode?.global ? "global" : Number(inputs.mode?.replicated?.replicas ?? 1),
+    stateful: spec.stateful ?? false,
+    protected: resource?.protect ?? false,
+    role: labels[ROLE_LABEL],
+    networks: ((task.networksAdvanceds ?? []) as Loose[]).map((network) => ({ name: text(network.id), aliases: (network.aliases ?? []) as string[] })),
+    ports: ((inputs.endpointSpec?.ports ?? []) as Loose[]).map((port, index) =>
+      defined({ published: Number(port.publishedPort), target: Number(port.targetPort), protocol: String(port.protocol ?? "tcp"), mode: String(port.publishMode ?? "ingress"), reason: declaredPorts[index]?.reason }),
+    ),
+    mounts: ((container.mounts ?? []) as Loose[]).map((mount, index) => {
+      const declared = declaredMounts[index];
+      return defined({
+        type: String(mount.type),
+        source: mount.source === undefined ? undefined : String(mount.source),
+        target: String(mount.target),
+        readOnly: mount.readOnly === true,
+        sizeBytes: mount.tmpfsOptions?.sizeBytes,
+        reason: declared?.type === "bind" ? declared.reason : undefined,
+      });
+    }),
+    env: Object.keys(container.env ?? {})
+      .sort()
+      .map((name) => ({ name, digest: digest(container.env[name]) })),
+    secrets: ((container.secrets ?? []) as Loose[]).map((secret) => fileRef(secret, secret.secretName)),
+    configs: ((container.configs ?? []) as Loose[]).map((config) => fileRef(config, config.configName)),
+    ...labelGroups(spec, labels),
+    placement: (task.placement?.constraints ?? []) as string[],
+    limits: resources("limits"),
+    reservations: resources("reservation"),
+    healthcheck: container.healthcheck
+      ? defined({
+          test: container.healthcheck.tests as string[],
+          interval: container.healthcheck.interval,
+          timeout: container.healthcheck.timeout,
+          retries: container.healthcheck.retries,
+          startPeriod: container.healthcheck.startPeriod,
+        })
+      : undefined,
+    restart: task.restartPolicy ? defined({ ...(task.restartPolicy as Loose) }) : undefined,
+    update: defined({ order: inputs.updateConfig?.order, failureAction: inputs.updateConfig?.failureAction }),
+    run: defined({
+      user: container.user,
+      entrypoint: container.commands,
+      command: container.args,
+      hosts: ((container.hosts ?? []) as Loose[]).map((entry) => `${entry.host}:${entry.ip}`),
+      stopGracePeriod: container.stopGracePeriod,
+      init: container.init,
+    }),
+  });
+}
+
+function stackView(stack: StackSpec, registered: readonly RegisteredResource[]): StackView {
+  const services = registered.filter((resource) => labelMap(resource.inputs.labels)[STACK_NAMESPACE_LABEL] === stack.name);
   return {
-    stack: stackName,
-    secretSource,
-    sharedNetworks: lab.sharedNetworks.map((network) => ({ name: network.name, purpose: network.purpose })),
-    stacks,
-    ingress: buildIngressView(lab, resources),
-    counts,
+    name: stack.name,
+    tier: stack.tier,
+    description: stack.description,
+    networks: (stack.networks ?? []).map((network) => swarmName(stack.name, network.key)),
+    dependsOn: [...(stack.dependsOn ?? [])],
+    services: stack.services.map((spec) => {
+      const swarm = swarmName(stack.name, spec.name);
+      return serviceView(spec, swarm, services.find((resource) => text(resource.inputs.name) === swarm));
+    }),
   };
 }
 
-/** Display form of a value that may be a Pulumi secret wrapper or unknown. */
-function shown(value: unknown): string {
-  return typeof value === "string" ? value : "(computed)";
-}
-
-function buildIngressView(lab: EvaluatedLab, resources: readonly RegisteredResource[]): IngressView {
-  const byType = (type: string) => resources.filter((resource) => resource.type === type).map((resource) => resource.inputs as Loose);
-  const swarmServices = byType("docker:index/service:Service");
+function ingressView(input: ViewInput): IngressView {
+  const byType = (type: string) => input.resources.filter((resource) => resource.type === type).map((resource) => resource.inputs as Loose);
+  const labelsOf = (swarm: string) => labelMap(byType(SERVICE).find((inputs) => text(inputs.name) === swarm)?.labels);
   const records = byType(UNIFI_DNS_RECORD);
   const cloudflareRecords = byType("cloudflare:index/dnsRecord:DnsRecord");
   const tunnels = byType("cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared");
   const ingresses = (byType("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig")[0]?.config?.ingresses ?? []) as Loose[];
   const describeRule = (rule: Loose) =>
     `${rule.service}${rule.originRequest?.originServerName ? ` (SNI ${rule.originRequest.originServerName}${rule.originRequest.noTlsVerify ? ", no verify" : ""})` : ""}`;
+  const { domain, internalDomain, storageNode } = input.config;
+  const plan = planIngress(input.stacks, { domain, internalDomain, storageNode });
 
-  const routes = lab.ingressPlan.routes.map((route): RouteView => {
-    const swarmName = (lab.plans.get(route.stack) ?? []).find((plan) => plan.name === route.service)?.swarmName;
-    const labels = labelsOf(swarmServices.find((inputs) => inputs.name === swarmName) ?? {});
+  const routes = plan.routes.map((route): RouteView => {
     const prefix = siteLabelPrefix(route.index);
     const rule = ingresses.find((candidate) => candidate.hostname === route.host);
     const cname = cloudflareRecords.find((record) => record.name === route.host);
@@ -157,17 +195,42 @@ function buildIngressView(lab: EvaluatedLab, resources: readonly RegisteredResou
       owner: route.owner,
       public: route.public,
       auth: route.auth,
-      caddySite: labels[prefix] === route.host ? prefix : undefined,
+      caddySite: labelsOf(swarmName(route.stack, route.service))[prefix] === route.host ? prefix : undefined,
       internalRecord: records.find((record) => record.name === route.host)?.target,
-      noRecordBecause: route.wildcard ? "catch-all" : route.host === lab.ingressPlan.internalTarget ? "the node's own address" : route.public ? "public" : undefined,
+      noRecordBecause: route.wildcard ? "catch-all" : route.host === plan.internalTarget ? "the node's own address" : route.public ? "public" : undefined,
       tunnelRule: rule ? describeRule(rule) : undefined,
-      cloudflareRecord: cname ? `${cname.type} ${shown(cname.content)}${cname.proxied ? " (proxied)" : ""}` : undefined,
+      cloudflareRecord: cname ? `${cname.type} ${text(cname.content)}${cname.proxied ? " (proxied)" : ""}` : undefined,
     };
   });
   return {
-    internalDns: records.length > 0 ? `UniFi, CNAME to ${lab.ingressPlan.internalTarget}` : "not managed (no homelab:unifi)",
+    internalDns: records.length > 0 ? `UniFi, CNAME to ${plan.internalTarget}` : "not managed (no homelab:unifi)",
     tunnel: tunnels[0] ? `${tunnels[0].name} (remotely managed, ${tunnels[0].configSrc})` : undefined,
     routes,
     tunnelRules: ingresses.map((rule) => `${rule.hostname ?? "(anything else)"} -> ${describeRule(rule)}`),
+  };
+}
+
+export function buildView(input: ViewInput): LabView {
+  const services = input.resources.filter((resource) => resource.type === SERVICE);
+  const counts: Record<string, number> = {};
+  for (const resource of input.resources) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+  const fromConfig = input.config.secrets.source === "config";
+  const forwardAuth = input.config.forwardAuth ?? { enabled: true };
+  return {
+    stack: input.stack,
+    secretSource: input.secretSource,
+    forwardAuth: forwardAuth.enabled ? { enabled: true } : { enabled: false, reason: forwardAuth.reason ?? "" },
+    dataPaths: Object.values(input.config.paths),
+    secretValues: fromConfig ? [...input.secretFields].sort().map((key) => ({ key, command: secretValueCommand(key) })) : [],
+    inventory: inventoryOfStacks(input.stacks),
+    removals: input.removals,
+    disabledServices: Object.entries(input.config.services ?? {})
+      .filter(([, override]) => override.enabled === false)
+      .map(([key]) => key)
+      .sort(),
+    sharedNetworks: input.sharedNetworks.map((network) => ({ name: network.name, purpose: network.purpose })),
+    stacks: input.stacks.map((stack) => stackView(stack, services)),
+    ingress: ingressView(input),
+    counts,
   };
 }

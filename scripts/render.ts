@@ -1,85 +1,74 @@
-import Table from "cli-table3";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { Command } from "commander";
-import { runOffline } from "../offline/run";
-import { buildView, type LabView } from "../offline/view";
+import type { LabView } from "../lib/lab-view";
+import { PROJECT_DIR } from "../lib/project-dir";
+import { diffViews } from "../lib/view-diff";
+import { reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
+import { viewText } from "../lib/view-text";
+import { evaluateView, withRevision } from "../offline/revision";
 
 /**
  * The main job, offline: evaluate the program for a stack under Pulumi's mock monitor with fake
- * secret values, and print the desired state for review. No credentials, no network.
+ * secret values, and print its whole desired state for review; with `--diff <git-ref>`, what the
+ * working tree changes against that revision, headed by what it exposes. No credentials, no
+ * network. Exit codes: 0 done (with --diff: no change), 2 (with --diff) a change, 1 an error.
  */
 
-function table(head: string[], colWidths: (number | null)[] = []): Table.Table {
-  return new Table({ head, colWidths, style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true });
+interface Options {
+  readonly stack: string;
+  readonly json?: boolean;
+  readonly markdown?: boolean;
+  readonly out?: string;
+  readonly diff?: string;
 }
 
-function printText(view: LabView): void {
-  const out: string[] = [];
-  out.push(`homelab: desired state of stack "${view.stack}" (offline: mock monitor, fake secret values)`);
-  out.push(`secrets from: ${view.secretSource}`);
-  out.push("");
-  const shared = table(["shared network", "purpose"]);
-  for (const network of view.sharedNetworks) shared.push([network.name, network.purpose]);
-  out.push(shared.toString());
-  for (const stack of view.stacks) {
-    out.push("");
-    out.push(`${stack.name} [${stack.tier}]: ${stack.description}`);
-    if (stack.networks.length > 0) out.push(`  own networks: ${stack.networks.join(", ")}`);
-    if (stack.dependsOn.length > 0) out.push(`  needs at runtime: ${stack.dependsOn.join(", ")}`);
-    const services = table(["service", "image", "replicas", "networks", "sites (auth)", "placement", "swarm secrets"], [null, null, null, null, 44, null, null]);
-    for (const service of stack.services) {
-      services.push([
-        service.name,
-        service.image.replace(/@sha256:([a-f0-9]{12})[a-f0-9]{52}/, "@sha256:$1..."),
-        String(service.replicas),
-        service.networks.map((network) => network.name).join("\n"),
-        service.sites.map((site) => `${site.host}${site.public ? " [public]" : ""} (${site.auth})`).join("\n") || "-",
-        service.placement.map((constraint) => constraint.replace("node.hostname == ", "node ")).join("\n") || "floats",
-        service.secrets.map((secret) => secret.name).join("\n") || "-",
-      ]);
-    }
-    out.push(services.toString());
+/** The output goes to a file whole or not at all: written beside it, then renamed over it. */
+function emit(text: string, out: string | undefined): void {
+  if (out === undefined) {
+    process.stdout.write(text);
+    return;
   }
-  out.push("");
-  out.push(`ingress: internal DNS ${view.ingress.internalDns}; tunnel ${view.ingress.tunnel ?? "none (Cloudflare off)"}`);
-  const routes = table(["host", "service", "auth", "caddy site", "internal record", "tunnel rule", "cloudflare record"], [null, null, null, null, null, 34, null]);
-  for (const route of view.ingress.routes) {
-    routes.push([
-      route.host,
-      route.owner,
-      route.auth,
-      route.caddySite ?? "MISSING",
-      route.internalRecord ? `CNAME ${route.internalRecord}` : route.noRecordBecause ? `- (${route.noRecordBecause})` : "-",
-      route.tunnelRule ?? "-",
-      route.cloudflareRecord ?? "-",
-    ]);
+  const partial = `${out}.partial-${process.pid}`;
+  writeFileSync(partial, text);
+  renameSync(partial, out);
+}
+
+async function render(options: Options): Promise<number> {
+  if (options.markdown && options.diff === undefined) throw new Error("--markdown formats a review: use it with --diff <git-ref>");
+  if (options.markdown && options.json) throw new Error("--markdown and --json are alternatives: choose one");
+  // A directory that cannot be made is named before the evaluation, not after it.
+  if (options.out !== undefined) mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
+
+  if (options.diff === undefined) {
+    const view = await evaluateView(PROJECT_DIR, options.stack);
+    emit(options.json ? `${JSON.stringify(view, null, 2)}\n` : viewText(view), options.out);
+    return 0;
   }
-  out.push(routes.toString());
-  if (view.ingress.tunnelRules.length > 0) out.push(`tunnel rules, in order: ${view.ingress.tunnelRules.join("; ")}`);
-  out.push("");
-  out.push(
-    `registered: ${Object.entries(view.counts)
-      .map(([type, count]) => `${count} ${type.split(":")[0]}/${type.split(":").pop()}`)
-      .join(", ")}`,
-  );
-  process.stdout.write(`${out.join("\n")}\n`);
+  const ref = options.diff;
+  const before: { view: LabView; commit: string } = await withRevision(ref, async ({ root, commit }) => ({ view: await evaluateView(root, options.stack), commit }));
+  const after = await evaluateView(PROJECT_DIR, options.stack);
+  const review = { base: { ref, commit: before.commit }, diff: diffViews(before.view, after) };
+  emit(options.json ? reviewJson(review) : options.markdown ? reviewMarkdown(review) : reviewText(review), options.out);
+  return review.diff.changed ? 2 : 0;
 }
 
-async function main(): Promise<void> {
-  const program = new Command()
-    .name("render")
-    .description("Print the lab's desired state for a stack, evaluated offline under Pulumi's mock monitor.")
-    .option("-s, --stack <name>", "Pulumi stack whose Pulumi.<name>.yaml is used", "prod")
-    .option("--json", "print JSON for machines")
-    .parse();
-  const options = program.opts<{ stack: string; json?: boolean }>();
+const program = new Command()
+  .name("render")
+  .description("Print the lab's desired state for a stack, evaluated offline under Pulumi's mock monitor; or, with --diff, what the working tree changes.")
+  .option("-s, --stack <name>", "Pulumi stack whose Pulumi.<name>.yaml is used", "prod")
+  .option("--json", "JSON for machines: every field")
+  .option("--out <file>", "write the output to this file (whole or not at all) instead of stdout")
+  .option("--diff <git-ref>", "compare the working tree with this revision (exit 0: no change, 2: changed, 1: error)")
+  .option("--markdown", "with --diff: Markdown for a pull-request comment")
+  .parse();
 
-  const run = await runOffline({ stack: options.stack });
-  const view = buildView(options.stack, run.outputs.secretSource, run.lab, run.resources);
-  if (options.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-  else printText(view);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+render(program.opts<Options>()).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`render: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
