@@ -100,7 +100,7 @@ function removalItems(before: LabView, after: LabView): ExposureItem[] {
   for (const stack of gone) {
     const count = before.inventory.services.filter((key) => key.startsWith(`${stack}/`)).length;
     const declared = after.removals.find((removal) => removal.stack === stack && removal.service === undefined);
-    const verdict = refusal(stack) !== undefined ? `up refuses: ${refusal(stack)}` : `declared in lab/removed.ts (${declared?.reason}); up deletes its ${count} services`;
+    const verdict = refusal(stack) !== undefined ? `up refuses: ${refusal(stack)}` : `declared in lab/removed.ts (${declared?.reason}); up deletes its ${count} service${count === 1 ? "" : "s"}`;
     items.push({ kind: "removed", subject: `stack ${stack}`, detail: verdict });
   }
   const oldServices = servicesOf(before);

@@ -197,7 +197,15 @@ function ingressView(input: ViewInput): IngressView {
       auth: route.auth,
       caddySite: labelsOf(swarmName(route.stack, route.service))[prefix] === route.host ? prefix : undefined,
       internalRecord: records.find((record) => record.name === route.host)?.target,
-      noRecordBecause: route.wildcard ? "catch-all" : route.host === plan.internalTarget ? "the node's own address" : route.public ? "public" : undefined,
+      noRecordBecause: route.wildcard
+        ? "catch-all"
+        : route.host === plan.internalTarget
+          ? "the node's own address"
+          : route.public
+            ? "public"
+            : records.length === 0
+              ? "internal DNS not managed"
+              : undefined,
       tunnelRule: rule ? describeRule(rule) : undefined,
       cloudflareRecord: cname ? `${cname.type} ${text(cname.content)}${cname.proxied ? " (proxied)" : ""}` : undefined,
     };

@@ -1,0 +1,206 @@
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { ExposureKind, ExposureItem } from "../lib/exposure";
+import { REVIEW_MARKER } from "../lib/review-report";
+import { WIDTH } from "../lib/text-layout";
+import type { LabDiff } from "../lib/view-diff";
+import { PROJECT_DIR } from "../offline/run";
+import { FIXTURE_STACK } from "./fixtures/review-lab";
+import { fixtureIndexWith, makeReviewRepo, type ReviewRepo } from "./support/review-repo";
+
+/**
+ * `npm run render -- --diff <git-ref>` for real: in throw-away git repositories (a copy of this
+ * working tree, committed), the CLI evaluates the committed revision from a temporary worktree
+ * and compares it with the edited working tree. Planted changes, each exposure kind, an unrelated
+ * edit, exit codes, a revision from before the review existed, and the issue's sonarr change.
+ */
+
+type Report = LabDiff & { base: { ref: string; commit: string } };
+
+const kinds = (report: Report) => [...new Set(report.exposure.map((item) => item.kind))];
+const diffJson = (repo: ReviewRepo, ref = "HEAD", stack = FIXTURE_STACK) => {
+  const result = repo.render(["--stack", stack, "--diff", ref, "--json"]);
+  return { ...result, report: result.status === 0 || result.status === 2 ? (JSON.parse(result.stdout) as Report) : undefined };
+};
+const worktrees = (repo: ReviewRepo) => repo.git(["worktree", "list", "--porcelain"]).split("\n").filter((line) => line.startsWith("worktree "));
+
+describe("render --diff on the fixture lab", () => {
+  let repo: ReviewRepo;
+  beforeAll(() => {
+    repo = makeReviewRepo({ fixture: true });
+  });
+  afterAll(() => repo.remove());
+
+  test("a clean working tree: exit 0, no change, and the temporary worktree is gone", () => {
+    const text = repo.render(["--stack", FIXTURE_STACK, "--diff", "HEAD"]);
+    expect([text.status, text.stderr]).toEqual([0, ""]);
+    expect(text.stdout).toMatch(/^homelab review of stack "fixture": the working tree against HEAD \([0-9a-f]{12}\)\nno change to the desired state\n$/);
+    expect(worktrees(repo)).toHaveLength(1);
+  });
+
+  test("an edit that changes nothing the swarm gets (a comment): exit 0", () => {
+    repo.write("lab/index.ts", `// a comment only\n${readFileSync(path.join(repo.dir, "lab/index.ts"), "utf8")}`);
+    expect(diffJson(repo).status).toBe(0);
+    repo.git(["checkout", "--", "lab/index.ts"]);
+  });
+
+  test("an unrelated edit (a memory limit, a description): exit 2, in the changes, not in the exposure summary", () => {
+    repo.write("lab/index.ts", fixtureIndexWith({ web: '({ ...service, limits: { cpus: "1", memory: "768M" }, homepage: { ...service.homepage!, description: "renamed" } })' }));
+    const { status, report } = diffJson(repo);
+    expect(status).toBe(2);
+    expect(report!.exposure).toEqual([]);
+    const web = report!.stacks[0]!.services.find((service) => service.name === "web")!;
+    expect(web.changes.map((change) => change.field)).toEqual(["homepage", "limits"]);
+    repo.git(["checkout", "--", "lab/index.ts"]);
+  });
+
+  test("planted changes: every exposure kind is called out, each with what caused it", () => {
+    repo.write(
+      "lab/index.ts",
+      fixtureIndexWith({
+        web: `({
+          ...service,
+          image: "nginx:1.28-alpine",
+          sites: [{ host: "web", port: 80, auth: Auth.none("planted: open") }, { host: "web", port: 80, public: true, auth: Auth.own("planted: public") }],
+          ports: [...(service.ports ?? []), { target: 80, published: 8080, mode: "ingress", reason: "planted mesh port" }],
+          mounts: [...(service.mounts ?? []), hostBind("/", "/host", "planted root view"), bind("/srv/elsewhere/data", "/data")],
+          secretEnv: { ...service.secretEnv, WEB_API_KEY: op("web", "api_key") },
+        })`,
+        "docker-socket-proxy": "undefined",
+      }),
+    );
+    const { status, report, stderr } = diffJson(repo);
+    expect([status, stderr]).toEqual([2, ""]);
+    const all: ExposureKind[] = ["public-host", "lost-forward-auth", "published-port", "docker-socket", "host-bind", "new-secret", "removed", "image"];
+    expect(kinds(report!)).toEqual(all);
+    const item = (kind: ExposureKind) => report!.exposure.filter((entry) => entry.kind === kind).map((entry: ExposureItem) => `${entry.subject}: ${entry.detail}`);
+    expect(item("public-host")).toEqual(["web.example.test: now public, served by review_web/web (own: planted: public)"]);
+    expect(item("lost-forward-auth")).toEqual([
+      "web.in.example.test: no longer behind forward auth: review_web/web (none: planted: open)",
+      "web.example.test: new, without forward auth: review_web/web (own: planted: public)",
+    ]);
+    expect(item("published-port")).toEqual([
+      "review_web/web: 8080:80/tcp ingress (routing mesh, every node): planted mesh port; the routing mesh reaches it past Caddy and Authentik (its sites: web.in.example.test, web.example.test)",
+    ]);
+    expect(item("docker-socket")).toEqual(["review_web/web: bind / -> /host ro (planted root view): reaches the Docker socket, root on its node"]);
+    expect(item("host-bind")).toEqual(["review_web/web: bind / -> /host ro (planted root view); the node's whole file system", "review_web/web: bind /srv/elsewhere/data -> /data rw"]);
+    expect(item("new-secret")).toEqual(["review_web/web: review_web_web_WEB_API_KEY at /run/secrets/WEB_API_KEY"]);
+    expect(item("removed")).toEqual(["review_web/docker-socket-proxy: stateless: up deletes it"]);
+    expect(item("image")).toEqual(["review_web/web: nginx:1.27-alpine -> nginx:1.28-alpine"]);
+    expect(worktrees(repo)).toHaveLength(1);
+  });
+
+  test("the same change as text (100 columns) and as Markdown for a pull request, written with --out", () => {
+    const text = repo.render(["--stack", FIXTURE_STACK, "--diff", "HEAD"]);
+    expect(text.status).toBe(2);
+    expect(text.stdout.split("\n").filter((line) => line.length > WIDTH)).toEqual([]);
+    expect(text.stdout).toContain("exposure summary:\n  hosts that became public:\n    ! web.example.test: now public");
+    const markdown = repo.render(["--stack", FIXTURE_STACK, "--diff", "HEAD", "--markdown", "--out", "reports/review.md"]);
+    expect([markdown.status, markdown.stdout]).toEqual([2, ""]);
+    const body = readFileSync(path.join(repo.dir, "reports", "review.md"), "utf8");
+    expect(body.startsWith(`${REVIEW_MARKER}\n### Review of stack \`fixture\``)).toBe(true);
+    expect(body).toContain("- **New published ports**\n  - `review_web/web`: 8080:80/tcp ingress");
+    expect(body).toContain("```diff\n");
+  });
+
+  test("a working tree the program refuses: exit 1 with the validation's words, no output file", () => {
+    repo.write("lab/index.ts", fixtureIndexWith({ web: '({ ...service, ports: [{ target: 80, published: 8080, mode: "ingress" }], mounts: [bind("/", "/host")] })' }));
+    const result = repo.render(["--stack", FIXTURE_STACK, "--diff", "HEAD", "--out", "reports/refused.md"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("review_web/web: ports[0]: 8080/tcp is published on the routing mesh");
+    expect(result.stderr).toContain("review_web/web: mounts[0]: bind of / (the node's whole file system) needs a reason");
+    expect(() => readFileSync(path.join(repo.dir, "reports", "refused.md"))).toThrow();
+    expect(worktrees(repo)).toHaveLength(1);
+    repo.git(["checkout", "--", "lab/index.ts"]);
+  });
+
+  test("a ref that is not a revision, and a stack the revision does not have: exit 1, one line", () => {
+    const ref = repo.render(["--stack", FIXTURE_STACK, "--diff", "no-such-branch"]);
+    expect([ref.status, ref.stdout, ref.stderr]).toEqual([1, "", 'render: --diff: "no-such-branch" is not a revision of this repository (try HEAD, main, or a commit)\n']);
+    repo.write("Pulumi.other.yaml", readFileSync(path.join(repo.dir, `Pulumi.${FIXTURE_STACK}.yaml`), "utf8"));
+    const stack = repo.render(["--stack", "other", "--diff", "HEAD"]);
+    expect(stack.status).toBe(1);
+    expect(stack.stderr).toMatch(/^render: cannot read Pulumi\.other\.yaml/);
+    expect(worktrees(repo)).toHaveLength(1);
+  });
+});
+
+describe("render --diff against a revision from before the review existed", () => {
+  /** The last commit of this repository without lib/view-diff.ts (the working tree's HEAD while it is uncommitted). */
+  const preReview = () => {
+    const added = execFileSync("git", ["log", "--diff-filter=A", "--format=%H", "--", "lib/view-diff.ts"], { cwd: PROJECT_DIR, encoding: "utf8" }).trim().split("\n").filter(Boolean).pop();
+    return execFileSync("git", ["rev-parse", added ? `${added}^` : "HEAD"], { cwd: PROJECT_DIR, encoding: "utf8" }).trim();
+  };
+  let repo: ReviewRepo;
+  let commit: string;
+  beforeAll(() => {
+    commit = preReview();
+    repo = makeReviewRepo({
+      fixture: false,
+      base: (dir) => execFileSync("sh", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "sh", PROJECT_DIR, commit, dir]),
+    });
+  });
+  afterAll(() => repo.remove());
+
+  test("the base revision has no review code of its own", () => {
+    expect(() => repo.git(["cat-file", "-e", "HEAD:lib/view-diff.ts"])).toThrow();
+    expect(repo.git(["rev-parse", "HEAD"])).not.toBe(commit);
+  });
+
+  test("prod: the review runs (exit 0 or 2) and compares the same stacks", () => {
+    const { status, report, stderr } = diffJson(repo, "HEAD", "prod");
+    expect([status === 0 || status === 2, stderr]).toEqual([true, ""]);
+    expect(report!.base.ref).toBe("HEAD");
+    expect(report!.stacks.filter((stack) => stack.status !== "changed")).toEqual([]);
+  });
+});
+
+describe("the issue's planted sonarr change, on the real lab", () => {
+  let repo: ReviewRepo;
+  /** The real lab's STACKS with one service (sonarr in the seed) edited by `expression`. */
+  const plant = (expression: string) => {
+    copyFileSync(path.join(PROJECT_DIR, "lab", "index.ts"), path.join(repo.dir, "lab", "index.original.ts"));
+    repo.write(
+      "lab/index.ts",
+      [
+        'import { bind, hostBind, type ServiceSpec, type StackDefinition } from "./model";',
+        'import { STACKS as DECLARED } from "./index.original";',
+        "void bind, hostBind;",
+        "const target = (service: ServiceSpec) => service.name === \"sonarr\";",
+        `const edit = (service: ServiceSpec): ServiceSpec => (${expression});`,
+        "export const STACKS: readonly StackDefinition[] = DECLARED.map((define): StackDefinition => (lab) => {",
+        "  const stack = define(lab);",
+        "  return { ...stack, services: stack.services.map((service) => (target(service) ? edit(service) : service)) };",
+        "});",
+        'export { SHARED_NETWORKS } from "./networks";',
+        "",
+      ].join("\n"),
+    );
+  };
+  beforeAll(() => {
+    repo = makeReviewRepo({ fixture: false });
+  });
+  afterAll(() => repo.remove());
+
+  test('undeclared, `bind("/", "/host")` and an ingress port 8989 are refused by validation, each named', () => {
+    plant('{ ...service, mounts: [...(service.mounts ?? []), bind("/", "/host")], ports: [...(service.ports ?? []), { target: 8989, published: 8989, mode: "ingress" }] }');
+    const result = repo.render(["--diff", "HEAD"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/application_media_core\/sonarr: ports\[\d+\]: 8989\/tcp is published on the routing mesh \(every node's address\), which reaches this service past Caddy and Authentik/);
+    expect(result.stderr).toMatch(/application_media_core\/sonarr: mounts\[\d+\]: bind of \/ \(the node's whole file system\) needs a reason/);
+  });
+
+  test("declared with reasons, the same change is called out in the exposure summary", () => {
+    plant('{ ...service, mounts: [...(service.mounts ?? []), hostBind("/", "/host", "a planted reason")], ports: [...(service.ports ?? []), { target: 8989, published: 8989, mode: "ingress", reason: "a planted reason" }] }');
+    const { status, report } = diffJson(repo, "HEAD", "prod");
+    expect(status).toBe(2);
+    const sonarr = report!.exposure.filter((item) => item.subject === "application_media_core/sonarr").map((item) => `${item.kind}: ${item.detail}`);
+    expect(sonarr).toEqual([
+      "published-port: 8989:8989/tcp ingress (routing mesh, every node): a planted reason; the routing mesh reaches it past Caddy and Authentik (its sites: sonarr.in.hypyr.space)",
+      "docker-socket: bind / -> /host ro (a planted reason): reaches the Docker socket, root on its node",
+      "host-bind: bind / -> /host ro (a planted reason); the node's whole file system",
+    ]);
+    expect(report!.exposure.filter((item) => item.subject !== "application_media_core/sonarr")).toEqual([]);
+  });
+});
