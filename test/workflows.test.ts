@@ -1,6 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { REVIEW_MARKER } from "../lib/review-report";
 import { cronProblem, labPaths } from "../ops/settings";
 
 /**
@@ -97,15 +100,23 @@ describe("the three lab workflows", () => {
   });
 });
 
+/** The offline review job: it touches neither the lab nor a secret, so it runs for either deployer. */
+const REVIEW_JOB = "lab-preview.yml:review";
+
 describe("every job", () => {
   const jobs = LAB.flatMap((workflow) => jobsOf(workflow).map(([id, job]) => [`${workflow.file}:${id}`, job] as const));
+  const labJobs = jobs.filter(([id]) => id !== REVIEW_JOB);
 
-  test.each(jobs)("%s runs on a self-hosted runner inside the LAN", (_, job) => {
+  test("the jobs are the three lab jobs and the review", () => {
+    expect(jobs.map(([id]) => id)).toEqual([REVIEW_JOB, "lab-preview.yml:preview", "lab-up.yml:up", "lab-drift.yml:drift"]);
+  });
+
+  test.each(labJobs)("%s runs on a self-hosted runner inside the LAN", (_, job) => {
     const labels = Array.isArray(job["runs-on"]) ? job["runs-on"] : [job["runs-on"]];
     expect(labels).toContain("self-hosted");
   });
 
-  test.each(jobs)("%s runs only when the repository deploys with GitHub Actions", (_, job) => {
+  test.each(labJobs)("%s runs only when the repository deploys with GitHub Actions", (_, job) => {
     expect(job.if).toContain("vars.LAB_DEPLOYER == 'github-actions'");
   });
 
@@ -131,8 +142,9 @@ describe("permissions: nothing by default, each job only what it uses", () => {
     expect(workflow.permissions).toEqual({});
   });
 
-  test("preview reads the code and comments on the pull request", () => {
+  test("preview and review read the code and comment on the pull request", () => {
     expect(preview.jobs.preview!.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(preview.jobs.review!.permissions).toEqual({ contents: "read", "pull-requests": "write" });
   });
 
   test("up only reads the code", () => {
@@ -215,15 +227,131 @@ describe("what the jobs do", () => {
     expect(issue.with?.script).toContain('state: "closed"');
   });
 
-  test("the SSH agent is started from a secret and stopped whatever happens", () => {
+  test("the SSH agent is started from a secret and stopped whatever happens, in every job that reaches the lab", () => {
     for (const workflow of LAB) {
-      const steps = allSteps(workflow);
-      const start = steps.find((step) => step.run?.includes("ssh-agent -s"));
-      expect(start?.env?.DOCKER_SSH_PRIVATE_KEY).toBe("${{ secrets.DOCKER_SSH_PRIVATE_KEY }}");
-      const stop = steps.at(-1)!;
-      expect(stop.run).toMatch(/ssh-agent -k/);
-      expect(stop.if).toBe("always()");
+      for (const [id, job] of jobsOf(workflow)) {
+        if (`${workflow.file}:${id}` === REVIEW_JOB) continue;
+        const start = job.steps.find((step) => step.run?.includes("ssh-agent -s"));
+        expect(start?.env?.DOCKER_SSH_PRIVATE_KEY).toBe("${{ secrets.DOCKER_SSH_PRIVATE_KEY }}");
+        const stop = job.steps.at(-1)!;
+        expect(stop.run).toMatch(/ssh-agent -k/);
+        expect(stop.if).toBe("always()");
+      }
     }
+  });
+});
+
+// --- the offline review on pull requests ----------------------------------------------------------
+
+describe("the review on pull requests (lab-preview.yml: review)", () => {
+  const job = preview.jobs.review!;
+  const step = (name: RegExp) => job.steps.find((candidate) => name.test(candidate.name ?? candidate.uses ?? ""))!;
+  const render = step(/^review against the base branch/);
+  const post = step(/^post the review/);
+
+  test("runs for either deployer on a GitHub-hosted runner, with no secret, never for forks", () => {
+    expect(job["runs-on"]).toBe("ubuntu-latest");
+    expect(job.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(JSON.stringify(job)).not.toContain("secrets.");
+    expect(job.steps[0]!.with).toEqual({ "persist-credentials": false, "fetch-depth": 2 });
+  });
+
+  test("renders the review of the merge commit against its first parent, the base branch", () => {
+    expect(render.run).toContain("npm run -s render -- --stack prod --diff HEAD^1 --markdown --out reports/review.md");
+    expect(render.id).toBe("review");
+  });
+
+  /** The step's script as GitHub runs `shell: bash` steps, with `npm` answering `code`. */
+  const runRender = (code: number) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "homelab-review-step-"));
+    try {
+      mkdirSync(path.join(dir, "bin"));
+      writeFileSync(path.join(dir, "bin", "npm"), `#!/bin/sh\necho "npm $*" >> "${dir}/calls"\nexit ${code}\n`, { mode: 0o755 });
+      writeFileSync(path.join(dir, "step.sh"), render.run!);
+      const output = path.join(dir, "output");
+      writeFileSync(output, "");
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", path.join(dir, "step.sh")], {
+        encoding: "utf8",
+        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: output },
+      });
+      return { status: result.status, stdout: result.stdout, output: readFileSync(output, "utf8"), calls: readFileSync(path.join(dir, "calls"), "utf8") };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test.each([
+    [0, 0, "changed=false\n"],
+    [2, 0, "changed=true\n"],
+    [1, 1, ""],
+  ])("render exit code %i: the step exits %i with output %j", (code, status, output) => {
+    const result = runRender(code);
+    expect([result.status, result.output]).toEqual([status, output]);
+    expect(result.calls).toBe("npm run -s render -- --stack prod --diff HEAD^1 --markdown --out reports/review.md\n");
+    if (code === 1) expect(result.stdout).toContain("::error::the review could not be made (render exit code 1");
+  });
+
+  /** The comment step's script run as actions/github-script runs it: an async function of (require, github, context). */
+  async function runPost(body: string, existing: { id: number; body: string; user: { type: string } }[]) {
+    const dir = mkdtempSync(path.join(tmpdir(), "homelab-review-post-"));
+    const file = path.join(dir, "review.md");
+    writeFileSync(file, body);
+    const calls: [string, Record<string, unknown>][] = [];
+    const github = {
+      paginate: async (_: unknown, args: Record<string, unknown>) => (calls.push(["list", args]), existing),
+      rest: {
+        issues: {
+          listComments: {},
+          createComment: async (args: Record<string, unknown>) => void calls.push(["create", args]),
+          updateComment: async (args: Record<string, unknown>) => void calls.push(["update", args]),
+        },
+      },
+    };
+    const context = { repo: { owner: "owner", repo: "homelab" }, payload: { pull_request: { number: 7 } } };
+    const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>;
+    const previous = process.env.REVIEW_FILE;
+    process.env.REVIEW_FILE = file;
+    try {
+      await new AsyncFunction("require", "github", "context", post.with!.script as string)(require, github, context);
+      return calls;
+    } finally {
+      process.env.REVIEW_FILE = previous;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const review = `${REVIEW_MARKER}\n### Review of stack \`prod\`\n`;
+
+  test("reads the review the render step wrote, by the marker the render writes", () => {
+    expect(post.uses).toBe("actions/github-script@v7");
+    expect(post.env).toEqual({ REVIEW_FILE: "reports/review.md" });
+    expect(post.with!.script).toContain(`const marker = "${REVIEW_MARKER}";`);
+  });
+
+  test("creates one comment, then updates its own on every push (not a person's that quotes the marker)", async () => {
+    expect((await runPost(review, [])).slice(1)).toEqual([["create", { owner: "owner", repo: "homelab", issue_number: 7, body: review }]]);
+    const existing = [
+      { id: 1, body: `${REVIEW_MARKER} quoted by a person`, user: { type: "User" } },
+      { id: 2, body: `${REVIEW_MARKER}\nold review`, user: { type: "Bot" } },
+    ];
+    expect((await runPost(review, existing)).slice(1)).toEqual([["update", { owner: "owner", repo: "homelab", comment_id: 2, body: review }]]);
+  });
+
+  test("a review too long for a comment is cut below GitHub's limit, its open block closed, with a note", async () => {
+    const long = `${review}<details><summary>Changes</summary>\n\n\`\`\`diff\n${"+ a line of the diff\n".repeat(5000)}`;
+    const [, [, args]] = (await runPost(long, [])) as [unknown, [string, { body: string }]];
+    expect(args.body.length).toBeLessThan(65536);
+    expect(args.body).toMatch(/\n`{10}\n<\/details>\n\n_Cut at 60000 characters: the whole review is in this run's artifact `homelab-review`\._\n$/);
+  });
+
+  test("a file that is not a review is refused, not posted", async () => {
+    await expect(runPost("npm ERR! something went wrong\n", [])).rejects.toThrow("is not a review (no marker)");
+  });
+
+  test("the review files are kept as an artifact whatever happened", () => {
+    const upload = step(/^actions\/upload-artifact@/);
+    expect(upload.if).toContain("!cancelled()");
+    expect(upload.with).toEqual({ name: "homelab-review", path: "reports/" });
   });
 });
 
@@ -233,7 +361,7 @@ const runScripts = (workflow: Workflow) => allSteps(workflow).flatMap((step) => 
 
 describe("references", () => {
   test("every `npm run <script>` names a script of the root package.json", () => {
-    const referenced = LAB.flatMap((workflow) => runScripts(workflow).flatMap((script) => [...script.matchAll(/\bnpm run(?:-script)?\s+([\w:.-]+)/g)].map((match) => match[1]!)));
+    const referenced = LAB.flatMap((workflow) => runScripts(workflow).flatMap((script) => [...script.matchAll(/\bnpm run(?:-script)?(?:\s+-\S+)*\s+([\w:.][\w:.-]*)/g)].map((match) => match[1]!)));
     expect(referenced.length).toBeGreaterThan(0);
     for (const script of referenced) expect([script, script in rootPackage.scripts]).toEqual([script, true]);
   });
