@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ExposureKind, ExposureItem } from "../lib/exposure";
@@ -182,6 +182,17 @@ describe("the issue's planted sonarr change, on the real lab", () => {
     repo = makeReviewRepo({ fixture: false });
   });
   afterAll(() => repo.remove());
+
+  test("as the README runs it on a fresh clone: `npm run render -- --diff HEAD`, then `--diff main --markdown --out review.md`", () => {
+    const npm = (args: readonly string[]) => spawnSync("npm", ["run", "render", "--", ...args], { cwd: repo.dir, encoding: "utf8" });
+    const terminal = npm(["--diff", "HEAD"]);
+    expect(terminal.status).toBe(0);
+    expect(terminal.stdout).toContain('homelab review of stack "prod": the working tree against HEAD');
+    expect(terminal.stdout).toContain("no change to the desired state");
+    const comment = npm(["--diff", "main", "--markdown", "--out", "review.md"]);
+    expect(comment.status).toBe(0);
+    expect(readFileSync(path.join(repo.dir, "review.md"), "utf8")).toMatch(new RegExp(`^${REVIEW_MARKER}\n### Review of stack \`prod\`: the working tree against main \\(`));
+  });
 
   test('undeclared, `bind("/", "/host")` and an ingress port 8989 are refused by validation, each named', () => {
     plant('{ ...service, mounts: [...(service.mounts ?? []), bind("/", "/host")], ports: [...(service.ports ?? []), { target: 8989, published: 8989, mode: "ingress" }] }');
