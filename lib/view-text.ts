@@ -45,7 +45,14 @@ function runLines(run: ServiceView["run"]): string[] {
   ].filter((line): line is string => line !== undefined);
 }
 
-/** A service's fields in display order, as [label, items, packed]. Shared with the diff's added services. */
+/** Caddy snippets a service defines (the ingress controller's forward-auth snippet), with their size. */
+function snippetLines(derived: Readonly<Record<string, string>>): string[] {
+  return Object.entries(derived)
+    .filter(([key, value]) => /^caddy(_\d+)?$/.test(key) && value.startsWith("("))
+    .map(([key, value]) => `Caddy snippet ${value}: ${Object.keys(derived).filter((other) => other.startsWith(`${key}.`)).length} labels (--json shows them)`);
+}
+
+/** A service's fields in display order, as [label, items, packed]. */
 export function serviceFields(service: ServiceView): [string, string[], boolean][] {
   const optional = (value: string | undefined) => (value === undefined ? [] : [value]);
   const replicas = [
@@ -67,6 +74,7 @@ export function serviceFields(service: ServiceView): [string, string[], boolean]
     ["secrets", service.secrets.map(fileRefLine), false],
     ["configs", service.configs.map(fileRefLine), false],
     ["labels", Object.entries(service.labels).map(([key, value]) => `${key}=${value}`), false],
+    ["defines", snippetLines(service.derivedLabels), false],
     ["homepage", service.homepage ? [homepageLine(service.homepage)] : [], false],
     ["monitors", service.monitors.map(monitorLine), false],
     ["limits", optional(resourcesLine(service.limits)), false],
