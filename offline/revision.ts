@@ -90,9 +90,12 @@ export async function withRevision<T>(ref: string, use: (revision: Revision) => 
   } catch {
     throw new Error(`--diff: "${ref}" is not a revision of this repository (try HEAD, main, or a commit)`);
   }
-  const scratch = mkdtempSync(path.join(tmpdir(), "homelab-review-"));
+  const scratch = mkdtempSync(path.join(tmpdir(), "homelab-render-revision-"));
   const tree = path.join(scratch, "tree");
+  let removed = false;
   const cleanUp = () => {
+    if (removed) return;
+    removed = true;
     try {
       git(["worktree", "remove", "--force", tree]);
     } catch {
@@ -111,7 +114,10 @@ export async function withRevision<T>(ref: string, use: (revision: Revision) => 
     if (!existsSync(path.join(root, "node_modules"))) symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(root, "node_modules"), "dir");
     return await use({ root, commit });
   } finally {
-    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
     cleanUp();
+    // An interrupt that came while the evaluation kept the event loop busy is dispatched on the
+    // loop's next turn: give it that turn, so it still ends the run with its exit code.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
   }
 }

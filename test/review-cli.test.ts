@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, readFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ExposureKind, ExposureItem } from "../lib/exposure";
 import { REVIEW_MARKER } from "../lib/review-report";
@@ -24,6 +24,13 @@ const diffJson = (repo: ReviewRepo, ref = "HEAD", stack = FIXTURE_STACK) => {
   return { ...result, report: result.status === 0 || result.status === 2 ? (JSON.parse(result.stdout) as Report) : undefined };
 };
 const worktrees = (repo: ReviewRepo) => repo.git(["worktree", "list", "--porcelain"]).split("\n").filter((line) => line.startsWith("worktree "));
+/** The render's temporary worktrees on disk (ts-node keeps its own cache in the same TMPDIR). */
+const scratch = (repo: ReviewRepo) => readdirSync(repo.tmp).filter((entry) => entry.startsWith("homelab-render-revision-"));
+/** Nothing of a review's temporary worktree is left: not in git's list, not on disk. */
+const cleanedUp = (repo: ReviewRepo) => {
+  expect(worktrees(repo)).toHaveLength(1);
+  expect(scratch(repo)).toEqual([]);
+};
 
 describe("render --diff on the fixture lab", () => {
   let repo: ReviewRepo;
@@ -36,7 +43,7 @@ describe("render --diff on the fixture lab", () => {
     const text = repo.render(["--stack", FIXTURE_STACK, "--diff", "HEAD"]);
     expect([text.status, text.stderr]).toEqual([0, ""]);
     expect(text.stdout).toMatch(/^homelab review of stack "fixture": the working tree against HEAD \([0-9a-f]{12}\)\nno change to the desired state\n$/);
-    expect(worktrees(repo)).toHaveLength(1);
+    cleanedUp(repo);
   });
 
   test("an edit that changes nothing the swarm gets (a comment): exit 0", () => {
@@ -88,7 +95,7 @@ describe("render --diff on the fixture lab", () => {
     expect(item("new-secret")).toEqual(["review_web/web: review_web_web_WEB_API_KEY at /run/secrets/WEB_API_KEY"]);
     expect(item("removed")).toEqual(["review_web/docker-socket-proxy: stateless: up deletes it"]);
     expect(item("image")).toEqual(["review_web/web: nginx:1.27-alpine -> nginx:1.28-alpine"]);
-    expect(worktrees(repo)).toHaveLength(1);
+    cleanedUp(repo);
   });
 
   test("the same change as text (100 columns) and as Markdown for a pull request, written with --out", () => {
@@ -111,8 +118,24 @@ describe("render --diff on the fixture lab", () => {
     expect(result.stderr).toContain("review_web/web: ports[0]: 8080/tcp is published on the routing mesh");
     expect(result.stderr).toContain("review_web/web: mounts[0]: bind of / (the node's whole file system) needs a reason");
     expect(() => readFileSync(path.join(repo.dir, "reports", "refused.md"))).toThrow();
-    expect(worktrees(repo)).toHaveLength(1);
+    cleanedUp(repo);
     repo.git(["checkout", "--", "lab/index.ts"]);
+  });
+
+  test("interrupted while it evaluates the revision (SIGINT): the worktree is removed, exit 130", async () => {
+    const child = spawn(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", "scripts/render.ts", "--stack", FIXTURE_STACK, "--diff", "HEAD"], {
+      cwd: repo.dir,
+      env: { ...process.env, TMPDIR: repo.tmp },
+      stdio: "ignore",
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // Interrupt once the worktree is checked out (its node_modules link is the last step before the evaluation).
+    const checkedOut = () => scratch(repo).some((entry) => existsSync(path.join(repo.tmp, entry, "tree", "node_modules")));
+    for (let waited = 0; !checkedOut() && waited < 20_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(checkedOut()).toBe(true);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    cleanedUp(repo);
   });
 
   test("a ref that is not a revision, and a stack the revision does not have: exit 1, one line", () => {
@@ -122,7 +145,7 @@ describe("render --diff on the fixture lab", () => {
     const stack = repo.render(["--stack", "other", "--diff", "HEAD"]);
     expect(stack.status).toBe(1);
     expect(stack.stderr).toMatch(/^render: cannot read Pulumi\.other\.yaml/);
-    expect(worktrees(repo)).toHaveLength(1);
+    cleanedUp(repo);
   });
 });
 

@@ -15,6 +15,8 @@ import { FIXTURE_CONFIG, FIXTURE_STACK } from "../fixtures/review-lab";
 
 export interface ReviewRepo {
   readonly dir: string;
+  /** The render's TMPDIR: where its temporary worktrees go, so a test can see they are gone. */
+  readonly tmp: string;
   /** Runs `render <args>` in the repository; never throws on a non-zero exit. */
   render(args: readonly string[]): { status: number | null; stdout: string; stderr: string };
   git(args: readonly string[]): string;
@@ -93,6 +95,8 @@ export function fixtureIndexWith(edits: Readonly<Record<string, string>>): strin
 
 export function makeReviewRepo(options: { fixture: boolean; base?: (dir: string) => void }): ReviewRepo {
   const dir = mkdtempSync(path.join(tmpdir(), "homelab-render-test-"));
+  const tmp = `${dir}.tmp`;
+  mkdirSync(tmp);
   const git = (args: readonly string[]) => execFileSync("git", [...args], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   const write = (file: string, text: string) => {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
@@ -118,13 +122,17 @@ export function makeReviewRepo(options: { fixture: boolean; base?: (dir: string)
   const tsNode = path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node");
   return {
     dir,
+    tmp,
     git,
     write,
     commit,
     render: (args) => {
-      const result = spawnSync(tsNode, ["--transpile-only", "scripts/render.ts", ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+      const result = spawnSync(tsNode, ["--transpile-only", "scripts/render.ts", ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0", TMPDIR: tmp } });
       return { status: result.status, stdout: result.stdout, stderr: result.stderr };
     },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
+    },
   };
 }
