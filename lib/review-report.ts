@@ -27,12 +27,15 @@ function fieldLines(change: FieldChange, indent: string): string[] {
   return [`${indent}${change.field}`, ...change.removed.map((line) => `-${indent.slice(1)}  ${line}`), ...change.added.map((line) => `+${indent.slice(1)}  ${line}`)];
 }
 
+/** A removed or added stack or service is marked as a whole, as a unified diff would. */
+const mark = (status: ServiceChange["status"]) => (status === "removed" ? "-" : status === "added" ? "+" : " ");
+
 function serviceLines(service: ServiceChange): string[] {
-  return [`    ${service.name} (${service.status})`, ...service.changes.flatMap((change) => fieldLines(change, "      "))];
+  return [`${mark(service.status)}   ${service.name} (${service.status})`, ...service.changes.flatMap((change) => fieldLines(change, "      "))];
 }
 
 function stackLines(stack: StackChange): string[] {
-  return [`  ${stack.name} (${stack.status})`, ...stack.changes.flatMap((change) => fieldLines(change, "    ")), ...stack.services.flatMap(serviceLines)];
+  return [`${mark(stack.status)} ${stack.name} (${stack.status})`, ...stack.changes.flatMap((change) => fieldLines(change, "    ")), ...stack.services.flatMap(serviceLines)];
 }
 
 /** All change lines, unwrapped: `-`/`+` in the first column, as a unified diff shows them. */

@@ -58,7 +58,7 @@ const keyed = (record: Readonly<Record<string, string>> | undefined, prefix = ""
 const optional = (value: string | undefined) => (value === undefined ? [] : [value]);
 
 /** Every field of a service as lines: complete, so that no registered difference goes unseen. */
-export function serviceDiffFields(service: ServiceView): Fields {
+function serviceDiffFields(service: ServiceView): Fields {
   const run = service.run;
   return [
     ["image", [service.image]],
@@ -134,7 +134,7 @@ function minus(a: readonly string[], b: readonly string[]): string[] {
 }
 
 /** The fields that differ. `before` or `after` absent: everything is removed or added. */
-export function compareFields(before: Fields | undefined, after: Fields | undefined): FieldChange[] {
+function compareFields(before: Fields | undefined, after: Fields | undefined): FieldChange[] {
   const names = [...new Set([...(before ?? []), ...(after ?? [])].map(([name]) => name))];
   const linesOf = (fields: Fields | undefined, name: string) => fields?.find(([candidate]) => candidate === name)?.[1] ?? [];
   return names.flatMap((field) => {

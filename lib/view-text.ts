@@ -53,7 +53,7 @@ function snippetLines(derived: Readonly<Record<string, string>>): string[] {
 }
 
 /** A service's fields in display order, as [label, items, packed]. */
-export function serviceFields(service: ServiceView): [string, string[], boolean][] {
+function serviceFields(service: ServiceView): [string, string[], boolean][] {
   const optional = (value: string | undefined) => (value === undefined ? [] : [value]);
   const replicas = [
     `${service.replicas === "global" ? "global (one task per node)" : `${service.replicas}`}`,
