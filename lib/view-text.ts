@@ -45,11 +45,19 @@ function runLines(run: ServiceView["run"]): string[] {
   ].filter((line): line is string => line !== undefined);
 }
 
-/** Caddy snippets a service defines (the ingress controller's forward-auth snippet), with their size. */
-function snippetLines(derived: Readonly<Record<string, string>>): string[] {
-  return Object.entries(derived)
-    .filter(([key, value]) => /^caddy(_\d+)?$/.test(key) && value.startsWith("("))
-    .map(([key, value]) => `Caddy snippet ${value}: ${Object.keys(derived).filter((other) => other.startsWith(`${key}.`)).length} labels (--json shows them)`);
+/**
+ * The Caddy blocks a service's derived labels define beyond its declared sites (the ingress
+ * controller's forward-auth snippet, its health answer, the global options): one line each.
+ */
+function derivedCaddyLines(derived: Readonly<Record<string, string>>): string[] {
+  const prefixes = [...new Set(Object.keys(derived).flatMap((key) => /^caddy(_\d+)?(?=\.|$)/.exec(key)?.[0] ?? []))];
+  return prefixes.map((prefix) => {
+    const root = derived[prefix];
+    const children = Object.entries(derived).filter(([key]) => key.startsWith(`${prefix}.`));
+    const settings = children.map(([key, value]) => `${key.slice(prefix.length + 1)} ${value}`).join("; ");
+    if (root?.startsWith("(")) return `Caddy snippet ${root}: ${children.length} labels (--json shows them)`;
+    return root !== undefined ? `Caddy site ${root}: ${settings}` : `Caddy global options: ${settings}`;
+  });
 }
 
 /** A service's fields in display order, as [label, items, packed]. */
@@ -74,7 +82,7 @@ function serviceFields(service: ServiceView): [string, string[], boolean][] {
     ["secrets", service.secrets.map(fileRefLine), false],
     ["configs", service.configs.map(fileRefLine), false],
     ["labels", Object.entries(service.labels).map(([key, value]) => `${key}=${value}`), false],
-    ["defines", snippetLines(service.derivedLabels), false],
+    ["defines", derivedCaddyLines(service.derivedLabels), false],
     ["homepage", service.homepage ? [homepageLine(service.homepage)] : [], false],
     ["monitors", service.monitors.map(monitorLine), false],
     ["limits", optional(resourcesLine(service.limits)), false],
