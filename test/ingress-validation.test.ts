@@ -20,8 +20,14 @@ function web(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
   return { name: "web", image: "nginx:1.27-alpine", networks: ["proxy_network"], sites: [{ host: "web", port: 80 }], ...overrides };
 }
 
+/** The service protected sites forward to; without it in the selection they are refused (test/exposure-rules.test.ts). */
+const AUTHENTIK: ServiceSpec = { name: "authentik-server", image: "ghcr.io/goauthentik/server:2025.12.4", networks: ["proxy_network"] };
+
 function app(services: readonly ServiceSpec[]): StackSpec[] {
-  return [{ name: "app", tier: "application", description: "app (test)", services }];
+  return [
+    { name: "app", tier: "application", description: "app (test)", services },
+    { name: "platform_authentik", tier: "platform", description: "authentik (test)", services: [AUTHENTIK] },
+  ];
 }
 
 function problemsOf(stacks: readonly StackSpec[], ingress: IngressSettings | undefined): readonly string[] {
