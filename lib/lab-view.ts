@@ -50,6 +50,16 @@ export interface SiteView {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** An update or rollback policy, as registered. */
+export interface PolicyView {
+  readonly order?: string;
+  readonly failureAction?: string;
+  readonly monitor?: string;
+  readonly parallelism?: number;
+  readonly delay?: string;
+  readonly maxFailureRatio?: string;
+}
+
 export interface ResourcesView {
   readonly cpus?: number;
   readonly memoryBytes?: number;
@@ -93,7 +103,12 @@ export interface ServiceView {
     readonly startPeriod?: string;
   };
   readonly restart?: { readonly condition?: string; readonly delay?: string; readonly maxAttempts?: number; readonly window?: string };
-  readonly update: { readonly order?: string; readonly failureAction?: string };
+  readonly update: PolicyView;
+  readonly rollback?: PolicyView;
+  /** How long `up` waits for the service's tasks to run (healthy, where it has a check). */
+  readonly converge?: { readonly delay?: string; readonly timeout?: string };
+  /** Declared to run its image without a digest, and why. */
+  readonly unpinned?: string;
   readonly run: {
     readonly user?: string;
     readonly entrypoint?: readonly string[];
@@ -152,6 +167,8 @@ export interface LabView {
   readonly forwardAuth: { readonly enabled: boolean; readonly reason?: string };
   /** The lab's data roots (`homelab:paths`); binds elsewhere are called out by the review. */
   readonly dataPaths: readonly string[];
+  /** Tag-only images the image lock has no digest for (`pulumi preview` refuses them). */
+  readonly unlockedImages: readonly { readonly service: string; readonly image: string }[];
   /** For `secrets.source: config`: every key the run reads; empty for 1Password. */
   readonly secretValues: readonly SecretValueView[];
   /** What deletion safety compares the next run against (lib/deletion-safety.ts). */
@@ -227,8 +244,20 @@ export function restartLine(restart: ServiceView["restart"]): string | undefined
   return `${restart.condition ?? "any"}, delay ${restart.delay ?? "-"}, window ${restart.window ?? "-"}${attempts}`;
 }
 
-export function updateLine(update: ServiceView["update"]): string {
-  return `${update.order ?? "default order"}${update.failureAction ? `, on failure ${update.failureAction}` : ""}`;
+export function policyLine(policy: PolicyView): string {
+  const parts = [
+    policy.order ?? "default order",
+    policy.failureAction ? `on failure ${policy.failureAction}` : undefined,
+    policy.monitor ? `monitor ${policy.monitor}` : undefined,
+    policy.parallelism !== undefined ? `${policy.parallelism} at a time` : undefined,
+    policy.delay ? `delay ${policy.delay}` : undefined,
+    policy.maxFailureRatio !== undefined ? `max failure ratio ${policy.maxFailureRatio}` : undefined,
+  ];
+  return parts.filter((part) => part !== undefined).join(", ");
+}
+
+export function convergeLine(converge: ServiceView["converge"]): string | undefined {
+  return converge ? `up waits up to ${converge.timeout ?? "-"} for running tasks (first check after ${converge.delay ?? "-"})` : undefined;
 }
 
 /** A route as a title (host, owner) and what was registered for it. */

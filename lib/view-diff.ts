@@ -12,7 +12,8 @@ import {
   type ServiceView,
   siteLine,
   type StackView,
-  updateLine,
+  convergeLine,
+  policyLine,
 } from "./lab-view";
 
 /**
@@ -62,11 +63,14 @@ function serviceDiffFields(service: ServiceView): Fields {
   const run = service.run;
   return [
     ["image", [service.image]],
+    ["unpinned", optional(service.unpinned)],
     ["replicas", [String(service.replicas)]],
     ["stateful", [service.stateful ? "yes" : "no"]],
     ["protected", [service.protected ? "yes" : "no"]],
     ["role", optional(service.role)],
-    ["update", [updateLine(service.update)]],
+    ["update", [policyLine(service.update)]],
+    ["rollback", service.rollback ? [policyLine(service.rollback)] : []],
+    ["converge", optional(convergeLine(service.converge))],
     ["placement", service.placement],
     ["networks", service.networks.map(networkLine)],
     ["sites", service.sites.flatMap((site) => [siteLine(site), ...keyed(site.labels, `${site.host}: `)])],
@@ -111,6 +115,7 @@ function labFields(view: LabView): Fields {
     ["secret source", [view.secretSource]],
     ["forward auth", [view.forwardAuth.enabled ? "on (Authentik)" : `off: ${view.forwardAuth.reason}`]],
     ["data paths", view.dataPaths],
+    ["images without a digest", view.unlockedImages.map((entry) => `${entry.service}: ${entry.image}`)],
     ["secret values to set", view.secretValues.map((value) => value.key)],
     ["removed on purpose", view.removals.map((removal) => `${removal.service ? `${removal.stack}/${removal.service}` : removal.stack}: ${removal.reason}`)],
     ["turned off in config", view.disabledServices],

@@ -13,8 +13,10 @@ import {
   shortImage,
   siteLine,
   type StackView,
-  updateLine,
+  convergeLine,
+  policyLine,
 } from "./lab-view";
+import { LOCK_FILE, UPDATE_COMMAND } from "./image-lock";
 import { field, shellLine, wrap } from "./text-layout";
 
 /**
@@ -70,9 +72,11 @@ function serviceFields(service: ServiceView): [string, string[], boolean][] {
     ...(service.role ? [`role ${service.role}`] : []),
   ];
   return [
-    ["image", [shortImage(service.image)], false],
+    ["image", [`${shortImage(service.image)}${service.unpinned ? ` (unpinned: ${service.unpinned})` : ""}`], false],
     ["replicas", [replicas.join(", ")], false],
-    ["update", [updateLine(service.update)], false],
+    ["update", [policyLine(service.update)], false],
+    ["rollback", service.rollback ? [policyLine(service.rollback)] : [], false],
+    ["converge", optional(convergeLine(service.converge)), false],
     ["placement", [...service.placement], true],
     ["networks", service.networks.map(networkLine), true],
     ["sites", service.sites.map(siteLine), false],
@@ -119,6 +123,11 @@ export function viewText(view: LabView): string {
     ),
   );
   out.push(...field("", "data paths:", view.dataPaths, { packed: true, labelWidth: 12 }));
+  if (view.unlockedImages.length > 0) {
+    const count = view.unlockedImages.length;
+    out.push("", ...wrap(`${count} service${count === 1 ? "" : "s"} run an image with no digest in ${LOCK_FILE} (pulumi preview refuses them; \`${UPDATE_COMMAND}\` locks them):`, "", "  "));
+    out.push(...wrap([...new Set(view.unlockedImages.map((entry) => entry.image))].join(", "), "  ", "  "));
+  }
   if (view.secretValues.length > 0) {
     out.push("", `secret values this stack reads from config (homelab:secretValues), ${view.secretValues.length}; set each (pulumi prompts):`);
     for (const value of view.secretValues) out.push(...shellLine("  ", value.command));

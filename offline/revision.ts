@@ -46,6 +46,7 @@ export function viewOfRun(stack: string, run: Pick<OfflineRun, "resources" | "ou
     removals,
     // Offline, the run hands out one fake value per field it reads: exactly the fields to set.
     secretFields: [...run.fakeSecrets.keys()].filter((key) => !key.startsWith("program:")),
+    unlockedImages: (run.lab as { unlockedImages?: LabView["unlockedImages"] }).unlockedImages ?? [],
   });
 }
 

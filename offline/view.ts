@@ -4,7 +4,7 @@ import type { SharedNetworkSpec } from "../lab/networks";
 import { inventoryOfStacks } from "../lib/deletion-safety";
 import { planIngress } from "../lib/ingress";
 import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../lib/labels";
-import type { FileRefView, IngressView, LabView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
+import type { FileRefView, IngressView, LabView, PolicyView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "../lib/naming";
 import { secretValueCommand } from "../lib/secret-values";
 import { isSecretWrapper, labelMap, type RegisteredResource } from "./run";
@@ -38,6 +38,8 @@ export interface ViewInput {
   readonly removals: readonly Removal[];
   /** `<item>/<field>` of every secret field the run read (listed for `secrets.source: config`). */
   readonly secretFields: readonly string[];
+  /** Tag-only images the lock has no digest for (revisions before the image lock: none). */
+  readonly unlockedImages: readonly { readonly service: string; readonly image: string }[];
 }
 
 type Loose = Record<string, any>;
@@ -49,6 +51,11 @@ const digest = (value: unknown) => createHash("sha256").update(isSecretWrapper(v
 const octal = (mode: unknown) => (typeof mode === "number" ? `0${mode.toString(8)}` : undefined);
 const text = (value: unknown) => (isSecretWrapper(value) ? "(secret)" : typeof value === "string" ? value : "(computed)");
 const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as T;
+
+const policy = (value: Loose | undefined): PolicyView | undefined =>
+  value
+    ? defined({ order: value.order, failureAction: value.failureAction, monitor: value.monitor, parallelism: value.parallelism, delay: value.delay, maxFailureRatio: value.maxFailureRatio })
+    : undefined;
 
 /** The labels under a Caddy prefix, keyed relative to it (`caddy.tls` → `tls`). */
 function under(labels: Record<string, string>, prefix: string, skip: ReadonlySet<string>): Record<string, string> {
@@ -147,7 +154,10 @@ function serviceView(spec: ServiceSpec, swarm: string, resource: RegisteredResou
         })
       : undefined,
     restart: task.restartPolicy ? defined({ ...(task.restartPolicy as Loose) }) : undefined,
-    update: defined({ order: inputs.updateConfig?.order, failureAction: inputs.updateConfig?.failureAction }),
+    update: policy(inputs.updateConfig) ?? {},
+    rollback: policy(inputs.rollbackConfig),
+    converge: inputs.convergeConfig ? defined({ delay: inputs.convergeConfig.delay, timeout: inputs.convergeConfig.timeout }) : undefined,
+    unpinned: spec.unpinned,
     run: defined({
       user: container.user,
       entrypoint: container.commands,
@@ -229,6 +239,7 @@ export function buildView(input: ViewInput): LabView {
     secretSource: input.secretSource,
     forwardAuth: forwardAuth.enabled ? { enabled: true } : { enabled: false, reason: forwardAuth.reason ?? "" },
     dataPaths: Object.values(input.config.paths),
+    unlockedImages: input.unlockedImages,
     secretValues: fromConfig ? [...input.secretFields].sort().map((key) => ({ key, command: secretValueCommand(key) })) : [],
     inventory: inventoryOfStacks(input.stacks),
     removals: input.removals,

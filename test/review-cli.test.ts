@@ -6,7 +6,7 @@ import { REVIEW_MARKER } from "../lib/review-report";
 import { WIDTH } from "../lib/text-layout";
 import type { LabDiff } from "../lib/view-diff";
 import { PROJECT_DIR } from "../offline/run";
-import { FIXTURE_STACK } from "./fixtures/review-lab";
+import { FIXTURE_DIGEST, FIXTURE_STACK } from "./fixtures/review-lab";
 import { fixtureIndexWith, makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**
@@ -94,7 +94,7 @@ describe("render --diff on the fixture lab", () => {
     expect(item("host-bind")).toEqual(["review_web/web: bind / -> /host ro (planted root view); the node's whole file system", "review_web/web: bind /srv/elsewhere/data -> /data rw"]);
     expect(item("new-secret")).toEqual(["review_web/web: review_web_web_WEB_API_KEY at /run/secrets/WEB_API_KEY"]);
     expect(item("removed")).toEqual(["review_web/docker-socket-proxy: stateless: up deletes it"]);
-    expect(item("image")).toEqual(["review_web/web: nginx:1.27-alpine -> nginx:1.28-alpine"]);
+    expect(item("image")).toEqual([`review_web/web: nginx:1.27-alpine@${FIXTURE_DIGEST} -> nginx:1.28-alpine`]);
     cleanedUp(repo);
   });
 

@@ -66,6 +66,7 @@ function lab(stacks: readonly StackView[], extra: { removals?: readonly Removal[
     secretSource: "Pulumi config (homelab:secretValues)",
     forwardAuth: { enabled: true },
     dataPaths: ["/srv/lab/appdata", "/srv/lab/media"],
+    unlockedImages: [],
     secretValues: [],
     inventory: inventoryOfStacks(stacks),
     removals: extra.removals ?? [],

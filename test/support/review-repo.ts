@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { PROJECT_DIR } from "../../offline/run";
-import { FIXTURE_CONFIG, FIXTURE_STACK } from "../fixtures/review-lab";
+import { FIXTURE_CONFIG, FIXTURE_DIGEST, FIXTURE_LOCKED_IMAGE, FIXTURE_STACK } from "../fixtures/review-lab";
 
 /**
  * Throw-away git repositories for the render's tests: a copy of this working tree (what a fresh
@@ -44,7 +44,7 @@ function copyProject(to: string): void {
   }
 }
 
-/** The fixture lab in place of the user's: its stacks, one shared network, no removals, its config. */
+/** The fixture lab in place of the user's: its stacks, one shared network, no removals, its image lock, its config. */
 export const FIXTURE_FILES: Readonly<Record<string, string>> = {
   "lab/index.ts": [
     'export { FIXTURE_STACKS as STACKS } from "../test/fixtures/review-lab";',
@@ -62,6 +62,7 @@ export const FIXTURE_FILES: Readonly<Record<string, string>> = {
     "",
   ].join("\n"),
   "lab/removed.ts": 'import type { Removal } from "./model";\nexport const REMOVED: readonly Removal[] = [];\n',
+  "lab/images.lock.json": `${JSON.stringify({ version: 1, images: { [FIXTURE_LOCKED_IMAGE]: FIXTURE_DIGEST } }, null, 2)}\n`,
   [`Pulumi.${FIXTURE_STACK}.yaml`]: stringify({
     config: Object.fromEntries(Object.entries(FIXTURE_CONFIG).map(([key, value]) => [key, /^[[{]/.test(value) ? JSON.parse(value) : value])),
   }),
