@@ -1,6 +1,7 @@
 import * as onepassword from "@1password/pulumi-onepassword";
 import { ConfigError, PROJECT } from "../config";
 import type { OpRef } from "../lab/model";
+import { ProblemList } from "../lib/problems";
 import { type FieldValues, refKey, secretValueCommand } from "../lib/secret-values";
 
 /**
@@ -14,10 +15,9 @@ export interface SecretSource {
   read(refs: readonly OpRef[]): Promise<FieldValues>;
 }
 
-export class SecretReadError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Could not read the lab's secrets (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "SecretReadError";
+export class SecretReadError extends ProblemList {
+  constructor(problems: readonly string[]) {
+    super("Could not read the lab's secrets", problems);
   }
 }
 

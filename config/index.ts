@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { nearest } from "../lib/nearest";
+import { ProblemList } from "../lib/problems";
 import { type ConfigNamespaces, unreadConfigKeys } from "./namespaces";
 import { configSchema, type HomelabConfig } from "./schema";
 
@@ -9,10 +10,9 @@ export { type CloudflareConfig, type HomelabConfig, type ServiceOverride, type U
 export const PROJECT = "homelab";
 
 /** Raised for every configuration problem; lists each bad key and what was expected. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "ConfigError";
+export class ConfigError extends ProblemList {
+  constructor(problems: readonly string[]) {
+    super("Invalid configuration", problems);
   }
 }
 

@@ -4,6 +4,7 @@ import type { SharedNetworkSpec } from "../lab/networks";
 import { REMOVED } from "../lab/removed";
 import { type IngressSettings, isProtected } from "./labels";
 import { labFileExists } from "./lab-files";
+import { ProblemList } from "./problems";
 import { refsOf } from "./secret-values";
 import { checkCaddyLabels } from "./validate-caddy-labels";
 import { checkMonitors } from "./validate-monitors";
@@ -17,10 +18,9 @@ import { checkQuantities } from "./validate-quantities";
  * naming the stack, service and field, and the program stops before registering anything.
  */
 
-export class LabError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid lab declaration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "LabError";
+export class LabError extends ProblemList {
+  constructor(problems: readonly string[]) {
+    super("Invalid lab declaration", problems);
   }
 }
 

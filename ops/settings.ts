@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentSettingsArgs, DriftScheduleArgs } from "@pulumi/pulumiservice";
 import { z } from "zod";
 import { type ConfigNamespaces, unreadConfigKeys } from "../config/namespaces";
+import { ProblemList } from "../lib/problems";
 
 /**
  * The pure half of the ops program: validates the `homelab-ops:*` stack configuration and turns it
@@ -38,10 +39,9 @@ type SecretKey = (typeof SECRET_KEYS)[number];
 const isSecretKey = (key: string): key is SecretKey => (SECRET_KEYS as readonly string[]).includes(key);
 
 /** Raised for every configuration problem; lists each bad key and what was expected. */
-export class OpsConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid ${OPS_PROJECT} configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "OpsConfigError";
+export class OpsConfigError extends ProblemList {
+  constructor(problems: readonly string[]) {
+    super(`Invalid ${OPS_PROJECT} configuration`, problems);
   }
 }
 
