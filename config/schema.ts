@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { IMAGE_REFERENCE } from "../lib/image-ref";
+import { TTL_SECONDS } from "../providers/unifi/dns-record";
 
 /**
  * The shape of the program's configuration (`homelab:*` keys in Pulumi.<stack>.yaml), validated
@@ -24,10 +26,6 @@ function isTimeZone(value: string): boolean {
     return false;
   }
 }
-
-/** `registry/repo:tag`, `repo@sha256:...`, `repo:tag@sha256:...`: a Docker image reference. */
-export const IMAGE_REFERENCE =
-  /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 export const imageReference = z.string().regex(IMAGE_REFERENCE, { message: "expected an image reference such as repo/name:tag or name@sha256:<digest>" });
 
@@ -70,8 +68,8 @@ export const unifiSchema = z.strictObject({
   caCertField: fieldRef.optional(),
   /** Skip TLS verification of the console. An explicit opt-out; prefer caCertField. */
   insecureSkipVerify: z.boolean().default(false),
-  /** TTL of the records. @default 300 */
-  ttlSeconds: z.number().int().min(60).max(86400).default(300),
+  /** TTL of the records, within the API's bounds (the provider owns them). @default 300 */
+  ttlSeconds: z.number().int().min(TTL_SECONDS.min).max(TTL_SECONDS.max).default(TTL_SECONDS.default),
   /** Records that already exist on the gateway, adopted by policy id on the next up: `{ "<name>": "<id>" }`. */
   adopt: z.record(domainName, z.string().min(1)).optional(),
 });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseImageReference, pinnedReference, taggedName } from "./image-ref";
+import { DIGEST, parseImageReference, pinnedReference, taggedName } from "./image-ref";
 import { PROJECT_DIR } from "./project-dir";
 
 /**
@@ -21,8 +21,6 @@ export const LOCK_FILE = "lab/images.lock.json";
 export const LOCK_VERSION = 1;
 /** What to run when the lock lacks or misses an image; every message that asks for it says this. */
 export const UPDATE_COMMAND = "npm run images -- --update";
-
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 export const EMPTY_LOCK: ImageLock = { images: new Map() };
 

@@ -1,5 +1,3 @@
-import { IMAGE_REFERENCE } from "../config/schema";
-
 /**
  * An image reference taken apart the way Docker's `reference` package does
  * (`ParseNormalizedNamed`, `splitDockerDomain`, `FamiliarString`), which is what the provider's
@@ -16,8 +14,14 @@ export interface ImageReference {
   readonly digest: string | undefined;
 }
 
+/** `registry/repo:tag`, `repo@sha256:...`, `repo:tag@sha256:...`: a Docker image reference. */
+export const IMAGE_REFERENCE =
+  /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/** A content digest as registries and the engine write it. */
+export const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
 const DEFAULT_DOMAIN = "docker.io";
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 export function parseImageReference(reference: string): ImageReference {
   if (!IMAGE_REFERENCE.test(reference)) throw new Error(`expected an image reference such as repo/name:tag, got "${reference}"`);

@@ -1,7 +1,7 @@
-import { IMAGE_REFERENCE } from "../config/schema";
 import { DOCKER_SOCKET, type ServiceSpec, type StackSpec, TIERS } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
 import { REMOVED } from "../lab/removed";
+import { IMAGE_REFERENCE, parseImageReference } from "./image-ref";
 import { type IngressSettings, isProtected } from "./labels";
 import { labFileExists } from "./lab-files";
 import { ProblemList } from "./problems";
@@ -48,7 +48,7 @@ const DERIVED_DIRECTIVE = /^(forward_auth|tls)(\.|$)|^reverse_proxy$/;
 
 /** The calendar version of a cloudflared image tag when it predates 2025.4.0 (`latest`, digests: unknown, allowed). */
 function cloudflaredTooOld(image: string): string | undefined {
-  const version = /:(\d{4})\.(\d{1,2})\.(\d+)(?:@|$)/.exec(image);
+  const version = IMAGE_REFERENCE.test(image) ? /^(\d{4})\.(\d{1,2})\.(\d+)$/.exec(parseImageReference(image).tag) : null;
   if (!version) return undefined;
   const [year, month] = [Number(version[1]), Number(version[2])];
   return year < 2025 || (year === 2025 && month < 4) ? `${version[1]}.${version[2]}.${version[3]}` : undefined;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type ImageReference, parseImageReference, registryHost } from "../lib/image-ref";
+import { DIGEST, type ImageReference, parseImageReference, registryHost } from "../lib/image-ref";
 import { type Credentials, credentialsFor } from "./docker-config";
 
 /**
@@ -32,8 +32,6 @@ export class RegistryError extends Error {
     this.name = "RegistryError";
   }
 }
-
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** Loopback registries speak plain HTTP, as Docker allows for 127.0.0.0/8 by default. */
 function baseUrl(image: ImageReference): string {

@@ -102,6 +102,12 @@ const BAD_CONFIGS: readonly [string, string, string, (config: RawConfig) => void
     (c) => editJson<{ uid: unknown }>(c, "homelab:mediaUser", (user) => void (user.uid = "abc")),
   ],
   ["missing nested key", "homelab:mediaUser.gid", "required, expected number, received undefined", (c) => (c["homelab:mediaUser"] = JSON.stringify({ uid: 1701 }))],
+  [
+    "unifi.ttlSeconds past the bound the UniFi API and the record provider share",
+    "homelab:unifi.ttlSeconds",
+    "Too big: expected number to be <=604800, got 700000",
+    (c) => editJson<{ ttlSeconds?: number }>(c, "homelab:unifi", (unifi) => void (unifi.ttlSeconds = 700_000)),
+  ],
   ["timezone of the wrong type", "homelab:timezone", "expected string, received number, got 42", (c) => (c["homelab:timezone"] = "42")],
   [
     "storageNode names no node",

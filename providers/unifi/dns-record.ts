@@ -447,3 +447,6 @@ function apiUrlProblem(value: string | undefined): string | undefined {
   if (url.pathname.includes("/proxy/network")) return `apiUrl must be the console's base URL without the API path (got ${url.pathname}); /proxy/network/integration/v1 is appended`;
   return undefined;
 }
+
+/** The one TTL rule for these records (the API's bounds), for config validation to share. */
+export const TTL_SECONDS = { min: 0, max: MAX_TTL_SECONDS, default: DEFAULT_TTL_SECONDS } as const;
