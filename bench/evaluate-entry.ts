@@ -1,4 +1,5 @@
-import { readStackConfig, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
+import { runOffline } from "../offline/run";
 import { syntheticLab } from "./synthetic";
 
 /**

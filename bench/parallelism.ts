@@ -1,4 +1,5 @@
-import { type OfflineRun, type RegisteredResource, runOffline } from "../offline/run";
+import { type OfflineRun, runOffline } from "../offline/run";
+import { type RegisteredResource } from "../offline/registered";
 import { urnKey } from "../offline/desired";
 import { median } from "./stats";
 
@@ -85,7 +86,7 @@ export async function benchParallelism(latencyMs = 1000, runs = 3, convergeMs = 
   }
   const sequentialMs = [...units.values()].reduce((sum, members) => sum + depthOf(members, weight), 0);
 
-  const stackNeeds = new Map(run.lab.stacks.map((stack) => [stack.name, new Set(stack.dependsOn ?? [])]));
+  const stackNeeds = new Map(run.lab.stacks.map((stack) => [stack.name, new Set(stack.spec.dependsOn ?? [])]));
   const crossStackEdges: { from: string; to: string; reason: string }[] = [];
   const unexplainedEdges: { from: string; to: string }[] = [];
   for (const resource of run.resources.filter((candidate) => !isComponent(candidate))) {

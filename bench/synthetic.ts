@@ -2,7 +2,7 @@ import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition, StackSpec } from "../lab/model";
 import { labContext } from "../lib/evaluate-lab";
-import { readStackConfig } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 
 /**
  * Synthetic labs for the growth benchmark: the real lab plus `copies - 1` copies of its platform

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { InternalRecord } from "../lib/ingress";
-import { UnifiDnsRecord } from "../providers/unifi/record";
+import { DNS_RECORD_TYPE, UnifiDnsRecord } from "../providers/unifi/record";
 
 export interface InternalDnsArgs {
   readonly apiUrl: string;
@@ -19,6 +19,9 @@ export interface InternalDnsArgs {
   readonly adopt?: Readonly<Record<string, string>>;
 }
 
+/** The type tokens this component registers. */
+export const INTERNAL_DNS_TYPES = { component: "homelab:unifi:InternalDns", record: DNS_RECORD_TYPE } as const;
+
 /**
  * The LAN half of ingress: one CNAME per internal host on the UniFi gateway, every one pointing at
  * the storage node, where Caddy answers. Derived from the lab's sites like the public half.
@@ -28,7 +31,7 @@ export class InternalDns extends pulumi.ComponentResource {
   public readonly names: string[];
 
   constructor(name: string, args: InternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:unifi:InternalDns", name, {}, opts);
+    super(INTERNAL_DNS_TYPES.component, name, {}, opts);
     for (const record of args.records) {
       const adoptId = args.adopt?.[record.name];
       new UnifiDnsRecord(

@@ -17,6 +17,17 @@ export interface PublicIngressArgs {
   readonly records: readonly PublicRecord[];
 }
 
+/** The type tokens this component registers and the provider functions it calls (the provider's own). */
+export const PUBLIC_INGRESS_TYPES = {
+  component: "homelab:cloudflare:PublicIngress",
+  provider: "pulumi:providers:cloudflare",
+  tunnel: "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared",
+  tunnelConfig: "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
+  record: "cloudflare:index/dnsRecord:DnsRecord",
+  getZone: "cloudflare:index/getZone:getZone",
+  getTunnelToken: "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken",
+} as const;
+
 /** `proxied` records must use Cloudflare's automatic TTL, which the API spells 1. */
 export const AUTOMATIC_TTL = 1;
 
@@ -33,7 +44,7 @@ export class PublicIngress extends pulumi.ComponentResource {
   public readonly tunnelHost: pulumi.Output<string>;
 
   constructor(name: string, args: PublicIngressArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:cloudflare:PublicIngress", name, {}, opts);
+    super(PUBLIC_INGRESS_TYPES.component, name, {}, opts);
     const provider = new cloudflare.Provider(`${name}-provider`, { apiToken: pulumi.secret(args.apiToken) }, { parent: this });
     const options = { parent: this, provider };
 

@@ -1,5 +1,5 @@
 import * as onepassword from "@1password/pulumi-onepassword";
-import { ConfigError, PROJECT } from "../config";
+import { ConfigError, type LoadedConfig, PROJECT } from "../config";
 import type { OpRef } from "../lab/model";
 import { ProblemList } from "../lib/problems";
 import { type FieldValues, refKey, secretValueCommand } from "../lib/secret-values";
@@ -50,6 +50,9 @@ function groupByItem(refs: readonly OpRef[]): Map<string, Set<string>> {
   }
   return items;
 }
+
+/** The provider functions the 1Password source calls. */
+export const ONEPASSWORD_CALLS = { getVault: "onepassword:index/getVault:getVault", getItem: "onepassword:index/getItem:getItem" } as const;
 
 /**
  * Reads from 1Password through the official provider: one vault lookup, then exactly one read per
@@ -120,4 +123,10 @@ export class ConfigSecretSource implements SecretSource {
     }
     return values;
   }
+}
+
+/** The source this stack's configuration names (`homelab:secrets.source`). */
+export function secretSourceFor(config: LoadedConfig): SecretSource {
+  const secrets = config.homelab.secrets;
+  return secrets.source === "onepassword" ? new OnePasswordSource(secrets.vault) : new ConfigSecretSource(config.homelab.secretValues ?? {});
 }

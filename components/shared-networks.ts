@@ -34,13 +34,16 @@ export interface SharedNetworksArgs {
   readonly networks: readonly SharedNetworkSpec[];
 }
 
+/** The type tokens this module registers (the network's is the provider's own). */
+export const NETWORK_TYPES = { sharedNetworks: "homelab:swarm:SharedNetworks", network: "docker:index/network:Network" } as const;
+
 /** The overlay networks several stacks join; created before, and independently of, any stack. */
 export class SharedNetworks extends pulumi.ComponentResource {
   /** Network IDs by key. */
   public readonly ids: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: SharedNetworksArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:swarm:SharedNetworks", name, {}, opts);
+    super(NETWORK_TYPES.sharedNetworks, name, {}, opts);
     const ids: Record<string, pulumi.Output<string>> = {};
     for (const spec of args.networks) {
       ids[spec.key] = overlayNetwork(spec.name, { name: spec.name, namespace: spec.namespace }, this).id;

@@ -1,15 +1,27 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { ProgramSecretName, StackSpec } from "../lab/model";
+import type { ProgramSecretName } from "../lab/model";
+import type { StackPlan } from "../lib/evaluate-lab";
 import { contentAddressedName, logicalName, swarmName } from "../lib/naming";
 import { type FieldValues, renderEnvFile, renderSecretValue } from "../lib/secret-values";
-import type { SecretContent, ServicePlan } from "../lib/service-plan";
+import type { SecretContent } from "../lib/service-plan";
 import { SERVICE_IGNORE_CHANGES, toServiceArgs } from "./service-args";
 import { overlayNetwork } from "./shared-networks";
 
+/**
+ * The type tokens this component registers, for whoever reads registered resources back (the
+ * offline review, drift's desired state, the tests). The docker ones are the provider's own.
+ */
+export const SWARM_STACK_TYPES = {
+  stack: "homelab:swarm:Stack",
+  service: "docker:index/service:Service",
+  secret: "docker:index/secret:Secret",
+  config: "docker:index/serviceConfig:ServiceConfig",
+} as const;
+
 export interface SwarmStackArgs {
-  readonly spec: StackSpec;
-  readonly plans: readonly ServicePlan[];
+  /** The stack as evaluated: its declaration and its services' plans (lib/evaluate-lab.ts). */
+  readonly stack: StackPlan;
   /** IDs of the shared networks, by key. */
   readonly sharedNetworkIds: Readonly<Record<string, pulumi.Input<string>>>;
   /** The lab's secret values, read once for the whole program. */
@@ -38,8 +50,9 @@ export class SwarmStack extends pulumi.ComponentResource {
   public readonly networkIds: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: SwarmStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:swarm:Stack", name, {}, opts);
-    const { spec, secretValues } = args;
+    super(SWARM_STACK_TYPES.stack, name, {}, opts);
+    const { spec } = args.stack;
+    const { secretValues } = args;
     this.programSecrets = args.programSecrets ?? {};
 
     const networkIds: Record<string, pulumi.Output<string>> = {};
@@ -53,7 +66,7 @@ export class SwarmStack extends pulumi.ComponentResource {
     }
 
     const serviceIds: Record<string, pulumi.Output<string>> = {};
-    for (const plan of args.plans) {
+    for (const plan of args.stack.services) {
       const secrets = new Map(
         plan.secrets.map((mount) => [mount.key, this.secret(logicalName(plan.stack, plan.name, mount.key), mount.identity, mount.content, secretValues)]),
       );

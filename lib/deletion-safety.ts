@@ -1,5 +1,7 @@
+import type { ServiceOverride } from "../config";
 import type { Removal } from "../lab/model";
 import type { EvaluatedLab } from "./evaluate-lab";
+import { LabError } from "./validation";
 
 /**
  * What a deployment consists of, as far as deletion safety cares: its stacks and its stateful
@@ -15,7 +17,7 @@ export interface Inventory {
   readonly statefulServices: readonly string[];
 }
 
-export function inventoryOf(lab: EvaluatedLab): Inventory {
+export function inventoryOf(lab: Pick<EvaluatedLab, "stacks">): Inventory {
   return inventoryOfStacks(lab.stacks);
 }
 
@@ -64,4 +66,14 @@ export function unmarkedRemovals(previous: Inventory | undefined, current: Inven
     );
   }
   return problems;
+}
+
+/**
+ * Stops the run, naming each, when a deployed stack or stateful service would be deleted without
+ * an entry in `removed` or its service turned off in config (`overrides`, homelab:services).
+ */
+export function checkDeletions(lab: Pick<EvaluatedLab, "stacks">, overrides: Readonly<Record<string, ServiceOverride>>, previous: Inventory | undefined, removed: readonly Removal[]): void {
+  const disabled = new Set(Object.entries(overrides).flatMap(([key, override]) => (override.enabled === false ? [key] : [])));
+  const problems = unmarkedRemovals(previous, inventoryOf(lab), removed, disabled);
+  if (problems.length > 0) throw new LabError(problems);
 }

@@ -1,13 +1,27 @@
 import * as path from "node:path";
 import { ConfigError, type HomelabConfig, PROJECT } from "../config";
-import { Auth, type LabContext, type StackDefinition, type StackSpec } from "../lab/model";
+import { Auth, type LabContext, type OpRef, type StackDefinition, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS, type SharedNetworkSpec } from "../lab/networks";
-import { type IngressPlan, planIngress } from "./ingress";
+import { ingressControllers, type IngressPlan, planIngress } from "./ingress";
 import { type ImageLock, readImageLock } from "./image-lock";
-import { type IngressSettings, isProtected } from "./labels";
+import type { IngressSettings } from "./labels";
+import { refKey, refsOf } from "./secret-values";
 import { type PlanContext, planService, type ServicePlan } from "./service-plan";
-import { validateLab } from "./validate-lab";
-import { type UnlockedImage, unlockedImages } from "./validate-images";
+import { isProtected } from "./sites";
+import { stackOrder } from "./stack-order";
+import { validateLab } from "./validation";
+import { type UnlockedImage, unlockedImages } from "./validation/images";
+
+/** One stack as this stack of the program deploys it. */
+export interface StackPlan {
+  readonly name: string;
+  /** The declaration, with the selection and per-service overrides applied. */
+  readonly spec: StackSpec;
+  /** Its services' plans, in declaration order. */
+  readonly services: readonly ServicePlan[];
+  /** Every 1Password field its secrets (mounted or published) are made from, each once, sorted. */
+  readonly secretRefs: readonly OpRef[];
+}
 
 /**
  * The lab as this stack of the program deploys it: the stack files evaluated against config, the
@@ -20,9 +34,8 @@ export interface EvaluatedLab {
   /** Every route, and the DNS records and tunnel rules derived from them. */
   readonly ingressPlan: IngressPlan;
   readonly sharedNetworks: readonly SharedNetworkSpec[];
-  readonly stacks: readonly StackSpec[];
-  /** Service plans by stack name, in declaration order. */
-  readonly plans: ReadonlyMap<string, readonly ServicePlan[]>;
+  /** In dependency order: each stack after the stacks it needs at runtime, declaration order otherwise. */
+  readonly stacks: readonly StackPlan[];
   /** Tag-only images with no digest in the lock (deployed by tag where allowed; see `ImageOptions`). */
   readonly unlockedImages: readonly UnlockedImage[];
 }
@@ -124,6 +137,25 @@ function withoutForwardAuth(stacks: readonly StackSpec[], reason: string, proble
   }));
 }
 
+/** Each field once, in `refKey` order. */
+function distinctRefs(refs: readonly OpRef[]): OpRef[] {
+  const byKey = new Map<string, OpRef>();
+  for (const ref of refs) if (!byKey.has(refKey(ref))) byKey.set(refKey(ref), ref);
+  return [...byKey.values()].sort((a, b) => refKey(a).localeCompare(refKey(b)));
+}
+
+function stackPlan(spec: StackSpec, ctx: PlanContext): StackPlan {
+  const services = spec.services.map((service) => planService(spec, service, ctx));
+  const mounted = services.flatMap((plan) => plan.secrets.flatMap((mount) => (mount.content.kind === "env-file" ? Object.values(mount.content.variables) : [mount.content.value])));
+  const published = (spec.publishedSecrets ?? []).map((secret) => secret.value);
+  return { name: spec.name, spec, services, secretRefs: distinctRefs([...published, ...mounted].flatMap(refsOf)) };
+}
+
+/** Every 1Password field the deployed lab needs, each once (with its `decode`, if any). */
+export function labSecretRefs(lab: Pick<EvaluatedLab, "stacks">): OpRef[] {
+  return distinctRefs(lab.stacks.flatMap((stack) => stack.secretRefs));
+}
+
 export function evaluateLab(
   config: HomelabConfig,
   definitions: readonly StackDefinition[],
@@ -131,7 +163,7 @@ export function evaluateLab(
   images: ImageOptions = {},
 ): EvaluatedLab {
   const context = labContext(config);
-  const stacks = select(
+  const selected = select(
     definitions.map((define) => define(context)),
     config,
   );
@@ -139,11 +171,11 @@ export function evaluateLab(
   const ingress: IngressSettings = {
     domain: config.domain,
     internalDomain: config.internalDomain,
+    storageNode: config.storageNode,
     tls: config.cloudflare.enabled ? "cloudflare-dns" : "internal",
     acmeEmail: config.acmeEmail,
   };
-  validateLab(stacks, sharedNetworks, [], ingress, { lock, requireLocked: images.unlocked === "refuse" });
-  const ingressPlan = planIngress(stacks, { domain: config.domain, internalDomain: config.internalDomain, storageNode: config.storageNode });
+  validateLab(selected, { sharedNetworks, ingress, images: { lock, requireLocked: images.unlocked === "refuse" }, cloudflare: config.cloudflare.enabled });
 
   const planContext: PlanContext = {
     ingress,
@@ -151,6 +183,13 @@ export function evaluateLab(
     sharedNetworks: new Map(sharedNetworks.map((network) => [network.key, network.name])),
     images: lock,
   };
-  const plans = new Map(stacks.map((stack) => [stack.name, stack.services.map((service) => planService(stack, service, planContext))]));
-  return { context, ingress, ingressPlan, sharedNetworks, stacks, plans, unlockedImages: unlockedImages(stacks, lock) };
+  const planned = new Map(selected.map((spec) => [spec.name, stackPlan(spec, planContext)]));
+  // Routes in declaration order; validation has refused any dependency cycle.
+  const ingressPlan = planIngress(
+    [...planned.values()].flatMap((stack) => stack.services.flatMap((plan) => plan.sites)),
+    ingress,
+    ingressControllers(selected)[0]?.name,
+  );
+  const stacks = (stackOrder(selected).order ?? selected).map((spec) => planned.get(spec.name)!);
+  return { context, ingress, ingressPlan, sharedNetworks, stacks, unlockedImages: unlockedImages(selected, lock) };
 }

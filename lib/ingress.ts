@@ -1,37 +1,14 @@
 import type { ServiceSpec, StackSpec } from "../lab/model";
-import { siteHost } from "./labels";
-import { LabError } from "./validate-lab";
+import { internalTarget, type ResolvedSite, type Zones } from "./sites";
 
 /**
- * Ingress from one declaration. Each site a service declares (host, public or not, auth mode) is a
+ * Ingress from one declaration. Each site a service declares (resolved once, lib/sites.ts) is a
  * route; from the routes this module derives everything outside the service that must agree with
  * its Caddy labels: the internal DNS records, and for public hosts the tunnel's ingress rules and
- * the Cloudflare records. Pure, so the render, the tests and the components share one answer.
+ * the Cloudflare records. Pure, so the render, the tests and the components share one answer. The
+ * rules the routes must follow (zones, one owner per host, the ingress controller) are lab
+ * validation's (lib/validation/sites.ts).
  */
-
-export interface IngressZones {
-  /** The public zone (Cloudflare), e.g. `hypyr.space`. */
-  readonly domain: string;
-  /** The LAN zone (UniFi), e.g. `in.hypyr.space`. */
-  readonly internalDomain: string;
-  /** The node whose name every internal record points at (`<node>.<internalDomain>`). */
-  readonly storageNode: string;
-}
-
-export interface Route {
-  /** `<stack>/<service>`, for messages and the render. */
-  readonly owner: string;
-  readonly stack: string;
-  readonly service: string;
-  /** Index of the site among the service's sites (its Caddy label is `caddy` or `caddy_<index>`). */
-  readonly index: number;
-  /** Fully qualified. */
-  readonly host: string;
-  readonly public: boolean;
-  readonly auth: "authentik" | "own" | "none";
-  /** A zone-wide catch-all (`*`): a Caddy site, but no record and no tunnel rule. */
-  readonly wildcard: boolean;
-}
 
 /** A LAN record: `name` CNAME `target`. */
 export interface InternalRecord {
@@ -54,7 +31,8 @@ export interface TunnelRule {
 }
 
 export interface IngressPlan {
-  readonly routes: readonly Route[];
+  /** Every site of the lab, resolved (lib/sites.ts): what Caddy serves. */
+  readonly routes: readonly ResolvedSite[];
   readonly internalRecords: readonly InternalRecord[];
   readonly publicRecords: readonly PublicRecord[];
   /** One rule per public host, then the catch-all (alone when nothing is public). */
@@ -71,60 +49,11 @@ export const TUNNEL_CATCH_ALL: TunnelRule = { service: "http_status:404" };
  * name Caddy holds a certificate for (its `*.<internalDomain>` site). Verification is off as in the
  * running lab: the hop never leaves the overlay network.
  */
-export function tunnelOrigin(controller: string, zones: IngressZones): Omit<TunnelRule, "hostname"> {
+export function tunnelOrigin(controller: string, zones: Pick<Zones, "internalDomain">): Omit<TunnelRule, "hostname"> {
   return {
     service: `https://${controller}:443`,
     originRequest: { noTlsVerify: true, originServerName: `tunnel.${zones.internalDomain}` },
   };
-}
-
-function inZone(host: string, zone: string): boolean {
-  return host.endsWith(`.${zone}`);
-}
-
-/** Every site of every service, as a route, checking each host's zone and uniqueness. */
-export function collectRoutes(stacks: readonly StackSpec[], zones: IngressZones): Route[] {
-  const problems: string[] = [];
-  const routes: Route[] = [];
-  const owners = new Map<string, string>();
-  for (const stack of stacks) {
-    for (const service of stack.services) {
-      for (const [index, site] of (service.sites ?? []).entries()) {
-        const owner = `${stack.name}/${service.name}`;
-        const host = siteHost(site, zones);
-        const isPublic = site.public ?? false;
-        const field = `${owner}: sites[${index}].host`;
-        const wildcard = host.startsWith("*.");
-        if (isPublic && (!inZone(host, zones.domain) || inZone(host, zones.internalDomain))) {
-          problems.push(`${field}: public host "${host}" is outside the public zone ${zones.domain} (or inside the internal zone ${zones.internalDomain})`);
-        }
-        if (!isPublic && !inZone(host, zones.internalDomain)) {
-          problems.push(`${field}: internal host "${host}" is outside the internal zone ${zones.internalDomain}; mark the site public or use a name in that zone`);
-        }
-        if (isPublic && wildcard) {
-          problems.push(`${field}: a public wildcard would put every name of ${zones.domain} on the tunnel; declare each public host`);
-        }
-        const previous = owners.get(host);
-        if (previous !== undefined) {
-          problems.push(`${field}: host "${host}" is declared by both ${previous} and ${owner}`);
-        } else {
-          owners.set(host, owner);
-        }
-        routes.push({
-          owner,
-          stack: stack.name,
-          service: service.name,
-          index,
-          host,
-          public: isPublic,
-          auth: site.auth?.kind ?? "authentik",
-          wildcard,
-        });
-      }
-    }
-  }
-  if (problems.length > 0) throw new LabError(problems);
-  return routes;
 }
 
 /** The services that take the `ingress-controller` role (Caddy). */
@@ -133,31 +62,20 @@ export function ingressControllers(stacks: readonly StackSpec[]): ServiceSpec[] 
 }
 
 /**
- * Everything the routes imply. Internal records: every concrete internal host except the target
- * itself (the node's own name is its address record, kept by the gateway). Public hosts: one
- * proxied record and one tunnel rule each, to the ingress controller, then the catch-all.
+ * Everything the routes imply: each site's record (lib/sites.ts decides which, or why none), and
+ * for each public host a tunnel rule to the ingress controller (`controller`, its alias), then the
+ * catch-all. Validation has made sure a lab with public sites has its controller.
  */
-export function planIngress(stacks: readonly StackSpec[], zones: IngressZones): IngressPlan {
-  const routes = collectRoutes(stacks, zones);
-  const internalTarget = `${zones.storageNode}.${zones.internalDomain}`;
-  const concrete = routes.filter((route) => !route.wildcard);
-  const internalRecords = concrete
-    .filter((route) => !route.public && route.host !== internalTarget)
-    .map((route) => ({ name: route.host, target: internalTarget, owner: route.owner }));
-  const publicRoutes = concrete.filter((route) => route.public);
-  const publicRecords = publicRoutes.map((route) => ({ name: route.host, owner: route.owner }));
-
-  const controllers = ingressControllers(stacks);
-  if (controllers.length > 1) {
-    throw new LabError([`role: "ingress-controller" is taken by ${controllers.length} services (${controllers.map((c) => c.name).join(", ")}); expected one`]);
-  }
-  const controller = controllers[0];
-  if (publicRoutes.length > 0 && controller === undefined) {
-    throw new LabError([`${publicRoutes[0]!.owner}: a public site needs the ingress controller (the Caddy service, role "ingress-controller") in this stack of the program`]);
-  }
-  const tunnelRules: TunnelRule[] = [
-    ...publicRoutes.map((route) => ({ hostname: route.host, ...tunnelOrigin(controller!.name, zones) })),
-    TUNNEL_CATCH_ALL,
-  ];
-  return { routes, internalRecords, publicRecords, tunnelRules, internalTarget };
+export function planIngress(routes: readonly ResolvedSite[], zones: Zones, controller: string | undefined): IngressPlan {
+  const internalRecords = routes.flatMap((route) => (route.record.kind === "internal" ? [{ name: route.host, target: route.record.target, owner: route.owner }] : []));
+  const publicRoutes = routes.filter((route) => route.record.kind === "public");
+  const origin = controller === undefined ? undefined : tunnelOrigin(controller, zones);
+  const tunnelRules: TunnelRule[] = [...(origin ? publicRoutes.map((route) => ({ hostname: route.host, ...origin })) : []), TUNNEL_CATCH_ALL];
+  return {
+    routes,
+    internalRecords,
+    publicRecords: publicRoutes.map((route) => ({ name: route.host, owner: route.owner })),
+    tunnelRules,
+    internalTarget: internalTarget(zones),
+  };
 }

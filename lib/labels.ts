@@ -1,13 +1,13 @@
-import { type HomepageEntry, INGRESS_HEALTH, type KumaMonitor, type ServiceSpec, type Site } from "../lab/model";
+import { type HomepageEntry, INGRESS_HEALTH, type KumaMonitor, type ServiceSpec } from "../lab/model";
+import type { ResolvedSite, Zones } from "./sites";
 
 /**
  * Service labels for caddy-docker-proxy, Homepage and AutoKuma. caddy-docker-proxy in swarm
  * mode reads *service* labels, so all of these go on the service, never on its containers.
  */
 
-export interface IngressSettings {
-  readonly domain: string;
-  readonly internalDomain: string;
+/** The zones sites live in, and how Caddy is set up for them. */
+export interface IngressSettings extends Zones {
   /**
    * How Caddy gets certificates: the DNS-01 challenge through Cloudflare (the lab), or Caddy's
    * internal CA (a dev swarm with no Cloudflare).
@@ -91,16 +91,6 @@ export function ingressControllerLabels(firstIndex: number, ingress: Pick<Ingres
   };
 }
 
-/**
- * A site's fully qualified host: a label is completed with its zone (the public domain for public
- * sites, the internal one otherwise); a full name is taken as written.
- */
-export function siteHost(site: Site, ingress: Pick<IngressSettings, "domain" | "internalDomain">): string {
-  if (site.host.includes(".")) return site.host;
-  const zone = site.public ? ingress.domain : ingress.internalDomain;
-  return `${site.host}.${zone}`;
-}
-
 /** `caddy` for a service's first site, `caddy_1`, `caddy_2`, ... for the next ones. */
 export function siteLabelPrefix(index: number): string {
   return index === 0 ? "caddy" : `caddy_${index}`;
@@ -112,45 +102,33 @@ export function tlsLabels(prefix: string, ingress: IngressSettings): Record<stri
     : { [`${prefix}.tls`]: "internal" };
 }
 
-export function isProtected(site: Site): boolean {
-  return (site.auth ?? { kind: "authentik" }).kind === "authentik";
-}
-
-/** The site's upstream, as `reverse_proxy` takes it. */
-function upstreamOf(site: Site): string | undefined {
-  if (site.port !== undefined) return `{{upstreams ${site.port}}}`;
-  return site.upstream;
-}
-
 /**
  * A protected site runs as one `route`: Caddy keeps a route's handlers in the order written, so the
  * Authentik check always runs before the upstream, whatever Caddy's default directive order. The
  * site's `reverse_proxy.*` directives refine the upstream inside the route.
  */
-function protectedSiteHandlers(prefix: string, site: Site): Record<string, string> {
+function protectedSiteHandlers(prefix: string, site: ResolvedSite): Record<string, string> {
   const labels: Record<string, string> = { [`${prefix}.route.0_import`]: FORWARD_AUTH_SNIPPET };
-  const upstream = upstreamOf(site);
-  if (upstream !== undefined) labels[`${prefix}.route.1_reverse_proxy`] = upstream;
-  for (const [key, value] of Object.entries(site.directives ?? {})) {
+  if (site.upstream !== undefined) labels[`${prefix}.route.1_reverse_proxy`] = site.upstream;
+  for (const [key, value] of Object.entries(site.directives)) {
     labels[`${prefix}.route.1_${key}`] = value;
   }
   return labels;
 }
 
-function openSiteHandlers(prefix: string, site: Site): Record<string, string> {
+function openSiteHandlers(prefix: string, site: ResolvedSite): Record<string, string> {
   const labels: Record<string, string> = {};
-  const upstream = upstreamOf(site);
-  if (upstream !== undefined) labels[`${prefix}.reverse_proxy`] = upstream;
-  for (const [key, value] of Object.entries(site.directives ?? {})) labels[`${prefix}.${key}`] = value;
+  if (site.upstream !== undefined) labels[`${prefix}.reverse_proxy`] = site.upstream;
+  for (const [key, value] of Object.entries(site.directives)) labels[`${prefix}.${key}`] = value;
   return labels;
 }
 
-export function siteLabels(site: Site, index: number, ingress: IngressSettings): Record<string, string> {
-  const prefix = siteLabelPrefix(index);
+export function siteLabels(site: ResolvedSite, ingress: IngressSettings): Record<string, string> {
+  const prefix = siteLabelPrefix(site.index);
   return {
-    [prefix]: siteHost(site, ingress),
+    [prefix]: site.host,
     ...tlsLabels(prefix, ingress),
-    ...(isProtected(site) ? protectedSiteHandlers(prefix, site) : openSiteHandlers(prefix, site)),
+    ...(site.protected ? protectedSiteHandlers(prefix, site) : openSiteHandlers(prefix, site)),
   };
 }
 
@@ -193,12 +171,11 @@ export function mergeLabels(owner: string, groups: readonly Record<string, strin
   return merged;
 }
 
-/** All derived service labels of one service (without the stack namespace ones). */
-export function serviceLabels(owner: string, service: ServiceSpec, ingress: IngressSettings): Record<string, string> {
-  const sites = service.sites ?? [];
-  const firstHost = sites[0] ? `https://${siteHost(sites[0], ingress)}` : undefined;
+/** All derived service labels of one service (without the stack namespace ones), from its resolved sites. */
+export function serviceLabels(owner: string, service: ServiceSpec, sites: readonly ResolvedSite[], ingress: IngressSettings): Record<string, string> {
+  const firstHost = sites[0] ? `https://${sites[0].host}` : undefined;
   return mergeLabels(owner, [
-    ...sites.map((site, index) => siteLabels(site, index, ingress)),
+    ...sites.map((site) => siteLabels(site, ingress)),
     service.role === "ingress-controller" ? ingressControllerLabels(sites.length, ingress) : {},
     service.homepage ? homepageLabels(service.homepage, firstHost) : {},
     kumaLabels(service.monitors ?? []),

@@ -1,9 +1,10 @@
-import type { Healthcheck, ServiceSpec, SecretValue, Site, SiteAuth, StackSpec } from "../lab/model";
+import type { Healthcheck, ServiceSpec, SecretValue, StackSpec } from "../lab/model";
 import { type ImageLock, pinImage } from "./image-lock";
 import { readLabFile } from "./lab-files";
-import { type IngressSettings, serviceLabels, siteHost } from "./labels";
+import { type IngressSettings, serviceLabels } from "./labels";
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "./naming";
 import { type Rollout, rolloutOf } from "./rollout";
+import { type ResolvedSite, resolveSites } from "./sites";
 import { canonicalDuration, parseCpus, parseMemory } from "./units";
 
 /**
@@ -54,13 +55,6 @@ export interface NetworkAttachment {
   readonly aliases: readonly string[];
 }
 
-export interface PlannedSite {
-  readonly host: string;
-  readonly public: boolean;
-  readonly auth: SiteAuth;
-  readonly upstream: string | undefined;
-}
-
 export interface ServicePlan {
   readonly stack: string;
   readonly name: string;
@@ -87,7 +81,7 @@ export interface ServicePlan {
   readonly hosts: readonly { readonly host: string; readonly ip: string }[];
   readonly stopGracePeriod: string | undefined;
   readonly init: boolean | undefined;
-  readonly sites: readonly PlannedSite[];
+  readonly sites: readonly ResolvedSite[];
   readonly stateful: boolean;
   readonly role: ServiceSpec["role"];
   /** Update and rollback policy, and the convergence an `up` waits for (lib/rollout.ts). */
@@ -180,17 +174,9 @@ function plannedHealthcheck(check: Healthcheck | undefined): Healthcheck | undef
   return { test: check.test, interval: duration(check.interval), timeout: duration(check.timeout), retries: check.retries, startPeriod: duration(check.startPeriod) };
 }
 
-function plannedSite(site: Site, ctx: PlanContext): PlannedSite {
-  return {
-    host: siteHost(site, ctx.ingress),
-    public: site.public ?? false,
-    auth: site.auth ?? { kind: "authentik" },
-    upstream: site.port !== undefined ? `{{upstreams ${site.port}}}` : site.upstream,
-  };
-}
-
 export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanContext): ServicePlan {
   const owner = `${stack.name}/${service.name}`;
+  const sites = resolveSites(stack.name, service, ctx.ingress);
   const { secrets, env: secretPointers, entrypoint, command } = planSecrets(stack, service);
   const configs: ConfigMount[] = (service.configs ?? []).map((config) => ({
     key: slug(config.target),
@@ -216,7 +202,7 @@ export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanCon
     swarmName: swarmName(stack.name, service.name),
     image: pinImage(service.image, ctx.images).image,
     labels: {
-      ...serviceLabels(owner, service, ctx.ingress),
+      ...serviceLabels(owner, service, sites, ctx.ingress),
       ...namespace,
       [STACK_IMAGE_LABEL]: service.image,
       ...(service.role ? { [ROLE_LABEL]: service.role } : {}),
@@ -252,7 +238,7 @@ export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanCon
     hosts: Object.entries(service.extraHosts ?? {}).map(([host, ip]) => ({ host, ip })),
     stopGracePeriod,
     init: service.init,
-    sites: (service.sites ?? []).map((site) => plannedSite(site, ctx)),
+    sites,
     stateful: service.stateful ?? false,
     role: service.role,
     // Two copies must never run at once where state is node-local or a host-mode port is bound.

@@ -1,6 +1,7 @@
 import { type GeneratedCaddyfile, generateCaddyfile, type ServiceCaddyLabels } from "../lib/caddy/generate";
 import { ROLE_LABEL } from "../lib/naming";
-import { labelMap, type OfflineRun } from "./run";
+import { registeredServices } from "./registered";
+import { type OfflineRun } from "./run";
 
 /**
  * The Caddyfile caddy-docker-proxy would build from what a program run registered: every
@@ -9,8 +10,6 @@ import { labelMap, type OfflineRun } from "./run";
  * tasks offline, so each task gets a made-up address in that network, one per replica; a service
  * off the ingress network gets none, as caddy-docker-proxy gives it none.
  */
-
-type Loose = Record<string, any>;
 
 export interface RegisteredLabels {
   /** The swarm service name. */
@@ -27,18 +26,14 @@ export interface LabCaddyfile extends GeneratedCaddyfile {
 }
 
 export function labCaddyfile(run: OfflineRun, overrides: { labels?: (service: RegisteredLabels) => Record<string, string> } = {}): LabCaddyfile {
-  const registered = run.resources
-    .filter((resource) => resource.type === "docker:index/service:Service")
-    .map((resource) => {
-      const inputs = resource.inputs as Loose;
-      return {
-        name: String(inputs.name),
-        labels: labelMap(inputs.labels),
-        container: (inputs.taskSpec?.containerSpec ?? {}) as Loose,
-        networks: ((inputs.taskSpec?.networksAdvanceds ?? []) as Loose[]).map((network) => String(network.id)),
-        replicas: typeof inputs.mode?.replicated?.replicas === "number" ? (inputs.mode.replicated.replicas as number) : 1,
-      };
-    })
+  const registered = registeredServices(run.resources)
+    .map((service) => ({
+      name: service.name,
+      labels: service.labels,
+      container: service.container,
+      networks: (service.task.networksAdvanceds ?? []).map((network) => String(network.id)),
+      replicas: typeof service.inputs.mode?.replicated?.replicas === "number" ? service.inputs.mode.replicated.replicas : 1,
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
   const controller = registered.find((svc) => svc.labels[ROLE_LABEL] === "ingress-controller");
   const ingressNetwork = String(controller?.container.env?.CADDY_INGRESS_NETWORKS ?? "proxy_network");

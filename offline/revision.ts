@@ -2,10 +2,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { Removal } from "../lab/model";
+import type { Removal, StackSpec } from "../lab/model";
 import type { LabView } from "../lib/lab-view";
 import { PROJECT_DIR } from "../lib/project-dir";
 import type { OfflineRun } from "./run";
+import { readConfigFile } from "./stack-config";
 import { buildView } from "./view";
 
 /**
@@ -26,6 +27,14 @@ function configValue(raw: Readonly<Record<string, string>>, key: string): any {
   }
 }
 
+/**
+ * The declared stacks of a run's evaluated lab: each `StackPlan`'s `spec`, or, in revisions from
+ * before the evaluated lab carried plans, the stacks themselves.
+ */
+function declaredStacks(stacks: readonly (StackSpec | { readonly spec: StackSpec })[]): StackSpec[] {
+  return stacks.map((stack) => ("spec" in stack ? stack.spec : stack));
+}
+
 /** The view of a finished run, given the raw configuration it ran with and the declared removals. */
 export function viewOfRun(stack: string, run: Pick<OfflineRun, "resources" | "outputs" | "lab" | "fakeSecrets">, raw: Readonly<Record<string, string>>, removals: readonly Removal[]): LabView {
   return buildView({
@@ -40,7 +49,7 @@ export function viewOfRun(stack: string, run: Pick<OfflineRun, "resources" | "ou
       forwardAuth: configValue(raw, "forwardAuth"),
       services: configValue(raw, "services"),
     },
-    stacks: run.lab.stacks,
+    stacks: declaredStacks(run.lab.stacks),
     sharedNetworks: run.lab.sharedNetworks,
     resources: run.resources,
     removals,
@@ -56,10 +65,11 @@ export async function evaluateView(root: string, stack: string): Promise<LabView
   if (!existsSync(`${offline}.ts`) && !existsSync(`${offline}.js`)) {
     throw new Error(`${path.relative(PROJECT_DIR, root) || "."} has no offline/run.ts: revisions from before the offline render cannot be evaluated`);
   }
-  const { runOffline, readStackConfig } = require(offline) as typeof import("./run");
+  const { runOffline } = require(offline) as typeof import("./run");
   const removedModule = path.join(root, "lab", "removed");
   const removals = existsSync(`${removedModule}.ts`) ? ((require(removedModule) as { REMOVED?: readonly Removal[] }).REMOVED ?? []) : [];
-  const raw = readStackConfig(stack);
+  // The revision's own stack file, read by this code: the format never changed.
+  const raw = readConfigFile(path.join(root, `Pulumi.${stack}.yaml`));
   const run = await runOffline({ stack, rawConfig: raw });
   return viewOfRun(stack, run, raw, removals);
 }

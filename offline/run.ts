@@ -1,48 +1,21 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
-import { type HomelabConfig, parseConfig, PROJECT } from "../config";
+import { parseConfig, PROJECT } from "../config";
+import { STACK_REFERENCE_TYPE } from "../components/previous-deployment";
+import { PUBLIC_INGRESS_TYPES } from "../components/public-ingress";
+import { ONEPASSWORD_CALLS } from "../components/secret-source";
+import { SWARM_STACK_TYPES } from "../components/swarm-stack";
 import { STACKS } from "../lab";
-import type { OpRef } from "../lab/model";
 import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
-import { PROJECT_DIR } from "../lib/project-dir";
-import { refKey } from "../lib/secret-values";
-import { type DeployOptions, deployLab, type LabOutputs, programRefs, secretRefs } from "../program";
+import { type DeployOptions, deployLab, type LabOutputs } from "../program";
+import { digest, FAKE_TUNNEL_TOKEN_KEY, fakeFieldValues, fakeUuid } from "./fake-secrets";
+import type { Invocation, RegisteredOptions, RegisteredResource } from "./registered";
+import { readStackConfig } from "./stack-config";
 
 /**
  * Runs the program under Pulumi's mock monitor: no engine, no providers, no credentials, no
  * network. Secret reads are answered with fake values, and every registered resource and every
  * provider call is recorded. The offline render and the tests both use it.
  */
-
-export interface RegisteredResource {
-  readonly type: string;
-  readonly name: string;
-  /** The parent's URN (components are parented to the stack's root). */
-  readonly parent: string;
-  /** Registered with `protect`: the engine refuses to delete or replace it. */
-  readonly protect: boolean;
-  readonly urn: string;
-  /** URNs this resource waits for (its `dependsOn` and the resources its inputs come from). */
-  readonly dependencies: readonly string[];
-  /** Resource options as the monitor received them (absent ones are empty). */
-  readonly options: RegisteredOptions;
-  /** Inputs as the engine received them; Pulumi secrets stay wrapped (see `isSecretWrapper`). */
-  readonly inputs: Record<string, unknown>;
-}
-
-export interface RegisteredOptions {
-  readonly ignoreChanges: readonly string[];
-  readonly deleteBeforeReplace: boolean;
-  readonly additionalSecretOutputs: readonly string[];
-}
-
-export interface Invocation {
-  readonly token: string;
-  readonly args: Record<string, unknown>;
-}
 
 export interface OfflineRun {
   readonly resources: readonly RegisteredResource[];
@@ -88,77 +61,6 @@ export class OfflineRunError extends Error {
   }
 }
 
-export { PROJECT_DIR };
-
-/** The secret marker the SDK leaves on secret values it serialises to the engine. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/**
- * Docker labels as registered (`[{label, value}]`) as a map, leaving out the keys in `drop`. The
- * one reader of that shape for the render, the review commands and the tests.
- */
-export function labelMap(list: unknown, drop: readonly string[] = []): Record<string, string> {
-  const entries = ((list ?? []) as { label: unknown; value: unknown }[]).filter((entry) => !drop.includes(String(entry.label)));
-  return Object.fromEntries(entries.map((entry) => [String(entry.label), String(entry.value)]));
-}
-
-export function isSecretWrapper(value: unknown): value is { value: unknown } {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
-}
-
-/** Reads `Pulumi.<stack>.yaml` into the flat string form Pulumi hands a program. */
-export function readStackConfig(stack: string): Record<string, string> {
-  return readConfigFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
-}
-
-/** Reads any file in the `Pulumi.<stack>.yaml` format (a `config:` map). */
-export function readConfigFile(file: string): Record<string, string> {
-  let document: unknown;
-  try {
-    document = parseYaml(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`cannot read ${path.basename(file)}: ${(error as Error).message}`);
-  }
-  const config = (document as { config?: Record<string, unknown> } | null)?.config ?? {};
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
-}
-
-/** A fake value per field; base64 fields get base64, so decoding them works as in real runs. */
-export function fakeSecretValues(refs: readonly OpRef[]): Map<string, string> {
-  return new Map(
-    refs.map((ref) => {
-      const plain = `FAKE-SECRET-${ref.item}-${ref.field}`;
-      return [refKey(ref), ref.decode === "base64" ? Buffer.from(JSON.stringify({ fake: plain })).toString("base64") : plain];
-    }),
-  );
-}
-
-const digest = (text: string) => createHash("sha256").update(text).digest();
-
-/**
- * Fields the program checks the shape of get fakes of that shape: the tunnel secret is base64 of
- * 32 bytes, the account id 32 hex characters, a CA a PEM block.
- */
-function shapedFakes(config: HomelabConfig): Map<string, string> {
-  const shaped = new Map<string, string>();
-  shaped.set(config.cloudflare.tunnelSecretField, digest(`fake ${config.cloudflare.tunnelSecretField}`).toString("base64"));
-  shaped.set(config.cloudflare.accountIdField, digest(`fake ${config.cloudflare.accountIdField}`).toString("hex").slice(0, 32));
-  if (config.unifi?.caCertField) {
-    const body = digest(`fake ${config.unifi.caCertField}`).toString("base64");
-    shaped.set(config.unifi.caCertField, `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`);
-  }
-  return shaped;
-}
-
-/** A fake UUID, stable per name: tunnel ids look like the real thing in the render. */
-function fakeUuid(name: string): string {
-  const hex = digest(name).toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-export const FAKE_TUNNEL_TOKEN_KEY = "program:cloudflare-tunnel-token";
-
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   const stack = options.stack ?? "prod";
   // Offline review must work where no registry can be reached: a tag-only image missing from the
@@ -182,8 +84,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   try {
     const config = parseConfig(raw).homelab;
     lab = evaluateLab(config, options.deploy?.definitions ?? STACKS, undefined, images);
-    fakes = fakeSecretValues([...secretRefs(lab), ...programRefs(config)]);
-    for (const [key, value] of shapedFakes(config)) if (fakes.has(key)) fakes.set(key, value);
+    fakes = fakeFieldValues(lab, config);
     if (!usesOnePassword && raw[`${PROJECT}:secretValues`] === undefined) {
       raw[`${PROJECT}:secretValues`] = JSON.stringify(Object.fromEntries(fakes));
       secretKeys.push(`${PROJECT}:secretValues`);
@@ -210,7 +111,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
         // Creates take the latency. Not reads of existing resources (an `id` is given: lookups),
         // nor providers (the engine configures them in-process; nothing is created).
         const creates = args.custom && !args.id && !args.type.startsWith("pulumi:providers:");
-        const converges = args.type === "docker:index/service:Service" && args.inputs.convergeConfig !== undefined;
+        const converges = args.type === SWARM_STACK_TYPES.service && args.inputs.convergeConfig !== undefined;
         const wait = creates ? (options.latencyMs ?? 0) + (converges ? (options.convergeMs ?? 0) : 0) : 0;
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         resources.push({
@@ -223,8 +124,8 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
           options: request?.options ?? { ignoreChanges: [], deleteBeforeReplace: false, additionalSecretOutputs: [] },
           inputs: args.inputs,
         });
-        if (args.type === "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared") return { id: fakeUuid(args.name), state: args.inputs };
-        if (args.type === "pulumi:pulumi:StackReference") {
+        if (args.type === PUBLIC_INGRESS_TYPES.tunnel) return { id: fakeUuid(args.name), state: args.inputs };
+        if (args.type === STACK_REFERENCE_TYPE) {
           return { id: String(args.inputs.name), state: { ...args.inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
         }
         const name = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
@@ -232,19 +133,19 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
       },
       call(args) {
         invocations.push({ token: args.token, args: args.inputs });
-        if (args.token === "onepassword:index/getVault:getVault") return { uuid: `uuid-${String(args.inputs.name)}`, name: args.inputs.name, id: "vault" };
-        if (args.token === "onepassword:index/getItem:getItem") {
+        if (args.token === ONEPASSWORD_CALLS.getVault) return { uuid: `uuid-${String(args.inputs.name)}`, name: args.inputs.name, id: "vault" };
+        if (args.token === ONEPASSWORD_CALLS.getItem) {
           const title = String(args.inputs.title);
           if (failing.has(title)) throw new Error(`(offline) 1Password answered 503 for item "${title}"`);
           const fields = itemsByTitle.get(title);
           if (!fields) throw new Error(`(offline) no item "${title}"`);
           return { title, uuid: `uuid-${title}`, vault: args.inputs.vault, sections: [{ id: "s", label: "", fields: fields.map((f) => ({ id: f.label, type: "CONCEALED", purpose: "", ...f })) }] };
         }
-        if (args.token === "cloudflare:index/getZone:getZone") {
+        if (args.token === PUBLIC_INGRESS_TYPES.getZone) {
           const filter = (args.inputs.filter ?? {}) as { name?: string };
           return { id: digest(`zone ${filter.name}`).toString("hex").slice(0, 32), name: filter.name, status: "active" };
         }
-        if (args.token === "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken") {
+        if (args.token === PUBLIC_INGRESS_TYPES.getTunnelToken) {
           const token = `FAKE-TUNNEL-TOKEN-${String(args.inputs.tunnelId)}`;
           fakes.set(FAKE_TUNNEL_TOKEN_KEY, token);
           return { accountId: args.inputs.accountId, tunnelId: args.inputs.tunnelId, token };

@@ -1,16 +1,17 @@
 import { createHash } from "node:crypto";
+import type * as cloudflare from "@pulumi/cloudflare";
 import type { Removal, ServiceSpec, StackSpec } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
 import { inventoryOfStacks } from "../lib/deletion-safety";
-import { planIngress } from "../lib/ingress";
 import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../lib/labels";
 import type { FileRefView, IngressView, LabView, PolicyView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "../lib/naming";
 import { secretValueCommand } from "../lib/secret-values";
-import { isSecretWrapper, labelMap, type RegisteredResource } from "./run";
-
-/** The type token the UniFi dynamic provider registers its records under. */
-export const UNIFI_DNS_RECORD = "pulumi-nodejs:dynamic/unifi:DnsRecord";
+import { internalTarget, resolveLabSites } from "../lib/sites";
+import { INTERNAL_DNS_TYPES } from "../components/internal-dns";
+import type { UnifiDnsRecordArgs } from "../providers/unifi/dns-record";
+import { PUBLIC_INGRESS_TYPES } from "../components/public-ingress";
+import { inputsOf, isSecretWrapper, ofType, type RegisteredResource, type RegisteredService, registeredServices, type ServiceInputs, text } from "./registered";
 
 /**
  * Builds the review's view of a stack of the program (lib/lab-view.ts) from what a run under the
@@ -42,17 +43,13 @@ export interface ViewInput {
   readonly unlockedImages: readonly { readonly service: string; readonly image: string }[];
 }
 
-type Loose = Record<string, any>;
-
-const SERVICE = "docker:index/service:Service";
 const ACCOUNTED = new Set([STACK_NAMESPACE_LABEL, STACK_IMAGE_LABEL, ROLE_LABEL]);
 
 const digest = (value: unknown) => createHash("sha256").update(isSecretWrapper(value) ? "(secret)" : String(value)).digest("hex").slice(0, 8);
 const octal = (mode: unknown) => (typeof mode === "number" ? `0${mode.toString(8)}` : undefined);
-const text = (value: unknown) => (isSecretWrapper(value) ? "(secret)" : typeof value === "string" ? value : "(computed)");
 const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as T;
 
-const policy = (value: Loose | undefined): PolicyView | undefined =>
+const policy = (value: ServiceInputs["updateConfig"] | ServiceInputs["rollbackConfig"]): PolicyView | undefined =>
   value
     ? defined({ order: value.order, failureAction: value.failureAction, monitor: value.monitor, parallelism: value.parallelism, delay: value.delay, maxFailureRatio: value.maxFailureRatio })
     : undefined;
@@ -99,16 +96,24 @@ function labelGroups(spec: ServiceSpec, labels: Record<string, string>) {
   return { sites, homepage: Object.keys(homepage).length > 0 ? homepage : undefined, monitors: [...monitors.values()], labels: declared, derivedLabels: derived };
 }
 
-function serviceView(spec: ServiceSpec, swarm: string, resource: RegisteredResource | undefined): ServiceView {
-  const inputs = (resource?.inputs ?? {}) as Loose;
-  const labels = labelMap(inputs.labels);
-  const task = (inputs.taskSpec ?? {}) as Loose;
-  const container = (task.containerSpec ?? {}) as Loose;
+/** A mounted secret or config as registered. */
+interface FileInputs {
+  readonly fileName: string;
+  readonly fileMode?: number;
+  readonly fileUid?: string;
+  readonly fileGid?: string;
+}
+
+function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredService | undefined): ServiceView {
+  const inputs: Partial<ServiceInputs> = service?.inputs ?? {};
+  const labels = service?.labels ?? {};
+  const task: Partial<ServiceInputs["taskSpec"]> = service?.task ?? {};
+  const container: Partial<ServiceInputs["taskSpec"]["containerSpec"]> = service?.container ?? {};
   const resources = (kind: "limits" | "reservation") => {
-    const value = task.resources?.[kind] as Loose | undefined;
+    const value = task.resources?.[kind];
     return value ? defined({ cpus: value.nanoCpus !== undefined ? Number(value.nanoCpus) / 1e9 : undefined, memoryBytes: value.memoryBytes }) : undefined;
   };
-  const fileRef = (file: Loose, name: unknown): FileRefView =>
+  const fileRef = (file: FileInputs, name: unknown): FileRefView =>
     defined({ name: text(name), target: String(file.fileName), mode: octal(file.fileMode), owner: file.fileUid !== undefined ? `${file.fileUid}:${file.fileGid}` : undefined });
   const declaredPorts = spec.ports ?? [];
   const declaredMounts = spec.mounts ?? [];
@@ -118,13 +123,13 @@ function serviceView(spec: ServiceSpec, swarm: string, resource: RegisteredResou
     image: text(container.image),
     replicas: inputs.mode?.global ? "global" : Number(inputs.mode?.replicated?.replicas ?? 1),
     stateful: spec.stateful ?? false,
-    protected: resource?.protect ?? false,
+    protected: service?.resource.protect ?? false,
     role: labels[ROLE_LABEL],
-    networks: ((task.networksAdvanceds ?? []) as Loose[]).map((network) => ({ name: text(network.id), aliases: (network.aliases ?? []) as string[] })),
-    ports: ((inputs.endpointSpec?.ports ?? []) as Loose[]).map((port, index) =>
+    networks: (task.networksAdvanceds ?? []).map((network) => ({ name: text(network.id), aliases: network.aliases ?? [] })),
+    ports: (inputs.endpointSpec?.ports ?? []).map((port, index) =>
       defined({ published: Number(port.publishedPort), target: Number(port.targetPort), protocol: String(port.protocol ?? "tcp"), mode: String(port.publishMode ?? "ingress"), reason: declaredPorts[index]?.reason }),
     ),
-    mounts: ((container.mounts ?? []) as Loose[]).map((mount, index) => {
+    mounts: (container.mounts ?? []).map((mount, index) => {
       const declared = declaredMounts[index];
       return defined({
         type: String(mount.type),
@@ -137,23 +142,23 @@ function serviceView(spec: ServiceSpec, swarm: string, resource: RegisteredResou
     }),
     env: Object.keys(container.env ?? {})
       .sort()
-      .map((name) => ({ name, digest: digest(container.env[name]) })),
-    secrets: ((container.secrets ?? []) as Loose[]).map((secret) => fileRef(secret, secret.secretName)),
-    configs: ((container.configs ?? []) as Loose[]).map((config) => fileRef(config, config.configName)),
+      .map((name) => ({ name, digest: digest(container.env?.[name]) })),
+    secrets: (container.secrets ?? []).map((secret) => fileRef(secret, secret.secretName)),
+    configs: (container.configs ?? []).map((config) => fileRef(config, config.configName)),
     ...labelGroups(spec, labels),
-    placement: (task.placement?.constraints ?? []) as string[],
+    placement: task.placement?.constraints ?? [],
     limits: resources("limits"),
     reservations: resources("reservation"),
     healthcheck: container.healthcheck
       ? defined({
-          test: container.healthcheck.tests as string[],
+          test: container.healthcheck.tests ?? [],
           interval: container.healthcheck.interval,
           timeout: container.healthcheck.timeout,
           retries: container.healthcheck.retries,
           startPeriod: container.healthcheck.startPeriod,
         })
       : undefined,
-    restart: task.restartPolicy ? defined({ ...(task.restartPolicy as Loose) }) : undefined,
+    restart: task.restartPolicy ? defined({ ...task.restartPolicy }) : undefined,
     update: policy(inputs.updateConfig) ?? {},
     rollback: policy(inputs.rollbackConfig),
     converge: inputs.convergeConfig ? defined({ delay: inputs.convergeConfig.delay, timeout: inputs.convergeConfig.timeout }) : undefined,
@@ -162,15 +167,15 @@ function serviceView(spec: ServiceSpec, swarm: string, resource: RegisteredResou
       user: container.user,
       entrypoint: container.commands,
       command: container.args,
-      hosts: ((container.hosts ?? []) as Loose[]).map((entry) => `${entry.host}:${entry.ip}`),
+      hosts: (container.hosts ?? []).map((entry) => `${entry.host}:${entry.ip}`),
       stopGracePeriod: container.stopGracePeriod,
       init: container.init,
     }),
   });
 }
 
-function stackView(stack: StackSpec, registered: readonly RegisteredResource[]): StackView {
-  const services = registered.filter((resource) => labelMap(resource.inputs.labels)[STACK_NAMESPACE_LABEL] === stack.name);
+function stackView(stack: StackSpec, registered: readonly RegisteredService[]): StackView {
+  const services = registered.filter((service) => service.stack === stack.name);
   return {
     name: stack.name,
     tier: stack.tier,
@@ -179,24 +184,26 @@ function stackView(stack: StackSpec, registered: readonly RegisteredResource[]):
     dependsOn: [...(stack.dependsOn ?? [])],
     services: stack.services.map((spec) => {
       const swarm = swarmName(stack.name, spec.name);
-      return serviceView(spec, swarm, services.find((resource) => text(resource.inputs.name) === swarm));
+      return serviceView(spec, swarm, services.find((service) => text(service.inputs.name) === swarm));
     }),
   };
 }
 
 function ingressView(input: ViewInput): IngressView {
-  const byType = (type: string) => input.resources.filter((resource) => resource.type === type).map((resource) => resource.inputs as Loose);
-  const labelsOf = (swarm: string) => labelMap(byType(SERVICE).find((inputs) => text(inputs.name) === swarm)?.labels);
-  const records = byType(UNIFI_DNS_RECORD);
-  const cloudflareRecords = byType("cloudflare:index/dnsRecord:DnsRecord");
-  const tunnels = byType("cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared");
-  const ingresses = (byType("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig")[0]?.config?.ingresses ?? []) as Loose[];
-  const describeRule = (rule: Loose) =>
+  const byType = <Args>(type: string) => ofType(input.resources, type).map((resource) => inputsOf<Args>(resource));
+  const services = registeredServices(input.resources);
+  const labelsOf = (swarm: string) => services.find((service) => text(service.inputs.name) === swarm)?.labels ?? {};
+  const records = byType<UnifiDnsRecordArgs>(INTERNAL_DNS_TYPES.record);
+  const cloudflareRecords = byType<cloudflare.DnsRecordArgs>(PUBLIC_INGRESS_TYPES.record);
+  const tunnels = byType<cloudflare.ZeroTrustTunnelCloudflaredArgs>(PUBLIC_INGRESS_TYPES.tunnel);
+  const ingresses = byType<cloudflare.ZeroTrustTunnelCloudflaredConfigArgs>(PUBLIC_INGRESS_TYPES.tunnelConfig)[0]?.config?.ingresses ?? [];
+  const describeRule = (rule: (typeof ingresses)[number]) =>
     `${rule.service}${rule.originRequest?.originServerName ? ` (SNI ${rule.originRequest.originServerName}${rule.originRequest.noTlsVerify ? ", no verify" : ""})` : ""}`;
   const { domain, internalDomain, storageNode } = input.config;
-  const plan = planIngress(input.stacks, { domain, internalDomain, storageNode });
+  const target = internalTarget({ internalDomain, storageNode });
+  const noRecordBecause = { "catch-all": "catch-all", "node-name": "the node's own address" } as const;
 
-  const routes = plan.routes.map((route): RouteView => {
+  const routes = resolveLabSites(input.stacks, { domain, internalDomain, storageNode }).map((route): RouteView => {
     const prefix = siteLabelPrefix(route.index);
     const rule = ingresses.find((candidate) => candidate.hostname === route.host);
     const cname = cloudflareRecords.find((record) => record.name === route.host);
@@ -204,14 +211,13 @@ function ingressView(input: ViewInput): IngressView {
       host: route.host,
       owner: route.owner,
       public: route.public,
-      auth: route.auth,
+      auth: route.auth.kind,
       caddySite: labelsOf(swarmName(route.stack, route.service))[prefix] === route.host ? prefix : undefined,
       internalRecord: records.find((record) => record.name === route.host)?.target,
-      noRecordBecause: route.wildcard
-        ? "catch-all"
-        : route.host === plan.internalTarget
-          ? "the node's own address"
-          : route.public
+      noRecordBecause:
+        route.record.kind === "none"
+          ? noRecordBecause[route.record.because]
+          : route.record.kind === "public"
             ? "public"
             : records.length === 0
               ? "internal DNS not managed"
@@ -221,7 +227,7 @@ function ingressView(input: ViewInput): IngressView {
     };
   });
   return {
-    internalDns: records.length > 0 ? `UniFi, CNAME to ${plan.internalTarget}` : "not managed (no homelab:unifi)",
+    internalDns: records.length > 0 ? `UniFi, CNAME to ${target}` : "not managed (no homelab:unifi)",
     tunnel: tunnels[0] ? `${tunnels[0].name} (remotely managed, ${tunnels[0].configSrc})` : undefined,
     routes,
     tunnelRules: ingresses.map((rule) => `${rule.hostname ?? "(anything else)"} -> ${describeRule(rule)}`),
@@ -229,7 +235,7 @@ function ingressView(input: ViewInput): IngressView {
 }
 
 export function buildView(input: ViewInput): LabView {
-  const services = input.resources.filter((resource) => resource.type === SERVICE);
+  const services = registeredServices(input.resources);
   const counts: Record<string, number> = {};
   for (const resource of input.resources) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
   const fromConfig = input.config.secrets.source === "config";

@@ -6,7 +6,7 @@ import { evaluateLab } from "../lib/evaluate-lab";
 import { type ImageLock, readImageLock, writeImageLock } from "../lib/image-lock";
 import { parseImageReference, taggedName } from "../lib/image-ref";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { readStackConfig } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 import { type ResolveOptions, resolveDigest } from "./client";
 
 /**
@@ -39,7 +39,7 @@ export function labImages(stacks: readonly string[] = stackNames(), definitions:
     // Which images a stack uses does not depend on its credentials.
     if (raw[`${PROJECT}:secrets`]?.includes('"onepassword"') && raw["onepassword:url"] === undefined) raw["onepassword:serviceAccountToken"] ??= "not-needed-to-list-images";
     const lab = evaluateLab(parseConfig(raw).homelab, definitions);
-    for (const spec of lab.stacks) {
+    for (const { spec } of lab.stacks) {
       for (const service of spec.services) {
         if (service.unpinned !== undefined || parseImageReference(service.image).digest !== undefined) continue;
         const key = taggedName(service.image);

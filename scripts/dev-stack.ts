@@ -3,8 +3,8 @@ import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { evaluateLab } from "../lib/evaluate-lab";
 import { refKey } from "../lib/secret-values";
-import { readStackConfig } from "../offline/run";
-import { programRefs, secretRefs } from "../program";
+import { readStackConfig } from "../offline/stack-config";
+import { fieldsToRead } from "../lib/program-fields";
 
 /**
  * What a throw-away host needs before `pulumi up` of a `secrets.source: config` stack (the
@@ -31,10 +31,10 @@ try {
   const roots = [config.paths.appdata, config.paths.media, config.paths.backups];
   if (what === "bind-sources") {
     // Only under the lab's own data roots: never the host's system paths (the socket, docker root).
-    const sources = [...lab.plans.values()].flat().flatMap((plan) => plan.mounts.filter((mount) => mount.type === "bind").map((mount) => mount.source!));
+    const sources = lab.stacks.flatMap((stack) => stack.services).flatMap((plan) => plan.mounts.filter((mount) => mount.type === "bind").map((mount) => mount.source!));
     for (const source of [...new Set(sources)].filter((source) => roots.some((root) => source === root || source.startsWith(`${root}/`))).sort()) process.stdout.write(`${source}\n`);
   } else if (what === "secret-keys") {
-    for (const key of [...new Set([...secretRefs(lab), ...programRefs(config)].map(refKey))].sort()) process.stdout.write(`${key}\n`);
+    for (const key of [...new Set(fieldsToRead(lab, config).map(refKey))].sort()) process.stdout.write(`${key}\n`);
   } else {
     throw new Error(`expected bind-sources or secret-keys, got "${what}"`);
   }

@@ -4,11 +4,11 @@ import { Command } from "commander";
 import { type HomelabConfig, parseConfig } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
-import { DOC_FILES, type DocFile, type DocsOptions, type ProgramField, renderDocs } from "../lib/docs";
+import { DOC_FILES, type DocFile, type DocsOptions, renderDocs } from "../lib/docs";
 import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
-import { refKey } from "../lib/secret-values";
-import { PROJECT_DIR, readStackConfig } from "../offline/run";
-import { programRefs } from "../program";
+import { PROJECT_DIR } from "../lib/project-dir";
+import { readStackConfig } from "../offline/stack-config";
+import { programFields } from "../lib/program-fields";
 
 /**
  * `npm run docs`: regenerates docs/*.md from the lab declaration, evaluated with the prod stack's
@@ -27,20 +27,6 @@ export function docsConfig(stack: string = DOCS_STACK): HomelabConfig {
     raw["onepassword:serviceAccountToken"] = "docs-read-no-secret";
   }
   return parseConfig(raw).homelab;
-}
-
-/** What each field the program reads for itself is for (see `programRefs`). */
-export function programFields(config: HomelabConfig): ProgramField[] {
-  const purposes = new Map<string, string>([
-    [config.cloudflare.apiTokenField, "Cloudflare API token that manages the tunnel and the public DNS records"],
-    [config.cloudflare.tunnelSecretField, "the Cloudflare tunnel's secret"],
-    [config.cloudflare.accountIdField, "the Cloudflare account that owns the tunnel"],
-  ]);
-  if (config.unifi) {
-    purposes.set(config.unifi.apiKeyField, "UniFi Network integration API key that manages the internal DNS records");
-    if (config.unifi.caCertField !== undefined) purposes.set(config.unifi.caCertField, "the UniFi console's CA certificate");
-  }
-  return programRefs(config).map((ref) => ({ item: ref.item, field: ref.field, purpose: purposes.get(refKey(ref)) ?? "read by the program" }));
 }
 
 export function docsOptions(config: HomelabConfig, stack: string = DOCS_STACK): DocsOptions {

@@ -1,7 +1,7 @@
 import type { Site } from "../lab/model";
 import { judgeCaddyfile, misreadBlocks } from "../lib/caddy/check";
 import { processBlocks } from "../lib/caddy/generate";
-import { isProtected } from "../lib/labels";
+import { isProtected } from "../lib/sites";
 import { type LabCaddyfile, labCaddyfile } from "../offline/caddyfile";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { acmeIssuers, handlerChain, isForwardAuth, isOutpostProxy, routesByHost } from "./support/caddy-json";

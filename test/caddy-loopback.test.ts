@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { INGRESS_HEALTH, type Site } from "../lab/model";
 import { processBlocks } from "../lib/caddy/generate";
-import { AUTHENTIK_FORWARD_AUTH, isProtected } from "../lib/labels";
+import { AUTHENTIK_FORWARD_AUTH } from "../lib/labels";
+import { isProtected } from "../lib/sites";
 import { type LabCaddyfile, labCaddyfile, type RegisteredLabels } from "../offline/caddyfile";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { caddyAdapt, forLoopback, type RunningCaddy, realCaddyJudge, startCaddy, withoutCloudflareDns } from "./support/caddy";

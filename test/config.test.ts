@@ -3,8 +3,9 @@ import { providerKeys } from "../config/namespaces";
 import { STACKS } from "../lab";
 import { evaluateLab } from "../lib/evaluate-lab";
 import { refKey } from "../lib/secret-values";
-import { OfflineRunError, readStackConfig, runOffline } from "../offline/run";
-import { secretRefs } from "../program";
+import { OfflineRunError, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
+import { labSecretRefs } from "../lib/evaluate-lab";
 
 /**
  * "Bad configuration": every malformed config runs through the whole program under mocks and must
@@ -407,7 +408,7 @@ describe("dev: secret values from config", () => {
   /** Every field the dev subset of the lab reads, each with a distinctive fake value. */
   function devSecretValues(): Record<string, string> {
     const lab = evaluateLab(parseConfig(readStackConfig("dev")).homelab, STACKS);
-    const keys = secretRefs(lab).map(refKey);
+    const keys = labSecretRefs(lab).map(refKey);
     expect(keys).toContain(MISSING);
     return Object.fromEntries(keys.map((key, index) => [key, `${SECRET}-${index}`]));
   }

@@ -6,7 +6,8 @@ import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { evaluateLab } from "../lib/evaluate-lab";
 import { labCaddyfile } from "../offline/caddyfile";
-import { readStackConfig, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
+import { runOffline } from "../offline/run";
 
 /**
  * .github/workflows/consumers.yml, which judges the lab's files by the consumer versions the lab

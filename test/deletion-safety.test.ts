@@ -1,8 +1,9 @@
 import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
 import { type Inventory, unmarkedRemovals } from "../lib/deletion-safety";
-import { LabError } from "../lib/validate-lab";
-import { OfflineRunError, type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { LabError } from "../lib/validation";
+import { OfflineRunError, type OfflineRun, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 import { services } from "./helpers";
 
 /**

@@ -16,7 +16,7 @@ test("bind-sources: every bind mount of the dev stack under its data roots, and 
   const result = devStack("bind-sources");
   expect(result.status).toBe(0);
   const run = await runOffline({ stack: "dev" });
-  const binds = [...run.lab.plans.values()].flat().flatMap((plan) => plan.mounts.filter((mount) => mount.type === "bind").map((mount) => mount.source!));
+  const binds = run.lab.stacks.flatMap((stack) => stack.services).flatMap((plan) => plan.mounts.filter((mount) => mount.type === "bind").map((mount) => mount.source!));
   const expected = [...new Set(binds.filter((source) => source.startsWith("/srv/homelab-dev/")))].sort();
   expect(expected.length).toBeGreaterThan(0);
   expect(lines(result.stdout)).toEqual(expected);

@@ -4,8 +4,8 @@ import { STACKS } from "../lab";
 import { defineStack, op, SecretEnv, type StackDefinition } from "../lab/model";
 import { DOC_FILES, type DocFile, GENERATED_NOTICE, markdownText, renderDocs } from "../lib/docs";
 import { evaluateLab } from "../lib/evaluate-lab";
-import { fakeSecretValues } from "../offline/run";
-import { programRefs, secretRefs } from "../program";
+import { fakeSecretValues } from "../offline/fake-secrets";
+import { fieldsToRead } from "../lib/program-fields";
 import { DOCS_DIR, docsConfig, docsOptions, generateDocs, staleDocs } from "../scripts/docs";
 
 /**
@@ -74,11 +74,11 @@ describe("generated docs", () => {
     }
     for (const stack of lab.stacks) {
       expect(text).toContain(`\`${stack.name}\``);
-      for (const network of stack.networks ?? []) expect(text).toContain(`| \`${stack.name}_${network.key}\``);
+      for (const network of stack.spec.networks ?? []) expect(text).toContain(`| \`${stack.name}_${network.key}\``);
     }
     // Every attachment is an edge of the map.
     const edges = text.split("\n").filter((line) => line.includes(" --- ")).length;
-    const attachments = [...lab.plans.values()].flat().reduce((sum, plan) => sum + plan.networks.length, 0);
+    const attachments = lab.stacks.flatMap((stack) => stack.services).reduce((sum, plan) => sum + plan.networks.length, 0);
     expect(edges).toBe(attachments);
   });
 
@@ -87,7 +87,7 @@ describe("generated docs", () => {
     expect(lab.ingressPlan.routes.length).toBeGreaterThan(0);
     for (const route of lab.ingressPlan.routes) {
       const row = text.split("\n").find((line) => line.startsWith(`| \`${route.host}\` | \`${route.owner}\` |`));
-      expect({ host: route.host, row }).toEqual({ host: route.host, row: expect.stringContaining(`| ${route.auth}`) });
+      expect({ host: route.host, row }).toEqual({ host: route.host, row: expect.stringContaining(`| ${route.auth.kind}`) });
       expect(row).toContain(route.public ? "| public |" : "| internal");
     }
     for (const record of lab.ingressPlan.publicRecords) expect(text).toContain(`1. \`${record.name}\``);
@@ -95,17 +95,15 @@ describe("generated docs", () => {
 
   test("the secrets doc names every 1Password item and field the lab reads, and every swarm secret", () => {
     const text = doc("secrets.md");
-    const refs = [...secretRefs(lab), ...programRefs(config)];
+    const refs = fieldsToRead(lab, config);
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(text).toContain(`| \`${ref.item}\` | \`${ref.field}\` |`);
-    for (const plans of lab.plans.values()) {
-      for (const plan of plans) for (const mount of plan.secrets) expect(text).toContain(`| \`${mount.identity}\``);
-    }
+    for (const plan of lab.stacks.flatMap((stack) => stack.services)) for (const mount of plan.secrets) expect(text).toContain(`| \`${mount.identity}\``);
   });
 
   test("no secret value, digest or template text appears in the docs", () => {
     const text = all();
-    const fakes = fakeSecretValues([...secretRefs(lab), ...programRefs(config)]);
+    const fakes = fakeSecretValues(fieldsToRead(lab, config));
     expect(fakes.size).toBeGreaterThan(0);
     for (const [key, value] of fakes) expect({ key, leaked: text.includes(value) }).toEqual({ key, leaked: false });
     expect(text).not.toMatch(/FAKE-/);
@@ -113,8 +111,8 @@ describe("generated docs", () => {
     expect(text).not.toMatch(/-----BEGIN/);
     expect(text).not.toMatch(/\b[0-9a-f]{32,}\b/); // hex blobs (keys, sha256 digests)
     // Secret names are identities, never `<identity>-<digest>` (the digest depends on the value).
-    for (const plans of lab.plans.values()) {
-      for (const plan of plans) for (const mount of plan.secrets) expect(text).not.toMatch(new RegExp(`${mount.identity.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{8}\\b`));
+    for (const plan of lab.stacks.flatMap((stack) => stack.services)) {
+      for (const mount of plan.secrets) expect(text).not.toMatch(new RegExp(`${mount.identity.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{8}\\b`));
     }
   });
 });

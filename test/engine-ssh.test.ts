@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { preRunCommands, RUN_ENV } from "../ops/settings";
-import { PROJECT_DIR } from "../offline/run";
+import { PROJECT_DIR } from "../lib/project-dir";
 import { engineUnavailable, freePort } from "./support/engine";
 import { type ReviewSlice, startReviewSlice, writeConfig } from "./support/review-slice";
 import { type ClientHome, clientHome, sshUnavailable, startTestSshServer, type TestSshServer } from "./support/sshd";

@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { connectEngine, EngineError, explain } from "../engine/connect";
 import { runAdopt, runDrift } from "../engine/commands";
 import { UNMANAGED_VALUE } from "../lib/drift";
-import { type OfflineRun, PROJECT_DIR } from "../offline/run";
+import { type OfflineRun } from "../offline/run";
+import { PROJECT_DIR } from "../lib/project-dir";
 import { engineUnavailable, TEST_IMAGE, TEST_IMAGE_NEXT, type TestEngine } from "./support/engine";
 import { type ReviewSlice, startReviewSlice } from "./support/review-slice";
 

@@ -3,9 +3,9 @@ import { STACKS } from "../lab";
 import { Auth, bind, DOCKER_SOCKET, hostBind, type Removal, type ServiceSpec, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
 import { evaluateLab } from "../lib/evaluate-lab";
-import { LabError, validateLab } from "../lib/validate-lab";
-import { exposureProblems } from "../lib/validate-exposure";
-import { readStackConfig } from "../offline/run";
+import { LabError, validateLab } from "../lib/validation";
+import { exposureProblems } from "../lib/validation/exposure";
+import { readStackConfig } from "../offline/stack-config";
 
 /**
  * The exposure guardrails of lab validation (lib/validate-exposure.ts): a minimal valid lab
@@ -113,8 +113,13 @@ describe("exposure guardrails", () => {
   });
 
   test("are lab-validation errors: validateLab stops with each of them before anything is registered", () => {
-    const problems: string[] = [];
-    expect(() => validateLab(app([web({ ports: [{ target: 8989, published: 8989, mode: "ingress" }], mounts: [bind("/", "/host")] })]), SHARED_NETWORKS, problems)).toThrow(LabError);
+    let problems: readonly string[] = [];
+    try {
+      validateLab(app([web({ ports: [{ target: 8989, published: 8989, mode: "ingress" }], mounts: [bind("/", "/host")] })]), { sharedNetworks: SHARED_NETWORKS });
+    } catch (error) {
+      expect(error).toBeInstanceOf(LabError);
+      problems = (error as LabError).problems;
+    }
     expect(problems.map((problem) => problem.split(":").slice(0, 2).join(":"))).toEqual(["app/web: ports[0]", "app/web: mounts[0]"]);
   });
 });

@@ -1,42 +1,16 @@
-import { isSecretWrapper, labelMap, type OfflineRun, type RegisteredResource } from "../offline/run";
+import { isSecretWrapper, type RegisteredResource, type RegisteredService, registeredService, registeredServices } from "../offline/registered";
+import { type OfflineRun } from "../offline/run";
 
-/** Small readers over what a run registered; inputs are untyped JSON from the mock monitor. */
+/** Small readers over what a run registered, on top of the one typed reader (offline/registered.ts). */
 
-type Loose = Record<string, any>;
-
-export interface RegisteredService {
-  readonly name: string;
-  readonly stack: string;
-  readonly labels: Record<string, string>;
-  readonly containerLabels: Record<string, string>;
-  readonly container: Loose;
-  readonly task: Loose;
-  readonly inputs: Loose;
-}
-
+export type { RegisteredService };
 
 export function services(run: OfflineRun): RegisteredService[] {
-  return run.resources
-    .filter((resource) => resource.type === "docker:index/service:Service")
-    .map((resource) => {
-      const inputs = resource.inputs as Loose;
-      const labels = labelMap(inputs.labels);
-      return {
-        name: String(inputs.name),
-        stack: labels["com.docker.stack.namespace"] ?? "",
-        labels,
-        containerLabels: labelMap(inputs.taskSpec?.containerSpec?.labels),
-        container: inputs.taskSpec?.containerSpec ?? {},
-        task: inputs.taskSpec ?? {},
-        inputs,
-      };
-    });
+  return registeredServices(run.resources);
 }
 
 export function service(run: OfflineRun, swarmName: string): RegisteredService {
-  const found = services(run).find((candidate) => candidate.name === swarmName);
-  if (!found) throw new Error(`no service ${swarmName} was registered`);
-  return found;
+  return registeredService(run.resources, swarmName);
 }
 
 /** Registered networks by the ID the mock gave them (their name). */
@@ -46,7 +20,7 @@ export function networks(run: OfflineRun): RegisteredResource[] {
 
 /** Network names a service is attached to (the mock's IDs are the networks' names). */
 export function attachedNetworks(svc: RegisteredService): string[] {
-  return ((svc.task.networksAdvanceds ?? []) as Loose[]).map((network) => String(network.id));
+  return (svc.task.networksAdvanceds ?? []).map((network) => String(network.id));
 }
 
 /** A copy of a value with every Pulumi secret replaced by a marker. */

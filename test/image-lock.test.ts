@@ -5,9 +5,10 @@ import * as path from "node:path";
 import { defineStack, type ServiceSpec } from "../lab/model";
 import { type ImageLock, parseImageLock, pinImage, readImageLock, serializeImageLock, writeImageLock } from "../lib/image-lock";
 import { familiarName, parseImageReference, pinnedReference, registryHost, taggedName } from "../lib/image-ref";
-import { LabError } from "../lib/validate-lab";
-import { checkImagePins, unlockedImages } from "../lib/validate-images";
-import { OfflineRunError, readStackConfig, runOffline } from "../offline/run";
+import { LabError } from "../lib/validation";
+import { checkImagePins, unlockedImages } from "../lib/validation/images";
+import { OfflineRunError, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 import { services } from "./helpers";
 
 const digestOf = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;

@@ -4,8 +4,8 @@ import { Auth, httpMonitor, type LabContext, type ServiceSpec, type StackSpec } 
 import { SHARED_NETWORKS } from "../lab/networks";
 import { evaluateLab } from "../lib/evaluate-lab";
 import type { IngressSettings } from "../lib/labels";
-import { LabError, validateLab } from "../lib/validate-lab";
-import { readStackConfig } from "../offline/run";
+import { LabError, validateLab } from "../lib/validation";
+import { readStackConfig } from "../offline/stack-config";
 
 /**
  * Lab validation of what the labels make: the Caddyfile caddy-docker-proxy would build (a label
@@ -14,7 +14,7 @@ import { readStackConfig } from "../offline/run";
  * problems they must report.
  */
 
-const INGRESS: IngressSettings = { domain: "example.com", internalDomain: "in.example.com", tls: "internal", acmeEmail: "ops@example.com" };
+const INGRESS: IngressSettings = { domain: "example.com", internalDomain: "in.example.com", storageNode: "nas", tls: "internal", acmeEmail: "ops@example.com" };
 
 function web(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
   return { name: "web", image: "nginx:1.27-alpine", networks: ["proxy_network"], sites: [{ host: "web", port: 80 }], ...overrides };
@@ -32,7 +32,7 @@ function app(services: readonly ServiceSpec[]): StackSpec[] {
 
 function problemsOf(stacks: readonly StackSpec[], ingress: IngressSettings | undefined): readonly string[] {
   try {
-    validateLab(stacks, SHARED_NETWORKS, [], ingress);
+    validateLab(stacks, { sharedNetworks: SHARED_NETWORKS, ...(ingress ? { ingress } : {}) });
   } catch (error) {
     if (error instanceof LabError) return error.problems;
     throw error;

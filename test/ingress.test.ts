@@ -1,11 +1,16 @@
 import { parseConfig } from "../config";
 import { Auth, type ServiceSpec, type StackSpec } from "../lab/model";
-import { collectRoutes, planIngress, TUNNEL_CATCH_ALL } from "../lib/ingress";
-import { LabError } from "../lib/validate-lab";
-import { FAKE_TUNNEL_TOKEN_KEY, isSecretWrapper, type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { ingressControllers, planIngress, TUNNEL_CATCH_ALL } from "../lib/ingress";
+import { resolveLabSites } from "../lib/sites";
+import { LabError } from "../lib/validation";
+import { checkSites } from "../lib/validation/sites";
+import { INTERNAL_DNS_TYPES } from "../components/internal-dns";
+import { FAKE_TUNNEL_TOKEN_KEY } from "../offline/fake-secrets";
+import { isSecretWrapper } from "../offline/registered";
+import { type OfflineRun, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 import { deployLab } from "../program";
 import { service, services, sitePrefixes } from "./helpers";
-import { UNIFI_DNS_RECORD } from "../offline/view";
 
 /**
  * Ingress from one declaration: the pure derivation on small hand-made labs, then the whole prod
@@ -23,14 +28,16 @@ function stack(name: string, services: readonly ServiceSpec[]): StackSpec {
 }
 const caddy = svc("caddy", [{ host: "*", auth: Auth.none("catch-all"), directives: { respond: "404" } }], { role: "ingress-controller" });
 
-function labError(run: () => unknown): LabError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof LabError) return error;
-    throw error;
-  }
-  throw new Error("expected a LabError");
+/** The ingress plan of a (valid) hand-made lab, as the evaluation makes it. */
+function plan(stacks: readonly StackSpec[]) {
+  return planIngress(resolveLabSites(stacks, ZONES), ZONES, ingressControllers(stacks)[0]?.name);
+}
+
+/** What lab validation says about where the sites of a hand-made lab live. */
+function siteProblems(stacks: readonly StackSpec[]): string[] {
+  const problems: string[] = [];
+  checkSites(stacks, ZONES, problems);
+  return problems;
 }
 
 describe("planIngress", () => {
@@ -47,75 +54,71 @@ describe("planIngress", () => {
   ];
 
   test("internal records for every concrete internal host, pointing at the storage node", () => {
-    const plan = planIngress(lab, ZONES);
-    expect(plan.internalRecords).toEqual([
+    expect(plan(lab).internalRecords).toEqual([
       { name: "sonarr.in.example.com", target: "nas.in.example.com", owner: "apps/sonarr" },
       { name: "status.in.example.com", target: "nas.in.example.com", owner: "apps/kuma" },
     ]);
   });
 
   test("the wildcard catch-all and the node's own name get no record", () => {
-    const names = planIngress(lab, ZONES).internalRecords.map((record) => record.name);
+    const names = plan(lab).internalRecords.map((record) => record.name);
     expect(names).not.toContain("*.in.example.com");
     expect(names).not.toContain("nas.in.example.com");
   });
 
   test("each public host gets a record and a rule to Caddy over HTTPS, and the catch-all comes last", () => {
-    const plan = planIngress(lab, ZONES);
-    expect(plan.publicRecords).toEqual([
+    const ingress = plan(lab);
+    expect(ingress.publicRecords).toEqual([
       { name: "status.example.com", owner: "apps/kuma" },
       { name: "blog.example.com", owner: "apps/blog" },
     ]);
     const origin = { service: "https://caddy:443", originRequest: { noTlsVerify: true, originServerName: "tunnel.in.example.com" } };
-    expect(plan.tunnelRules).toEqual([{ hostname: "status.example.com", ...origin }, { hostname: "blog.example.com", ...origin }, TUNNEL_CATCH_ALL]);
-    expect(plan.tunnelRules.at(-1)).toEqual({ service: "http_status:404" });
+    expect(ingress.tunnelRules).toEqual([{ hostname: "status.example.com", ...origin }, { hostname: "blog.example.com", ...origin }, TUNNEL_CATCH_ALL]);
+    expect(ingress.tunnelRules.at(-1)).toEqual({ service: "http_status:404" });
   });
 
   test("with nothing public the tunnel has only the catch-all", () => {
-    expect(planIngress([stack("edge", [caddy]), stack("apps", [svc("sonarr", [{ host: "sonarr", port: 8989 }])])], ZONES).tunnelRules).toEqual([TUNNEL_CATCH_ALL]);
+    expect(plan([stack("edge", [caddy]), stack("apps", [svc("sonarr", [{ host: "sonarr", port: 8989 }])])]).tunnelRules).toEqual([TUNNEL_CATCH_ALL]);
+  });
+
+  test("the lab as given validates: the control for the cases below", () => {
+    expect(siteProblems(lab)).toEqual([]);
   });
 
   test("a host declared twice is an error naming both services, also when one writes the full name", () => {
-    const error = labError(() =>
-      collectRoutes([stack("a", [svc("one", [{ host: "web", port: 80 }])]), stack("b", [svc("two", [{ host: "web.in.example.com", port: 80 }])])], ZONES),
-    );
-    expect(error.problems).toEqual(['b/two: sites[0].host: host "web.in.example.com" is declared by both a/one and b/two']);
+    const problems = siteProblems([stack("a", [svc("one", [{ host: "web", port: 80 }])]), stack("b", [svc("two", [{ host: "web.in.example.com", port: 80 }])])]);
+    expect(problems).toEqual(['b/two: sites[0].host: host "web.in.example.com" is declared by both a/one and b/two']);
   });
 
   test("a public host outside the public zone is an error", () => {
-    const error = labError(() =>
-      collectRoutes(
-        [
-          stack("a", [
-            svc("one", [{ host: "shop.example.org", public: true, port: 80, auth: Auth.none("shop") }]),
-            svc("two", [{ host: "x.in.example.com", public: true, port: 80, auth: Auth.none("x") }]),
-          ]),
-        ],
-        ZONES,
-      ),
-    );
-    expect(error.problems).toEqual([
+    const problems = siteProblems([
+      stack("edge", [caddy]),
+      stack("a", [
+        svc("one", [{ host: "shop.example.org", public: true, port: 80, auth: Auth.none("shop") }]),
+        svc("two", [{ host: "x.in.example.com", public: true, port: 80, auth: Auth.none("x") }]),
+      ]),
+    ]);
+    expect(problems).toEqual([
       'a/one: sites[0].host: public host "shop.example.org" is outside the public zone example.com (or inside the internal zone in.example.com)',
       'a/two: sites[0].host: public host "x.in.example.com" is outside the public zone example.com (or inside the internal zone in.example.com)',
     ]);
   });
 
   test("an internal host outside the internal zone, and a public wildcard, are errors", () => {
-    const error = labError(() =>
-      collectRoutes(
-        [stack("a", [svc("one", [{ host: "web.example.com", port: 80 }]), svc("two", [{ host: "*", public: true, auth: Auth.none("all"), directives: { respond: "hi" } }])])],
-        ZONES,
-      ),
-    );
-    expect(error.problems).toEqual([
+    const problems = siteProblems([
+      stack("edge", [caddy]),
+      stack("a", [svc("one", [{ host: "web.example.com", port: 80 }]), svc("two", [{ host: "*", public: true, auth: Auth.none("all"), directives: { respond: "hi" } }])]),
+    ]);
+    expect(problems).toEqual([
       'a/one: sites[0].host: internal host "web.example.com" is outside the internal zone in.example.com; mark the site public or use a name in that zone',
       "a/two: sites[0].host: a public wildcard would put every name of example.com on the tunnel; declare each public host",
     ]);
   });
 
   test("a public site without the ingress controller in the program is an error", () => {
-    const error = labError(() => planIngress([stack("apps", [svc("blog", [{ host: "blog", public: true, port: 80, auth: Auth.none("blog") }])])], ZONES));
-    expect(error.problems[0]).toContain('apps/blog: a public site needs the ingress controller (the Caddy service, role "ingress-controller")');
+    const problems = siteProblems([stack("apps", [svc("blog", [{ host: "blog", public: true, port: 80, auth: Auth.none("blog") }])])]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('apps/blog: a public site needs the ingress controller (the Caddy service, role "ingress-controller")');
   });
 });
 
@@ -130,7 +133,7 @@ describe("the prod render: one set of hosts everywhere", () => {
   });
 
   const caddySites = () => services(run).flatMap((svc) => sitePrefixes(svc).map((prefix) => svc.labels[prefix]!));
-  const internalRecords = () => inputsOf(run, UNIFI_DNS_RECORD);
+  const internalRecords = () => inputsOf(run, INTERNAL_DNS_TYPES.record);
   const publicRecords = () => inputsOf(run, "cloudflare:index/dnsRecord:DnsRecord");
   const tunnelRules = () => inputsOf(run, "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig")[0]!.config.ingresses as Loose[];
 
@@ -181,11 +184,11 @@ describe("the prod render: one set of hosts everywhere", () => {
     const cloudflared = service(run, "caddy_cloudflared");
     const token = run.fakeSecrets.get(FAKE_TUNNEL_TOKEN_KEY)!;
     expect(token).toMatch(/^FAKE-TUNNEL-TOKEN-/);
-    const mount = (cloudflared.container.secrets as Loose[]).find((secret) => secret.fileName === cloudflared.container.env.TUNNEL_TOKEN_FILE)!;
+    const mount = (cloudflared.container.secrets as Loose[]).find((secret) => secret.fileName === cloudflared.container.env?.TUNNEL_TOKEN_FILE)!;
     expect(mount).toBeDefined();
-    expect(cloudflared.container.env.TUNNEL_TOKEN).toBeUndefined();
+    expect(cloudflared.container.env?.TUNNEL_TOKEN).toBeUndefined();
     expect(JSON.stringify([cloudflared.container.env, cloudflared.container.args, cloudflared.container.commands])).not.toContain(token);
-    expect(cloudflared.container.healthcheck.tests).toEqual(["CMD", "cloudflared", "tunnel", "--metrics", "localhost:2000", "ready"]);
+    expect(cloudflared.container.healthcheck?.tests).toEqual(["CMD", "cloudflared", "tunnel", "--metrics", "localhost:2000", "ready"]);
 
     const secret = inputsOf(run, "docker:index/secret:Secret").find((candidate) => candidate.name === mount.secretName)!;
     expect(isSecretWrapper(secret.data)).toBe(true);

@@ -8,7 +8,8 @@ import { STACKS } from "../lab";
 import { bind, type ServiceSpec, type StackSpec } from "../lab/model";
 import { evaluateLab } from "../lib/evaluate-lab";
 import { LAB_FILES_DIR } from "../lib/lab-files";
-import { type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { type OfflineRun, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 import { services } from "./helpers";
 import { layOut, mountedConfigs } from "./support/mounted-files";
 import { parseCommand, shellcheckDialect, shellScripts } from "./support/shell-scripts";
@@ -36,7 +37,7 @@ function labFiles(): Map<string, string> {
 }
 
 const prod = evaluateLab(parseConfig({ ...readStackConfig("prod"), "onepassword:serviceAccountToken": "fake-token-for-tests" }).homelab, STACKS);
-const scripts = shellScripts(prod.stacks, labFiles());
+const scripts = shellScripts(prod.stacks.map((stack) => stack.spec), labFiles());
 
 function shellcheck(shell: Parameters<typeof shellcheckDialect>[0], file: string) {
   return spawnSync("shellcheck", [`--shell=${shellcheckDialect(shell)}`, "--severity=style", file], { encoding: "utf8" });

@@ -120,7 +120,7 @@ describe("Caddy labels (seed: Caddy Label Convention)", () => {
     const emails = Object.keys(caddy.labels).filter((key) => key.endsWith(".email"));
     expect(emails.map((key) => caddy.labels[key])).toEqual(["admin@hypyr.space"]);
     expect(caddy.labels[emails[0]!.split(".")[0]!]).toBeUndefined();
-    expect(caddy.container.env.CADDY_EMAIL).toBeUndefined();
+    expect(caddy.container.env?.CADDY_EMAIL).toBeUndefined();
   });
 });
 
@@ -171,17 +171,17 @@ describe("Docker socket proxy pattern", () => {
     expect(mounting.map((svc) => svc.name).sort()).toEqual(["caddy_docker-socket-proxy", "platform_monitoring_docker-socket-proxy", "platform_observability_docker-socket-proxy"]);
     for (const svc of mounting) {
       expect(svc.container.mounts).toEqual([{ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }]);
-      expect(svc.container.env.POST).toBe("0");
+      expect(svc.container.env?.POST).toBe("0");
       for (const write of ["EXEC", "IMAGES", "VOLUMES", "AUTH", "BUILD", "SECRETS", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "COMMIT", "PLUGINS", "SYSTEM"]) {
-        expect(svc.container.env[write]).toBeUndefined();
+        expect(svc.container.env?.[write]).toBeUndefined();
       }
     }
   });
 
   test("Caddy, Homepage and AutoKuma reach the Docker API through a proxy on a stack network", () => {
-    expect(service(run, "caddy_caddy").container.env.DOCKER_HOST).toBe("tcp://docker-socket-proxy:2375");
-    expect(service(run, "platform_observability_homepage").container.env.HOMEPAGE_VAR_DOCKER_HOST).toBe("tcp://docker-socket-proxy:2375");
-    expect(service(run, "platform_observability_autokuma").container.env.AUTOKUMA__DOCKER__HOSTS).toBe("tcp://docker-socket-proxy:2375");
+    expect(service(run, "caddy_caddy").container.env?.DOCKER_HOST).toBe("tcp://docker-socket-proxy:2375");
+    expect(service(run, "platform_observability_homepage").container.env?.HOMEPAGE_VAR_DOCKER_HOST).toBe("tcp://docker-socket-proxy:2375");
+    expect(service(run, "platform_observability_autokuma").container.env?.AUTOKUMA__DOCKER__HOSTS).toBe("tcp://docker-socket-proxy:2375");
     expect(attachedNetworks(service(run, "caddy_docker-socket-proxy"))).toEqual(["caddy_docker_api"]);
     expect(attachedNetworks(service(run, "platform_observability_docker-socket-proxy"))).toEqual(["platform_observability_observability_internal"]);
   });
@@ -191,14 +191,14 @@ describe("placement", () => {
   test("stateful services are pinned to the storage node; everything else floats", () => {
     const pinned = services(run).filter((svc) => (svc.task.placement?.constraints ?? []).length > 0);
     expect(pinned.map((svc) => svc.name).sort()).toEqual([...PINNED_SERVICES].sort());
-    for (const svc of pinned) expect(svc.task.placement.constraints).toEqual(["node.hostname == barbary"]);
+    for (const svc of pinned) expect(svc.task.placement?.constraints).toEqual(["node.hostname == barbary"]);
   });
 
   test("restart policy delay and window are explicit (no perpetual provider diff)", () => {
     for (const svc of services(run)) {
       // In the provider's read-back form (lib/units.ts), or the preview after an up shows a diff.
-      expect(canonicalDuration(svc.task.restartPolicy.delay)).toBe(svc.task.restartPolicy.delay);
-      expect(svc.task.restartPolicy.window).toBe("0s");
+      expect(canonicalDuration(svc.task.restartPolicy?.delay ?? "(none)")).toBe(svc.task.restartPolicy?.delay);
+      expect(svc.task.restartPolicy?.window).toBe("0s");
     }
   });
 });

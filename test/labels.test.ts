@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Auth, httpMonitor, op, opTemplate, opTemplateFile, type Site } from "../lab/model";
 import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels, homepageLabels, ingressControllerLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../lib/labels";
+import { resolveSite } from "../lib/sites";
 import { contentAddressedName, MAX_SWARM_OBJECT_NAME, shortHash } from "../lib/naming";
 import { refsOf, renderEnvFile, renderSecretValue, shellQuote } from "../lib/secret-values";
 import { isDuration, parseCpus, parseMemory } from "../lib/units";
 
-const LAB: IngressSettings = { domain: "example.com", internalDomain: "in.example.com", tls: "cloudflare-dns", acmeEmail: "acme@example.com" };
-const DEV: IngressSettings = { domain: "lab.localhost", internalDomain: "in.lab.localhost", tls: "internal", acmeEmail: "dev@lab.localhost" };
+const LAB: IngressSettings = { domain: "example.com", internalDomain: "in.example.com", storageNode: "nas", tls: "cloudflare-dns", acmeEmail: "acme@example.com" };
+const DEV: IngressSettings = { domain: "lab.localhost", internalDomain: "in.lab.localhost", storageNode: "nas", tls: "internal", acmeEmail: "dev@lab.localhost" };
 
 /** The identity headers Authentik's Caddy guide copies, written out here to pin the helper. */
 const AUTHENTIK_HEADERS =
@@ -111,7 +112,7 @@ describe("siteLabels", () => {
       { caddy_2: "*.in.lab.localhost", "caddy_2.tls": "internal", "caddy_2.respond": "not-found 404" },
     ],
   ])("%s", (_case, site, index, ingress, expected) => {
-    expect(siteLabels(site, index, ingress)).toEqual(expected);
+    expect(siteLabels(resolveSite("app", "web", site, index, ingress), ingress)).toEqual(expected);
   });
 });
 

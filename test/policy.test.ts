@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { type EnforcementLevel, type ResourceValidationArgs, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { ROLE_LABEL as PROGRAM_ROLE_LABEL, swarmName } from "../lib/naming";
-import { isSecretWrapper, type OfflineRun, runOffline } from "../offline/run";
+import { isSecretWrapper } from "../offline/registered";
+import { type OfflineRun, runOffline } from "../offline/run";
 import { FORWARD_AUTH_EXCEPTIONS } from "../policy/forward-auth-exceptions";
 import { HOST_PORTS } from "../policy/host-ports";
 import { FORWARD_AUTH_SNIPPET, POLICIES, PUBLIC_INGRESS_TYPE, RESOURCE_TYPES, ROLE_LABEL, parseImage } from "../policy/policies";
@@ -651,7 +652,7 @@ describe("the lab's renders", () => {
   it("the forward-auth exceptions are exactly the lab's declared opt-outs, with their reasons", () => {
     const declared: Record<string, string> = {};
     const mixed: string[] = [];
-    for (const stack of prod.lab.stacks) {
+    for (const { spec: stack } of prod.lab.stacks) {
       for (const svc of stack.services) {
         const sites = svc.sites ?? [];
         const optOuts = sites.flatMap((site) => (site.auth && site.auth.kind !== "authentik" ? [site.auth.reason] : []));
@@ -667,7 +668,7 @@ describe("the lab's renders", () => {
 
   it("the host-port grants are exactly the lab's declared host-mode ports", () => {
     const declared: Record<string, string[]> = {};
-    for (const stack of prod.lab.stacks) {
+    for (const { spec: stack } of prod.lab.stacks) {
       for (const svc of stack.services) {
         const ports = (svc.ports ?? []).filter((port) => port.mode === "host").map((port) => `${port.published}/${port.protocol ?? "tcp"}`);
         if (ports.length > 0) declared[swarmName(stack.name, svc.name)] = ports;

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { OpRef, ServiceSpec } from "../lab/model";
 import { renderSecretValue } from "../lib/secret-values";
-import { type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { type OfflineRun, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 import { service } from "./helpers";
 import { layOut, mountedConfigs, mountedSecrets } from "./support/mounted-files";
 import { majorVersion, postgresBinDir, psql, type Server, startLikeImage, startServer } from "./support/postgres";
@@ -34,7 +35,7 @@ const CONSUMERS = [
 
 function spec(run: OfflineRun, owner: string): ServiceSpec {
   const [stack, name] = owner.split("/");
-  return run.lab.stacks.find((candidate) => candidate.name === stack)!.services.find((candidate) => candidate.name === name)!;
+  return run.lab.stacks.find((candidate) => candidate.name === stack)!.spec.services.find((candidate) => candidate.name === name)!;
 }
 
 /** A consumer's variable as the app sees it: plain, or the secret value the program delivers. */
@@ -62,7 +63,7 @@ describeWith(sections, { root: true })(`the shared PostgreSQL's init script, run
     const method = /^host all all all (\S+)$/.exec(hba[hba.length - 1]!)![1]!;
     server = await startServer(bindir!, { pgdata: start.pgdata, port, socketDir: socketDir(), method, user: "postgres", log: path.join(dir, "postgres.log") });
   };
-  const asSuperuser = (sql: string) => psql(bindir!, { host: socketDir(), port, user: String(service(run, SHARED).container.env.POSTGRES_USER), database: "postgres" }, sql);
+  const asSuperuser = (sql: string) => psql(bindir!, { host: socketDir(), port, user: String(service(run, SHARED).container.env?.POSTGRES_USER), database: "postgres" }, sql);
   const snapshot = () => [asSuperuser("SELECT rolname || ' ' || coalesce(rolpassword, '') FROM pg_authid ORDER BY 1"), asSuperuser("SELECT datname || ' ' || pg_get_userbyid(datdba) FROM pg_database ORDER BY 1")];
 
   beforeAll(async () => {
@@ -110,8 +111,8 @@ describeWith(sections, { root: true })(`the shared PostgreSQL's init script, run
   test("the service mounts its data where the image keeps it, and its secrets for the image's postgres user", () => {
     const svc = service(run, SHARED);
     expect(svc.container.image).toMatch(new RegExp(`^postgres:${IMAGE.major}-alpine`));
-    expect(svc.container.mounts.map((mount: { target: string }) => mount.target)).toContain(IMAGE.pgdata);
-    const appSecrets = mountedSecrets(run, SHARED).filter((file) => file.target !== svc.container.env.POSTGRES_PASSWORD_FILE);
+    expect((svc.container.mounts ?? []).map((mount) => mount.target)).toContain(IMAGE.pgdata);
+    const appSecrets = mountedSecrets(run, SHARED).filter((file) => file.target !== svc.container.env?.POSTGRES_PASSWORD_FILE);
     expect(appSecrets.length).toBeGreaterThan(0);
     for (const file of appSecrets) expect({ target: file.target, uid: file.uid, gid: file.gid, mode: file.mode }).toEqual({ target: file.target, uid: IMAGE.uid, gid: IMAGE.gid, mode: 0o440 });
   });

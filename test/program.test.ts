@@ -1,7 +1,8 @@
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { evaluateLab } from "../lib/evaluate-lab";
-import { type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { type OfflineRun, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 import { services } from "./helpers";
 
 /** Whole-program properties: determinism, the dev stack, the bootstrap order. */
@@ -55,7 +56,7 @@ describe("dev stack", () => {
 
 test("tiers are ordered only by real runtime needs: the database's clients wait for it, nothing else waits", () => {
   const lab = evaluateLab(parseConfig({ ...readStackConfig("prod"), "onepassword:serviceAccountToken": "offline" }).homelab, STACKS);
-  const edges = lab.stacks.flatMap((stack) => (stack.dependsOn ?? []).map((dependency) => `${stack.name} -> ${dependency}`));
+  const edges = lab.stacks.flatMap((stack) => (stack.spec.dependsOn ?? []).map((dependency) => `${stack.name} -> ${dependency}`));
   expect(edges.sort()).toEqual([
     "application_media_core -> platform_postgres",
     "application_media_support -> platform_postgres",

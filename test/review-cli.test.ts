@@ -5,7 +5,7 @@ import type { ExposureKind, ExposureItem } from "../lib/exposure";
 import { REVIEW_MARKER } from "../lib/review-report";
 import { WIDTH } from "../lib/text-layout";
 import type { LabDiff } from "../lib/view-diff";
-import { PROJECT_DIR } from "../offline/run";
+import { PROJECT_DIR } from "../lib/project-dir";
 import { FIXTURE_DIGEST, FIXTURE_STACK } from "./fixtures/review-lab";
 import { fixtureIndexWith, makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 

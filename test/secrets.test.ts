@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { OfflineRunError, type OfflineRun, readStackConfig, runOffline } from "../offline/run";
+import { OfflineRunError, type OfflineRun, runOffline } from "../offline/run";
+import { readStackConfig } from "../offline/stack-config";
 import { service, services, stringsIn, withoutSecrets } from "./helpers";
 
 /** Secret handling: nothing in plain text, each item read once, rotation by name. */
@@ -44,9 +45,9 @@ describe("no secret value outside Pulumi secrets", () => {
         expect(leaks([name, value], run.fakeSecrets)).toEqual([]);
       }
     }
-    expect(service(run, "platform_monitoring_grafana").container.env.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/GF_SECURITY_ADMIN_PASSWORD");
-    expect(service(run, "application_media_core_sonarr").container.env.FILE__SONARR__POSTGRES__PASSWORD).toBe("/run/secrets/SONARR__POSTGRES__PASSWORD");
-    expect(service(run, "platform_postgres_postgresql").container.env.POSTGRES_PASSWORD_FILE).toBe("/run/secrets/POSTGRES_PASSWORD");
+    expect(service(run, "platform_monitoring_grafana").container.env?.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/GF_SECURITY_ADMIN_PASSWORD");
+    expect(service(run, "application_media_core_sonarr").container.env?.FILE__SONARR__POSTGRES__PASSWORD).toBe("/run/secrets/SONARR__POSTGRES__PASSWORD");
+    expect(service(run, "platform_postgres_postgresql").container.env?.POSTGRES_PASSWORD_FILE).toBe("/run/secrets/POSTGRES_PASSWORD");
   });
 
   test("the rendered outputs (text, JSON, stack outputs) hold no secret value", () => {

@@ -1,5 +1,5 @@
 import { addDurations, canonicalDuration, checkFileMode, goDurationString, parseDuration, shortDuration } from "../lib/units";
-import { checkQuantities } from "../lib/validate-quantities";
+import { checkQuantities } from "../lib/validation/quantities";
 import { healthBudget, rolloutOf } from "../lib/rollout";
 
 /**

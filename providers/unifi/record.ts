@@ -63,6 +63,9 @@ export async function writeProviderCodeCache(): Promise<string> {
   return CACHE_FILE;
 }
 
+/** The type token of the records: what `pulumi.dynamic.Resource` would register a `unifi:DnsRecord` as. */
+export const DNS_RECORD_TYPE = "pulumi-nodejs:dynamic/unifi:DnsRecord";
+
 export class UnifiDnsRecord extends pulumi.CustomResource {
   declare public readonly apiUrl: pulumi.Output<string>;
   declare public readonly site: pulumi.Output<string>;
@@ -75,7 +78,7 @@ export class UnifiDnsRecord extends pulumi.CustomResource {
 
   constructor(name: string, args: UnifiDnsRecordArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      "pulumi-nodejs:dynamic/unifi:DnsRecord",
+      DNS_RECORD_TYPE,
       name,
       { ...args, apiKey: pulumi.secret(args.apiKey), siteId: undefined, policyId: undefined, __provider: providerCode() },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKey"] }),

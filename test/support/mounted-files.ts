@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { isSecretWrapper, type OfflineRun } from "../../offline/run";
+import { isSecretWrapper } from "../../offline/registered";
+import { type OfflineRun } from "../../offline/run";
 import { service } from "../helpers";
 
 /**

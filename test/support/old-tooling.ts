@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { isSecretWrapper, labelMap, type OfflineRun, type RegisteredResource } from "../../offline/run";
+import { isSecretWrapper, labelMap, type RegisteredResource } from "../../offline/registered";
+import { type OfflineRun } from "../../offline/run";
 import type { TestEngine } from "./engine";
 
 /**

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync,
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { PROJECT_DIR } from "../../offline/run";
+import { PROJECT_DIR } from "../../lib/project-dir";
 import { FIXTURE_CONFIG, FIXTURE_DIGEST, FIXTURE_LOCKED_IMAGE, FIXTURE_STACK } from "../fixtures/review-lab";
 
 /**

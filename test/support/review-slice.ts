@@ -5,7 +5,8 @@ import { stringify } from "yaml";
 import { parseConfig } from "../../config";
 import { STACKS } from "../../lab";
 import { evaluateLab } from "../../lib/evaluate-lab";
-import { type OfflineRun, readStackConfig, runOffline } from "../../offline/run";
+import { type OfflineRun, runOffline } from "../../offline/run";
+import { readStackConfig } from "../../offline/stack-config";
 import { startTestEngine, TEST_IMAGE, type TestEngine } from "./engine";
 import { deployAsOldTooling } from "./old-tooling";
 

@@ -1,8 +1,9 @@
-import type { StackSpec } from "../lab/model";
-import { type Block, isGlobal, isSnippet, type LabelSource } from "./caddy/caddyfile";
-import { answersRequests, judgeCaddyfile, misreadBlocks, snippetsOf } from "./caddy/check";
-import { generateCaddyfile, processBlocks, type ServiceCaddyLabels } from "./caddy/generate";
-import { ingressControllerLabels, type IngressSettings, serviceLabels } from "./labels";
+import type { StackSpec } from "../../lab/model";
+import { type Block, isGlobal, isSnippet, type LabelSource } from "../caddy/caddyfile";
+import { answersRequests, judgeCaddyfile, misreadBlocks, snippetsOf } from "../caddy/check";
+import { generateCaddyfile, processBlocks, type ServiceCaddyLabels } from "../caddy/generate";
+import { ingressControllerLabels, type IngressSettings, serviceLabels } from "../labels";
+import { resolveSites } from "../sites";
 
 /**
  * Lab validation: the Caddyfile caddy-docker-proxy would build from every service's labels, judged
@@ -33,7 +34,7 @@ export function checkCaddyLabels(stacks: readonly StackSpec[], ingress: IngressS
       const owner = `${stack.name}/${service.name}`;
       try {
         // No tasks exist yet: `{{upstreams}}` expands to the service's alias, a valid address.
-        services.push({ service: owner, labels: serviceLabels(owner, service, ingress), upstreams: [service.name] });
+        services.push({ service: owner, labels: serviceLabels(owner, service, resolveSites(stack.name, service, ingress), ingress), upstreams: [service.name] });
       } catch (error) {
         found.add((error as Error).message);
       }

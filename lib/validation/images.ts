@@ -1,6 +1,6 @@
-import type { StackSpec } from "../lab/model";
-import { type ImageLock, LOCK_FILE, pinImage, UPDATE_COMMAND } from "./image-lock";
-import { IMAGE_REFERENCE } from "./image-ref";
+import type { StackSpec } from "../../lab/model";
+import { type ImageLock, LOCK_FILE, pinImage, UPDATE_COMMAND } from "../image-lock";
+import { IMAGE_REFERENCE } from "../image-ref";
 
 /**
  * Lab rules for pinned images: every image the lab deploys carries a digest (its own, or the

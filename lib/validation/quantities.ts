@@ -1,5 +1,5 @@
-import type { StackSpec } from "../lab/model";
-import { checkFileMode } from "./units";
+import type { StackSpec } from "../../lab/model";
+import { checkFileMode } from "../units";
 
 /**
  * Lab rules for quantities the provider would otherwise accept and then read back differently or

@@ -1,30 +1,16 @@
-import { DOCKER_SOCKET, type ServiceSpec, type StackSpec, TIERS } from "../lab/model";
-import type { SharedNetworkSpec } from "../lab/networks";
-import { REMOVED } from "../lab/removed";
-import { IMAGE_REFERENCE, parseImageReference } from "./image-ref";
-import { type IngressSettings, isProtected } from "./labels";
-import { labFileExists } from "./lab-files";
-import { ProblemList } from "./problems";
-import { refsOf } from "./secret-values";
-import { checkCaddyLabels } from "./validate-caddy-labels";
-import { checkMonitors } from "./validate-monitors";
-import { isDuration, parseCpus, parseMemory } from "./units";
-import { exposureProblems } from "./validate-exposure";
-import { checkImagePins, type ImagePinCheck } from "./validate-images";
-import { checkQuantities } from "./validate-quantities";
+import { DOCKER_SOCKET, type ServiceSpec, type StackSpec } from "../../lab/model";
+import { IMAGE_REFERENCE } from "../image-ref";
+import { labFileExists } from "../lab-files";
+import { refsOf } from "../secret-values";
+import { isProtected } from "../sites";
+import { isDuration, parseCpus, parseMemory } from "../units";
 
 /**
- * Cross-checks of the lab declaration that no type can express. Every problem is collected, each
- * naming the stack, service and field, and the program stops before registering anything.
+ * Lab rules for each service's own fields: names, image, replicas, networks, sites, environment,
+ * secrets and configs, mount targets, quantities and durations. Each problem names the stack,
+ * service and field.
  */
 
-export class LabError extends ProblemList {
-  constructor(problems: readonly string[]) {
-    super("Invalid lab declaration", problems);
-  }
-}
-
-const NAME = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
@@ -46,33 +32,8 @@ function checkResources(where: string, field: string, value: ServiceSpec["limits
 /** Directives may add to a site, never replace what is derived from it (auth, TLS, upstream). */
 const DERIVED_DIRECTIVE = /^(forward_auth|tls)(\.|$)|^reverse_proxy$/;
 
-/** The calendar version of a cloudflared image tag when it predates 2025.4.0 (`latest`, digests: unknown, allowed). */
-function cloudflaredTooOld(image: string): string | undefined {
-  const version = IMAGE_REFERENCE.test(image) ? /^(\d{4})\.(\d{1,2})\.(\d+)$/.exec(parseImageReference(image).tag) : null;
-  if (!version) return undefined;
-  const [year, month] = [Number(version[1]), Number(version[2])];
-  return year < 2025 || (year === 2025 && month < 4) ? `${version[1]}.${version[2]}.${version[3]}` : undefined;
-}
-
-/** Stacks that depend on each other in a cycle, as "a -> b -> a" paths. */
-function cycles(stacks: readonly StackSpec[]): string[] {
-  const found: string[] = [];
-  const byName = new Map(stacks.map((stack) => [stack.name, stack]));
-  const done = new Set<string>();
-  const visit = (name: string, path: readonly string[]) => {
-    if (path.includes(name)) {
-      found.push([...path.slice(path.indexOf(name)), name].join(" -> "));
-      return;
-    }
-    if (done.has(name)) return;
-    for (const dependency of byName.get(name)?.dependsOn ?? []) visit(dependency, [...path, name]);
-    done.add(name);
-  };
-  for (const stack of stacks) visit(stack.name, []);
-  return found;
-}
-
-function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: ReadonlySet<string>, problems: string[]): void {
+/** The rules of one service's own fields. */
+export function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: ReadonlySet<string>, problems: string[]): void {
   const where = `${stack.name}/${service.name}`;
   const own = new Set((stack.networks ?? []).map((network) => network.key));
   if (!SERVICE_NAME.test(service.name)) problems.push(`${where}: name: expected lower-case letters, digits and '-', got "${service.name}"`);
@@ -143,16 +104,6 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
     if (value.kind === "template" && "file" in value && !labFileExists(value.file)) problems.push(`${where}: secret template "lab/files/${value.file}" does not exist`);
     else if (refsOf(value).length === 0) problems.push(`${where}: a secret value references no 1Password field`);
   }
-  const tunnelToken = Object.values(service.secretEnv ?? {}).some((value) => value.kind === "program" && value.name === "cloudflare-tunnel-token");
-  const tooOld = tunnelToken ? cloudflaredTooOld(service.image) : undefined;
-  if (tooOld) problems.push(`${where}: image: reading the tunnel token from a file (TUNNEL_TOKEN_FILE) needs cloudflared 2025.4.0 or later, got ${tooOld}`);
-  // A program secret exists only while the program runs, as a value of its own: it cannot be
-  // spliced into an env file that is rendered with the 1Password fields.
-  if (service.secretEnvDelivery?.kind === "env-file") {
-    for (const [name, value] of Object.entries(service.secretEnv ?? {})) {
-      if (value.kind === "program") problems.push(`${where}: secretEnv.${name}: a program secret needs a file-variable delivery, not an env file`);
-    }
-  }
   for (const config of service.configs ?? []) {
     if (!labFileExists(config.file)) problems.push(`${where}: configs: "lab/files/${config.file}" does not exist`);
   }
@@ -195,50 +146,4 @@ function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys: Readon
       if (!Number.isInteger(value) || value < 1 || value > 65535) problems.push(`${where}: ports: expected ports between 1 and 65535, got ${value}`);
     }
   }
-}
-
-/**
- * Checks the whole lab; throws a LabError listing every problem. The rules that need the zones
- * and Caddy settings (the Caddyfile the labels make, the monitors) run when `ingress` is given, as
- * the program always gives it; unit tests of the other rules may leave it out.
- */
-export function validateLab(stacks: readonly StackSpec[], shared: readonly SharedNetworkSpec[], problems: string[] = [], ingress?: IngressSettings, images?: ImagePinCheck): void {
-  const sharedKeys = new Set(shared.map((network) => network.key));
-  const stackNames = new Set<string>();
-  const ingressPorts = new Map<number, string>();
-  const tierOf = new Map(stacks.map((stack) => [stack.name, stack.tier]));
-
-  for (const stack of stacks) {
-    if (!NAME.test(stack.name)) problems.push(`${stack.name}: name: expected lower-case letters, digits, '_' and '-'`);
-    if (stackNames.has(stack.name)) problems.push(`${stack.name}: stack is declared twice`);
-    stackNames.add(stack.name);
-    if (!TIERS.includes(stack.tier)) problems.push(`${stack.name}: tier: expected one of ${TIERS.join(", ")}, got "${stack.tier}"`);
-    for (const network of stack.networks ?? []) {
-      if (sharedKeys.has(network.key)) problems.push(`${stack.name}: networks: "${network.key}" would shadow the shared network of that key`);
-    }
-    const serviceNames = new Set<string>();
-    for (const service of stack.services) {
-      if (serviceNames.has(service.name)) problems.push(`${stack.name}/${service.name}: service is declared twice in the stack`);
-      serviceNames.add(service.name);
-      checkService(stack, service, sharedKeys, problems);
-      for (const port of service.ports ?? []) {
-        if (port.mode !== "ingress") continue;
-        const previous = ingressPorts.get(port.published);
-        if (previous) problems.push(`${stack.name}/${service.name}: ports: ingress port ${port.published} is already published by ${previous}`);
-        else ingressPorts.set(port.published, `${stack.name}/${service.name}`);
-      }
-    }
-    for (const dependency of stack.dependsOn ?? []) {
-      const tier = tierOf.get(dependency);
-      if (tier === undefined) problems.push(`${stack.name}: dependsOn: unknown stack "${dependency}"`);
-      else if (TIERS.indexOf(tier) > TIERS.indexOf(stack.tier)) problems.push(`${stack.name}: dependsOn: "${dependency}" is in a later tier (${tier})`);
-    }
-  }
-  for (const cycle of cycles(stacks)) problems.push(`${cycle.split(" -> ")[0]}: dependsOn: stacks depend on each other in a cycle: ${cycle}`);
-  if (ingress) checkCaddyLabels(stacks, ingress, problems);
-  if (ingress) checkMonitors(stacks, ingress, problems);
-  checkImagePins(stacks, images, problems);
-  checkQuantities(stacks, problems);
-  problems.push(...exposureProblems(stacks, REMOVED));
-  if (problems.length > 0) throw new LabError(problems);
 }

@@ -1,6 +1,7 @@
-import { DOCKER_SOCKET, type Removal, type ServiceSpec, type StackSpec } from "../lab/model";
-import { DOCKER_SOCKETS, normalisePath, systemPathOf } from "./host-paths";
-import { AUTHENTIK_FORWARD_AUTH, isProtected } from "./labels";
+import { DOCKER_SOCKET, type Removal, type ServiceSpec, type StackSpec } from "../../lab/model";
+import { DOCKER_SOCKETS, normalisePath, systemPathOf } from "../host-paths";
+import { AUTHENTIK_FORWARD_AUTH } from "../labels";
+import { isProtected } from "../sites";
 
 /**
  * Lab-validation rules about exposure, the ones a review of the render found missing: what a

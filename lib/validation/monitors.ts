@@ -1,5 +1,5 @@
-import type { StackSpec } from "../lab/model";
-import { type IngressSettings, isProtected, siteHost } from "./labels";
+import type { StackSpec } from "../../lab/model";
+import { resolveLabSites, type Zones } from "../sites";
 
 /**
  * Lab validation of the Uptime Kuma monitors (AutoKuma labels). A monitor must check the app
@@ -10,20 +10,16 @@ import { type IngressSettings, isProtected, siteHost } from "./labels";
 const STATUS_CODES = /^[1-5]\d\d(-[1-5]\d\d)?$/;
 
 /** Every host behind forward auth, with the service that serves it and its port. */
-function protectedHosts(stacks: readonly StackSpec[], ingress: IngressSettings): Map<string, { alias: string; port?: number }> {
+function protectedHosts(stacks: readonly StackSpec[], zones: Zones): Map<string, { alias: string; port?: number }> {
   const hosts = new Map<string, { alias: string; port?: number }>();
-  for (const stack of stacks) {
-    for (const service of stack.services) {
-      for (const site of service.sites ?? []) {
-        if (isProtected(site)) hosts.set(siteHost(site, ingress), { alias: service.name, ...(site.port !== undefined ? { port: site.port } : {}) });
-      }
-    }
+  for (const site of resolveLabSites(stacks, zones)) {
+    if (site.protected) hosts.set(site.host, { alias: site.service, ...(site.port !== undefined ? { port: site.port } : {}) });
   }
   return hosts;
 }
 
-export function checkMonitors(stacks: readonly StackSpec[], ingress: IngressSettings, problems: string[]): void {
-  const guarded = protectedHosts(stacks, ingress);
+export function checkMonitors(stacks: readonly StackSpec[], zones: Zones, problems: string[]): void {
+  const guarded = protectedHosts(stacks, zones);
   for (const stack of stacks) {
     for (const service of stack.services) {
       for (const monitor of service.monitors ?? []) {
