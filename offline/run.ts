@@ -8,7 +8,8 @@ import { STACKS } from "../lab";
 import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
 import { type DeployOptions, deployLab, type LabOutputs } from "../program";
 import { digest, FAKE_TUNNEL_TOKEN_KEY, fakeFieldValues, fakeUuid } from "./fake-secrets";
-import type { Invocation, RegisteredOptions, RegisteredResource } from "./registered";
+import { startMockMonitor } from "./mock-monitor";
+import type { Invocation, RegisteredResource } from "./registered";
 import { readStackConfig } from "./stack-config";
 
 /**
@@ -93,8 +94,6 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     // reported by the program run
   }
 
-  const resources: RegisteredResource[] = [];
-  const invocations: Invocation[] = [];
   const failing = new Set(options.failingItems ?? []);
   const itemsByTitle = new Map<string, { label: string; value: string }[]>();
   for (const [key, value] of fakes) {
@@ -104,107 +103,53 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     itemsByTitle.set(item!, fields);
   }
 
-  await pulumi.runtime.setMocks(
-    {
-      async newResource(args) {
-        const request = requests.get(`${args.type}::${args.name}`);
-        // Creates take the latency. Not reads of existing resources (an `id` is given: lookups),
-        // nor providers (the engine configures them in-process; nothing is created).
-        const creates = args.custom && !args.id && !args.type.startsWith("pulumi:providers:");
-        const converges = args.type === SWARM_STACK_TYPES.service && args.inputs.convergeConfig !== undefined;
-        const wait = creates ? (options.latencyMs ?? 0) + (converges ? (options.convergeMs ?? 0) : 0) : 0;
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        resources.push({
-          type: args.type,
-          name: args.name,
-          parent: request?.parent ?? "",
-          protect: request?.protect ?? false,
-          urn: request?.urn ?? "",
-          dependencies: request?.dependencies ?? [],
-          options: request?.options ?? { ignoreChanges: [], deleteBeforeReplace: false, additionalSecretOutputs: [] },
-          inputs: args.inputs,
-        });
-        if (args.type === PUBLIC_INGRESS_TYPES.tunnel) return { id: fakeUuid(args.name), state: args.inputs };
-        if (args.type === STACK_REFERENCE_TYPE) {
-          return { id: String(args.inputs.name), state: { ...args.inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
-        }
-        const name = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
-        return { id: `${name}`, state: args.inputs };
-      },
-      call(args) {
-        invocations.push({ token: args.token, args: args.inputs });
-        if (args.token === ONEPASSWORD_CALLS.getVault) return { uuid: `uuid-${String(args.inputs.name)}`, name: args.inputs.name, id: "vault" };
-        if (args.token === ONEPASSWORD_CALLS.getItem) {
-          const title = String(args.inputs.title);
-          if (failing.has(title)) throw new Error(`(offline) 1Password answered 503 for item "${title}"`);
-          const fields = itemsByTitle.get(title);
-          if (!fields) throw new Error(`(offline) no item "${title}"`);
-          return { title, uuid: `uuid-${title}`, vault: args.inputs.vault, sections: [{ id: "s", label: "", fields: fields.map((f) => ({ id: f.label, type: "CONCEALED", purpose: "", ...f })) }] };
-        }
-        if (args.token === PUBLIC_INGRESS_TYPES.getZone) {
-          const filter = (args.inputs.filter ?? {}) as { name?: string };
-          return { id: digest(`zone ${filter.name}`).toString("hex").slice(0, 32), name: filter.name, status: "active" };
-        }
-        if (args.token === PUBLIC_INGRESS_TYPES.getTunnelToken) {
-          const token = `FAKE-TUNNEL-TOKEN-${String(args.inputs.tunnelId)}`;
-          fakes.set(FAKE_TUNNEL_TOKEN_KEY, token);
-          return { accountId: args.inputs.accountId, tunnelId: args.inputs.tunnelId, token };
-        }
-        throw new Error(`(offline) unexpected provider call ${args.token}`);
-      },
+  // The providers, faked: every create is answered with its inputs, the lookups and reads the
+  // program makes (1Password, the Cloudflare zone and tunnel token, its own last outputs) too.
+  const monitor = await startMockMonitor(PROJECT, stack, {
+    async resource(args) {
+      // Creates take the latency. Not reads of existing resources (an `id` is given: lookups),
+      // nor providers (the engine configures them in-process; nothing is created).
+      const creates = args.custom && !args.id && !args.type.startsWith("pulumi:providers:");
+      const converges = args.type === SWARM_STACK_TYPES.service && args.inputs.convergeConfig !== undefined;
+      const wait = creates ? (options.latencyMs ?? 0) + (converges ? (options.convergeMs ?? 0) : 0) : 0;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (args.type === PUBLIC_INGRESS_TYPES.tunnel) return { id: fakeUuid(args.name), state: args.inputs };
+      if (args.type === STACK_REFERENCE_TYPE) {
+        return { id: String(args.inputs.name), state: { ...args.inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
+      }
+      return undefined;
     },
-    PROJECT,
-    stack,
-    false,
-    // What a self-managed backend calls every organization; the stack's self-reference uses it.
-    "organization",
-  );
+    call(args) {
+      if (args.token === ONEPASSWORD_CALLS.getVault) return { uuid: `uuid-${String(args.inputs.name)}`, name: args.inputs.name, id: "vault" };
+      if (args.token === ONEPASSWORD_CALLS.getItem) {
+        const title = String(args.inputs.title);
+        if (failing.has(title)) throw new Error(`(offline) 1Password answered 503 for item "${title}"`);
+        const fields = itemsByTitle.get(title);
+        if (!fields) throw new Error(`(offline) no item "${title}"`);
+        return { title, uuid: `uuid-${title}`, vault: args.inputs.vault, sections: [{ id: "s", label: "", fields: fields.map((f) => ({ id: f.label, type: "CONCEALED", purpose: "", ...f })) }] };
+      }
+      if (args.token === PUBLIC_INGRESS_TYPES.getZone) {
+        const filter = (args.inputs.filter ?? {}) as { name?: string };
+        return { id: digest(`zone ${filter.name}`).toString("hex").slice(0, 32), name: filter.name, status: "active" };
+      }
+      if (args.token === PUBLIC_INGRESS_TYPES.getTunnelToken) {
+        const token = `FAKE-TUNNEL-TOKEN-${String(args.inputs.tunnelId)}`;
+        fakes.set(FAKE_TUNNEL_TOKEN_KEY, token);
+        return { accountId: args.inputs.accountId, tunnelId: args.inputs.tunnelId, token };
+      }
+      throw new Error(`(offline) unexpected provider call ${args.token}`);
+    },
+  });
   pulumi.runtime.setAllConfig(raw, secretKeys);
 
-  // The mocks are not told a resource's parent or options; the monitor's request carries them.
-  // Record them on the way in (the import file needs parents; deletion safety, protection).
-  const requests = new Map<string, { parent: string; protect: boolean; urn: string; dependencies: string[]; options: RegisteredOptions }>();
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    newUrn(parent: string, type: string, name: string): string;
-    registerResource(
-      request: {
-        getType(): string;
-        getName(): string;
-        getParent(): string;
-        getProtect(): boolean;
-        getDependenciesList(): string[];
-        getIgnorechangesList(): string[];
-        getDeletebeforereplace(): boolean;
-        getAdditionalsecretoutputsList(): string[];
-      },
-      callback: unknown,
-    ): unknown;
-  };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (request, callback) => {
-    requests.set(`${request.getType()}::${request.getName()}`, {
-      parent: request.getParent(),
-      protect: request.getProtect(),
-      urn: monitor.newUrn(request.getParent(), request.getType(), request.getName()),
-      dependencies: request.getDependenciesList(),
-      options: {
-        ignoreChanges: request.getIgnorechangesList(),
-        deleteBeforeReplace: request.getDeletebeforereplace(),
-        additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
-      },
-    });
-    return register(request, callback);
-  };
-
   // Registration is asynchronous; wait until the SDK has sent everything to the mock monitor.
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
   let outputs: LabOutputs;
   try {
     outputs = await deployLab({ ...options.deploy, images });
   } catch (error) {
-    await settings.waitForRPCs();
-    throw new OfflineRunError(error as Error, resources, invocations);
+    await monitor.settle();
+    throw new OfflineRunError(error as Error, monitor.resources, monitor.invocations);
   }
-  await settings.waitForRPCs();
-  return { resources, invocations, outputs, fakeSecrets: fakes, lab: lab! };
+  await monitor.settle();
+  return { resources: monitor.resources, invocations: monitor.invocations, outputs, fakeSecrets: fakes, lab: lab! };
 }
