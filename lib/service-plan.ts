@@ -22,6 +22,8 @@ export interface PlanContext {
   readonly sharedNetworks: ReadonlyMap<string, string>;
   /** Digests of the images the lab deploys by tag. */
   readonly images: ImageLock;
+  /** The text of a file the lab ships (a config's `file`). @default read from lab/ */
+  readonly readFile?: (file: string) => string;
 }
 
 export type SecretContent =
@@ -182,7 +184,7 @@ export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanCon
     key: slug(config.target),
     identity: `${stack.name}_${service.name}_${slug(config.target)}`,
     file: config.file,
-    content: readLabFile(config.file),
+    content: (ctx.readFile ?? readLabFile)(config.file),
     target: config.target,
     mode: config.mode ?? 0o444,
   }));
