@@ -3,7 +3,8 @@
 // so a stack never defines its own deployment settings. Everything is decided in ./settings.ts.
 import * as pulumi from "@pulumi/pulumi";
 import * as service from "@pulumi/pulumiservice";
-import { buildOpsPlan, parseOpsConfig } from "./settings";
+import { parseOpsConfig } from "./config";
+import { buildOpsPlan } from "./settings";
 
 /** Whether Pulumi holds a config key as a secret (the SDK exports this at run time, untyped). */
 function isSecretKey(key: string): boolean {

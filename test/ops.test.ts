@@ -3,7 +3,9 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { summariseRefresh } from "../ops/refresh-report";
-import { cronProblem, labPaths, OPS_PROJECT, type OpsConfigError, parseOpsConfig, PLACEHOLDER, privateKeyProblem, triggersRun } from "../ops/settings";
+import { OPS_PROJECT, type OpsConfigError, parseOpsConfig, PLACEHOLDER } from "../ops/config";
+import { labPaths, triggersRun } from "../ops/settings";
+import { cronProblem, privateKeyProblem } from "../ops/values";
 
 /**
  * The ops program (ops/) under Pulumi's mock monitor: which Pulumi Cloud resources it registers,

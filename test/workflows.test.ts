@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { cronProblem, labPaths } from "../ops/settings";
+import { labPaths } from "../ops/settings";
+import { cronProblem } from "../ops/values";
 
 /**
  * The GitHub Actions workflows for running the lab without Pulumi Deployments, checked as data:
