@@ -6,7 +6,12 @@ import { LabError } from "../lib/validation";
 import { checkSites } from "../lib/validation/sites";
 import { INTERNAL_DNS_TYPES } from "../components/internal-dns";
 import { FAKE_TUNNEL_TOKEN_KEY } from "../offline/fake-secrets";
-import { isSecretWrapper } from "../offline/registered";
+import type * as cloudflare from "@pulumi/cloudflare";
+import type * as docker from "@pulumi/docker";
+import { PUBLIC_INGRESS_TYPES } from "../components/public-ingress";
+import { SWARM_STACK_TYPES } from "../components/swarm-stack";
+import type { UnifiDnsRecordArgs } from "../providers/unifi/dns-record";
+import { inputsOf as registeredInputs, isSecretWrapper, ofType } from "../offline/registered";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { readStackConfig } from "../offline/stack-config";
 import { deployLab } from "../program";
@@ -122,8 +127,8 @@ describe("planIngress", () => {
   });
 });
 
-type Loose = Record<string, any>;
-const inputsOf = (run: OfflineRun, type: string): Loose[] => run.resources.filter((resource) => resource.type === type).map((resource) => resource.inputs as Loose);
+/** The registered inputs of every resource of a type, typed by its arguments. */
+const inputsOf = <Args>(run: OfflineRun, type: string) => ofType(run.resources, type).map((resource) => registeredInputs<Args>(resource));
 const unwrap = (value: unknown): unknown => (isSecretWrapper(value) ? value.value : value);
 
 describe("the prod render: one set of hosts everywhere", () => {
@@ -133,9 +138,9 @@ describe("the prod render: one set of hosts everywhere", () => {
   });
 
   const caddySites = () => services(run).flatMap((svc) => sitePrefixes(svc).map((prefix) => svc.labels[prefix]!));
-  const internalRecords = () => inputsOf(run, INTERNAL_DNS_TYPES.record);
-  const publicRecords = () => inputsOf(run, "cloudflare:index/dnsRecord:DnsRecord");
-  const tunnelRules = () => inputsOf(run, "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig")[0]!.config.ingresses as Loose[];
+  const internalRecords = () => inputsOf<UnifiDnsRecordArgs>(run, INTERNAL_DNS_TYPES.record);
+  const publicRecords = () => inputsOf<cloudflare.DnsRecordArgs>(run, PUBLIC_INGRESS_TYPES.record);
+  const tunnelRules = () => inputsOf<cloudflare.ZeroTrustTunnelCloudflaredConfigArgs>(run, PUBLIC_INGRESS_TYPES.tunnelConfig)[0]!.config?.ingresses ?? [];
 
   test("Caddy's sites are exactly the internal records plus the public records (less the catch-all and the node's own name)", () => {
     const concrete = caddySites().filter((host) => !host.startsWith("*.") && host !== "barbary.in.hypyr.space");
@@ -159,7 +164,7 @@ describe("the prod render: one set of hosts everywhere", () => {
       expect(record).toMatchObject({ type: "CNAME", proxied: true, ttl: 1 });
       expect(record.content).toMatch(/^[0-9a-f-]{36}\.cfargotunnel\.com$/);
     }
-    expect((tunnel.inputs as Loose).configSrc).toBe("cloudflare");
+    expect(registeredInputs<cloudflare.ZeroTrustTunnelCloudflaredArgs>(tunnel).configSrc).toBe("cloudflare");
   });
 
   test("the tunnel sends public hosts to Caddy as the running lab does, and the catch-all is last", () => {
@@ -172,10 +177,10 @@ describe("the prod render: one set of hosts everywhere", () => {
   });
 
   test("the tunnel secret, the API tokens and the UniFi key are Pulumi secrets", () => {
-    const tunnel = inputsOf(run, "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared")[0]!;
+    const tunnel = inputsOf<cloudflare.ZeroTrustTunnelCloudflaredArgs>(run, PUBLIC_INGRESS_TYPES.tunnel)[0]!;
     expect(isSecretWrapper(tunnel.tunnelSecret)).toBe(true);
     expect(Buffer.from(String(unwrap(tunnel.tunnelSecret)), "base64").length).toBeGreaterThanOrEqual(32);
-    const provider = inputsOf(run, "pulumi:providers:cloudflare")[0]!;
+    const provider = inputsOf<cloudflare.ProviderArgs>(run, PUBLIC_INGRESS_TYPES.provider)[0]!;
     expect(isSecretWrapper(provider.apiToken)).toBe(true);
     for (const record of internalRecords()) expect(isSecretWrapper(record.apiKey)).toBe(true);
   });
@@ -184,13 +189,13 @@ describe("the prod render: one set of hosts everywhere", () => {
     const cloudflared = service(run, "caddy_cloudflared");
     const token = run.fakeSecrets.get(FAKE_TUNNEL_TOKEN_KEY)!;
     expect(token).toMatch(/^FAKE-TUNNEL-TOKEN-/);
-    const mount = (cloudflared.container.secrets as Loose[]).find((secret) => secret.fileName === cloudflared.container.env?.TUNNEL_TOKEN_FILE)!;
+    const mount = (cloudflared.container.secrets ?? []).find((secret) => secret.fileName === cloudflared.container.env?.TUNNEL_TOKEN_FILE)!;
     expect(mount).toBeDefined();
     expect(cloudflared.container.env?.TUNNEL_TOKEN).toBeUndefined();
     expect(JSON.stringify([cloudflared.container.env, cloudflared.container.args, cloudflared.container.commands])).not.toContain(token);
     expect(cloudflared.container.healthcheck?.tests).toEqual(["CMD", "cloudflared", "tunnel", "--metrics", "localhost:2000", "ready"]);
 
-    const secret = inputsOf(run, "docker:index/secret:Secret").find((candidate) => candidate.name === mount.secretName)!;
+    const secret = inputsOf<docker.SecretArgs>(run, SWARM_STACK_TYPES.secret).find((candidate) => candidate.name === mount.secretName)!;
     expect(isSecretWrapper(secret.data)).toBe(true);
     expect(Buffer.from(String(unwrap(secret.data)), "base64").toString("utf8")).toBe(token);
     expect(secret.name).not.toContain(token);

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { SWARM_STACK_TYPES } from "../../components/swarm-stack";
 import { isSecretWrapper } from "../../offline/registered";
 import { type OfflineRun } from "../../offline/run";
 import { service } from "../helpers";
@@ -8,8 +9,6 @@ import { service } from "../helpers";
  * The files a service's containers see, from what the program registered: each swarm config and
  * secret with its content, its path in the container and the owner and mode swarm gives it.
  */
-
-type Loose = Record<string, any>;
 
 export interface MountedFile {
   readonly target: string;
@@ -32,8 +31,8 @@ function dataByName(run: OfflineRun, type: string): Map<string, Buffer> {
 
 /** The swarm configs a service mounts (owned by root, as swarm mounts configs by default). */
 export function mountedConfigs(run: OfflineRun, swarmName: string): MountedFile[] {
-  const data = dataByName(run, "docker:index/serviceConfig:ServiceConfig");
-  return ((service(run, swarmName).container.configs ?? []) as Loose[]).map((config) => ({
+  const data = dataByName(run, SWARM_STACK_TYPES.config);
+  return (service(run, swarmName).container.configs ?? []).map((config) => ({
     target: String(config.fileName),
     content: data.get(String(config.configName))!,
     uid: Number(config.fileUid ?? 0),
@@ -44,8 +43,8 @@ export function mountedConfigs(run: OfflineRun, swarmName: string): MountedFile[
 
 /** The swarm secrets a service mounts, with the content the run gave them. */
 export function mountedSecrets(run: OfflineRun, swarmName: string): MountedFile[] {
-  const data = dataByName(run, "docker:index/secret:Secret");
-  return ((service(run, swarmName).container.secrets ?? []) as Loose[]).map((secret) => ({
+  const data = dataByName(run, SWARM_STACK_TYPES.secret);
+  return (service(run, swarmName).container.secrets ?? []).map((secret) => ({
     target: String(secret.fileName),
     content: data.get(String(secret.secretName))!,
     uid: Number(secret.fileUid ?? 0),
