@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { type EnforcementLevel, type ResourceValidationArgs, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
-import { ROLE_LABEL as PROGRAM_ROLE_LABEL, swarmName } from "../lib/naming";
+import { splitImageReference } from "../lib/image-ref";
+import { FORWARD_AUTH_SNIPPET } from "../lib/labels";
+import { ROLE_LABEL, swarmName } from "../lib/naming";
 import { isSecretWrapper, type OfflineRun, runOffline } from "../offline/run";
 import { FORWARD_AUTH_EXCEPTIONS } from "../policy/forward-auth-exceptions";
 import { HOST_PORTS } from "../policy/host-ports";
-import { FORWARD_AUTH_SNIPPET, POLICIES, PUBLIC_INGRESS_TYPE, RESOURCE_TYPES, ROLE_LABEL, parseImage } from "../policy/policies";
+import { POLICIES } from "../policy/policies";
+import { PUBLIC_INGRESS_TYPE, RESOURCE_TYPES } from "../policy/rules/resources";
 import { SHARED_STORAGE_ROOTS } from "../policy/shared-storage";
 
 /**
@@ -491,9 +494,9 @@ describe("tunnel-dns-records-are-proxied-cnames and tunnel-config-ends-with-catc
 describe("images-have-tag-or-digest and images-avoid-latest", () => {
   it("parses references with registries, ports, tags and digests", () => {
     const digest = `sha256:${"a".repeat(64)}`;
-    expect(parseImage("registry.local:5000/team/app")).toEqual({ repository: "registry.local:5000/team/app", tag: undefined, digest: undefined });
-    expect(parseImage(`redis:8-alpine@${digest}`)).toEqual({ repository: "redis", tag: "8-alpine", digest });
-    expect(parseImage("ghcr.io/cpritchett/caddy-labels:latest")).toEqual({ repository: "ghcr.io/cpritchett/caddy-labels", tag: "latest", digest: undefined });
+    expect(splitImageReference("registry.local:5000/team/app")).toEqual({ name: "registry.local:5000/team/app", tag: undefined, digest: undefined });
+    expect(splitImageReference(`redis:8-alpine@${digest}`)).toEqual({ name: "redis", tag: "8-alpine", digest });
+    expect(splitImageReference("ghcr.io/cpritchett/caddy-labels:latest")).toEqual({ name: "ghcr.io/cpritchett/caddy-labels", tag: "latest", digest: undefined });
   });
 
   it("requires a tag or a digest, and advises against latest without a digest", async () => {
@@ -529,10 +532,6 @@ describe("the pack", () => {
       expect(policy.description.length).toBeGreaterThan(20);
       expect(["mandatory", "advisory"]).toContain(policy.enforcementLevel);
     }
-  });
-
-  it("reads the role label the program writes", () => {
-    expect(ROLE_LABEL).toBe(PROGRAM_ROLE_LABEL);
   });
 });
 
