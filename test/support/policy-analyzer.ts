@@ -8,7 +8,8 @@ import { RESOURCE_TYPES } from "../../policy/rules/resources";
  * resource, `validateResource` gets the inputs with Pulumi secrets unwrapped (as the SDK hands them
  * to validations) behind the SDK's own unknown-checking proxy, the registration's options and the
  * policy's config; `notApplicable` and unknown values are handled as the SDK does. No PolicyPack is
- * constructed (that starts a gRPC server); `pulumi preview --policy-pack policy` runs the real one.
+ * constructed (that starts a gRPC server); test/policy/pack.test.ts starts the real one and checks
+ * that it answers as this does.
  */
 
 export interface TestResource {
