@@ -18,21 +18,37 @@ export interface ImageReference {
 export const IMAGE_REFERENCE =
   /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-/** A content digest as registries and the engine write it. */
-export const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/**
+ * A reference cut into its parts as written, nothing checked and nothing filled in: what a check
+ * of references someone else wrote needs (the policy pack sees whatever is about to be registered).
+ */
+export interface WrittenReference {
+  /** Registry and repository as written: `postgres`, `registry.local:5000/team/app`. */
+  readonly name: string;
+  /** Undefined when the reference names no tag (Docker then means `latest`). */
+  readonly tag: string | undefined;
+  readonly digest: string | undefined;
+}
 
 const DEFAULT_DOMAIN = "docker.io";
+/** A tag and a digest as Docker's reference grammar allows them. */
+export const TAG = /^[\w][\w.-]{0,127}$/;
+export const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-export function parseImageReference(reference: string): ImageReference {
-  if (!IMAGE_REFERENCE.test(reference)) throw new Error(`expected an image reference such as repo/name:tag, got "${reference}"`);
+/** `name[:tag][@digest]`: a colon after the last slash starts the tag, a port comes before it. */
+export function splitImageReference(reference: string): WrittenReference {
   const at = reference.indexOf("@");
   const named = at >= 0 ? reference.slice(0, at) : reference;
   const digest = at >= 0 ? reference.slice(at + 1) : undefined;
-  if (digest !== undefined && !DIGEST.test(digest)) throw new Error(`expected a digest such as sha256:<64 hex>, got "${digest}"`);
   const colon = named.lastIndexOf(":");
   const hasTag = colon > named.lastIndexOf("/");
-  const name = hasTag ? named.slice(0, colon) : named;
-  const tag = hasTag ? named.slice(colon + 1) : "latest";
+  return { name: hasTag ? named.slice(0, colon) : named, tag: hasTag ? named.slice(colon + 1) : undefined, digest };
+}
+
+export function parseImageReference(reference: string): ImageReference {
+  if (!IMAGE_REFERENCE.test(reference)) throw new Error(`expected an image reference such as repo/name:tag, got "${reference}"`);
+  const { name, tag = "latest", digest } = splitImageReference(reference);
+  if (digest !== undefined && !DIGEST.test(digest)) throw new Error(`expected a digest such as sha256:<64 hex>, got "${digest}"`);
   // The first component is a registry when it looks like a host (a dot, a port) or is localhost.
   const slash = name.indexOf("/");
   const first = slash >= 0 ? name.slice(0, slash) : "";

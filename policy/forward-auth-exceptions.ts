@@ -2,8 +2,9 @@
  * Services whose Caddy sites are served without Authentik forward auth, by swarm service name,
  * with the reason. It mirrors the sites the lab declares with `Auth.own(...)` / `Auth.none(...)`
  * (a service with several opted-out sites lists their reasons in site order, joined by "; ").
- * test/policy.test.ts fails when this list and the lab's declared opt-outs differ, so the two
- * change together; more entries can be added per run through policy config (see policies.ts).
+ * test/policy/lab-renders.test.ts fails when this list and the lab's declared opt-outs differ, so
+ * the two change together; more entries can be added per run through policy config (see
+ * rules/forward-auth.ts).
  */
 export const FORWARD_AUTH_EXCEPTIONS: Readonly<Record<string, string>> = {
   caddy_caddy:

@@ -1,8 +1,9 @@
 /**
  * The only host-mode published ports the lab may have, by swarm service name: `"<port>/<protocol>"`
  * with the reason. A host-mode port binds the node's own interfaces (every LAN address of it),
- * bypassing the routing mesh, so each one is a deliberate exposure. test/policy.test.ts keeps this
- * list equal to the host-mode ports the lab declares; policy config can add entries.
+ * bypassing the routing mesh, so each one is a deliberate exposure.
+ * test/policy/lab-renders.test.ts keeps this list equal to the host-mode ports the lab declares;
+ * policy config can add entries.
  */
 export interface HostPortGrant {
   readonly ports: readonly string[];

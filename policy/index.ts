@@ -4,7 +4,7 @@ import { POLICIES } from "./policies";
 /**
  * The lab's architecture policy pack: `pulumi preview --policy-pack policy` from the repository
  * root. Constructing the pack starts the analyzer's gRPC server (and reads ./package.json for the
- * version), so nothing but this file may construct it; the policies live in ./policies.ts.
+ * version), so nothing but this file may construct it; ./policies.ts lists the policies.
  */
 new PolicyPack("homelab-architecture", {
   description: "Docker Swarm home lab: socket access, forward auth, secrets, pinning, host ports, the Cloudflare tunnel and image tags.",

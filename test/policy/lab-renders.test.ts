@@ -1,0 +1,144 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { swarmName } from "../../lib/naming";
+import { isSecretWrapper } from "../../offline/registered";
+import { type OfflineRun, runOffline } from "../../offline/run";
+import { FORWARD_AUTH_EXCEPTIONS } from "../../policy/forward-auth-exceptions";
+import { HOST_PORTS } from "../../policy/host-ports";
+import { PUBLIC_INGRESS_TYPE, RESOURCE_TYPES } from "../../policy/rules/resources";
+import { SHARED_STORAGE_ROOTS } from "../../policy/shared-storage";
+import { analyze, type Finding, type PackConfig, renderedResources } from "../support/policy-analyzer";
+
+/** The pack over the lab's own renders, and the pack's lists against the lab they mirror. */
+
+let prod: OfflineRun;
+let dev: OfflineRun;
+
+beforeAll(async () => {
+  prod = await runOffline({ stack: "prod" });
+  dev = await runOffline({ stack: "dev" });
+});
+
+const devConfig = (): PackConfig => JSON.parse(readFileSync(path.join(__dirname, "..", "..", "policy", "config.dev.json"), "utf8")) as PackConfig;
+const summary = (findings: readonly Finding[]) => findings.map((finding) => `${finding.policy}: ${finding.resource}`).sort();
+
+describe("the lab's renders", () => {
+  const LATEST_IN_BOTH = [
+    "application_media_core_prowlarr",
+    "application_media_core_radarr",
+    "application_media_core_sabnzbd",
+    "application_media_core_sonarr",
+    "caddy_caddy",
+    "caddy_docker-socket-proxy",
+    "platform_observability_docker-socket-proxy",
+  ];
+  const LATEST_IN_PROD_ONLY = [
+    "application_media_core_jellyfin",
+    "application_media_core_plex",
+    "application_media_enrichment_kometa",
+    "application_media_enrichment_posterizarr",
+    "application_media_enrichment_titlecardmaker",
+    "application_media_support_bazarr",
+    "application_media_support_doplarr",
+    "application_media_support_maintainerr",
+    "application_media_support_recyclarr",
+    "application_media_support_tautulli",
+    "application_media_support_tracearr",
+    "application_media_support_tracearr-timescaledb",
+    "application_media_support_wizarr",
+    "platform_monitoring_docker-socket-proxy",
+  ];
+  const latest = (names: readonly string[]) => names.map((name) => `images-avoid-latest: ${name}`);
+
+  it("prod: no mandatory violation; the advisories are exactly these", async () => {
+    const findings = await analyze(renderedResources(prod));
+    expect(findings.filter((finding) => finding.level === "mandatory")).toEqual([]);
+    expect(summary(findings)).toEqual(
+      [
+        ...latest([...LATEST_IN_BOTH, ...LATEST_IN_PROD_ONLY]),
+        // node-exporter's view of the host's root file system includes /run/docker.sock.
+        "docker-socket-ancestor-not-mounted: platform_monitoring_node-exporter",
+      ].sort(),
+    );
+  });
+
+  /** Dev turns forward auth off (homelab:forwardAuth): the services whose sites it opens. */
+  const openedInDev = () =>
+    dev.lab.stacks.flatMap((stack) =>
+      stack.services.filter((svc) => (svc.sites ?? []).some((site) => site.auth?.kind === "none" && site.auth.reason.includes("homelab:forwardAuth"))).map((svc) => swarmName(stack.name, svc.name)),
+    );
+
+  it("dev, with policy/config.dev.json: no mandatory violation; the advisories are the latest images and the sites dev opens", async () => {
+    const findings = await analyze(renderedResources(dev), devConfig());
+    expect(findings.filter((finding) => finding.level === "mandatory")).toEqual([]);
+    expect(openedInDev()).toContain("application_media_core_sonarr");
+    expect(summary(findings)).toEqual([...latest(LATEST_IN_BOTH), ...openedInDev().map((name) => `caddy-sites-use-forward-auth: ${name}`)].sort());
+  });
+
+  it("dev without its config: the single-node swarm pins nothing, and its open sites have no forward auth: all the pack reports", async () => {
+    const findings = await analyze(renderedResources(dev));
+    const mandatory = findings.filter((finding) => finding.level === "mandatory");
+    expect(new Set(mandatory.map((finding) => finding.policy))).toEqual(new Set(["node-local-state-is-pinned", "caddy-sites-use-forward-auth"]));
+    expect(mandatory.map((finding) => finding.resource)).toContain("platform_postgres_postgresql");
+  });
+
+  it("the program marks every swarm secret's data secret and puts no Pulumi secret in any environment (what the pack cannot see)", () => {
+    for (const run of [prod, dev]) {
+      const secrets = run.resources.filter((resource) => resource.type === RESOURCE_TYPES.secret);
+      expect(secrets.length).toBeGreaterThan(0);
+      for (const secret of secrets) {
+        expect({ name: secret.name, dataIsSecret: isSecretWrapper(secret.inputs.data) }).toEqual({ name: secret.name, dataIsSecret: true });
+        expect(secret.options.additionalSecretOutputs).toContain("data");
+      }
+      const containsSecret = (value: unknown): boolean =>
+        isSecretWrapper(value) || (value !== null && typeof value === "object" && Object.values(value).some(containsSecret));
+      for (const resource of run.resources.filter((candidate) => candidate.type === RESOURCE_TYPES.service)) {
+        const env = (resource.inputs.taskSpec as { containerSpec?: { env?: unknown } } | undefined)?.containerSpec?.env;
+        expect({ service: resource.name, secretInEnv: containsSecret(env) }).toEqual({ service: resource.name, secretInEnv: false });
+      }
+    }
+  });
+
+  it("the types the pack checks are the types the program registers (a policy for another type would never run)", () => {
+    const registered = new Set(prod.resources.map((resource) => resource.type));
+    for (const type of Object.values(RESOURCE_TYPES)) expect({ type, registered: registered.has(type) }).toEqual({ type, registered: true });
+    const records = prod.resources.filter((resource) => resource.type === RESOURCE_TYPES.dnsRecord);
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) expect(record.parent.split("::")[2]).toBe(PUBLIC_INGRESS_TYPE);
+  });
+});
+
+describe("the pack's lists mirror the lab", () => {
+  it("the forward-auth exceptions are exactly the lab's declared opt-outs, with their reasons", () => {
+    const declared: Record<string, string> = {};
+    const mixed: string[] = [];
+    for (const { spec: stack } of prod.lab.stacks) {
+      for (const svc of stack.services) {
+        const sites = svc.sites ?? [];
+        const optOuts = sites.flatMap((site) => (site.auth && site.auth.kind !== "authentik" ? [site.auth.reason] : []));
+        if (optOuts.length === 0) continue;
+        declared[swarmName(stack.name, svc.name)] = optOuts.join("; ");
+        if (optOuts.length !== sites.length) mixed.push(swarmName(stack.name, svc.name));
+      }
+    }
+    expect(FORWARD_AUTH_EXCEPTIONS).toEqual(declared);
+    // The pack exempts whole services; a service that mixes open and protected sites needs a finer list.
+    expect(mixed).toEqual([]);
+  });
+
+  it("the host-port grants are exactly the lab's declared host-mode ports", () => {
+    const declared: Record<string, string[]> = {};
+    for (const { spec: stack } of prod.lab.stacks) {
+      for (const svc of stack.services) {
+        const ports = (svc.ports ?? []).filter((port) => port.mode === "host").map((port) => `${port.published}/${port.protocol ?? "tcp"}`);
+        if (ports.length > 0) declared[swarmName(stack.name, svc.name)] = ports;
+      }
+    }
+    expect(Object.fromEntries(Object.entries(HOST_PORTS).map(([name, grant]) => [name, [...grant.ports]]))).toEqual(declared);
+  });
+
+  it("the shared storage roots are prod's appdata and media paths", () => {
+    const { context } = prod.lab;
+    expect([...SHARED_STORAGE_ROOTS].sort()).toEqual([context.appdata(""), context.media("")].sort());
+  });
+});

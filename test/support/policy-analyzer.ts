@@ -1,0 +1,152 @@
+import { type EnforcementLevel, type ResourceValidationArgs, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import { isSecretWrapper } from "../../offline/registered";
+import { type OfflineRun } from "../../offline/run";
+import { POLICIES } from "../../policy/policies";
+import { RESOURCE_TYPES } from "../../policy/rules/resources";
+
+/**
+ * The policy pack, exercised the way @pulumi/policy's analyzer runs it: for every policy and every
+ * resource, `validateResource` gets the inputs with Pulumi secrets unwrapped (as the SDK hands them
+ * to validations) behind the SDK's own unknown-checking proxy, the registration's options and the
+ * policy's config; `notApplicable` and unknown values are handled as the SDK does. No PolicyPack is
+ * constructed (that starts a gRPC server); test/policy/pack.test.ts starts the real one and checks
+ * that it answers as this does.
+ */
+
+export interface TestResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+  /** The parent's URN. */
+  readonly parent?: string;
+  readonly additionalSecretOutputs?: readonly string[];
+}
+
+export interface Finding {
+  readonly policy: string;
+  readonly level: EnforcementLevel;
+  readonly resource: string;
+  readonly message: string;
+}
+
+/** `--policy-pack-config` as a file holds it: per policy, a level or a level with properties. */
+export type PackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+
+class NotApplicable extends Error {}
+
+/** What the SDK does to a secret before a validation sees it: the plain value. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (isSecretWrapper(value)) return unwrapSecrets(value.value);
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+  return value;
+}
+
+export async function analyze(resources: readonly TestResource[], config: PackConfig = {}): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const policy of POLICIES) {
+    const configured = config[policy.name];
+    const settings = typeof configured === "string" ? { enforcementLevel: configured } : (configured ?? {});
+    const { enforcementLevel: configuredLevel, ...properties } = settings;
+    const level = configuredLevel ?? policy.enforcementLevel ?? "mandatory";
+    if (level === "disabled" || policy.validateResource === undefined) continue;
+    const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    for (const resource of resources) {
+      const props = unknownCheckingProxy(unwrapSecrets(resource.inputs) as Record<string, unknown>);
+      const args: ResourceValidationArgs = {
+        type: resource.type,
+        name: resource.name,
+        urn: `urn:pulumi:test::homelab::${resource.type}::${resource.name}`,
+        props,
+        opts: {
+          protect: false,
+          ignoreChanges: [],
+          aliases: [],
+          customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+          additionalSecretOutputs: [...(resource.additionalSecretOutputs ?? [])],
+          ...(resource.parent !== undefined ? { parent: resource.parent } : {}),
+        },
+        stackTags: new Map(),
+        isType: (resourceClass) => (resourceClass as unknown as { __pulumiType?: string }).__pulumiType === resource.type,
+        asType: ((resourceClass: unknown) => ((resourceClass as { __pulumiType?: string }).__pulumiType === resource.type ? props : undefined)) as ResourceValidationArgs["asType"],
+        getConfig: <T extends object>() => properties as T,
+        notApplicable: (reason?: string): never => {
+          throw new NotApplicable(reason);
+        },
+      };
+      for (const validation of validations) {
+        try {
+          await validation(args, (message) => findings.push({ policy: policy.name, level, resource: resource.name, message }));
+        } catch (error) {
+          if (error instanceof NotApplicable) continue;
+          // Typed loosely by the SDK's declarations (marked internal), exported at run time.
+          if (error instanceof UnknownValueError) {
+            findings.push({ policy: policy.name, level: "advisory", resource: resource.name, message: `can't run during preview: ${(error as Error).message}` });
+            continue;
+          }
+          throw error;
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+/**
+ * What the named policies report about the resources, as `<policy>: <message>` in the order they
+ * report it: one table case's expected violations.
+ */
+export async function violations(policies: readonly string[], resources: TestResource | readonly TestResource[], config: PackConfig = {}): Promise<string[]> {
+  const findings = await analyze(Array.isArray(resources) ? resources : [resources as TestResource], config);
+  return findings.filter((finding) => policies.includes(finding.policy)).map((finding) => `${finding.policy}: ${finding.message}`);
+}
+
+/** A rendered lab's registrations as the engine would hand them to the pack. */
+export function renderedResources(run: OfflineRun): TestResource[] {
+  return run.resources.map((resource) => ({
+    type: resource.type,
+    name: resource.name,
+    inputs: resource.inputs,
+    parent: resource.parent,
+    additionalSecretOutputs: resource.options.additionalSecretOutputs,
+  }));
+}
+
+export interface ServiceShape {
+  readonly image?: string;
+  readonly labels?: Record<string, string>;
+  readonly env?: Record<string, unknown>;
+  readonly mounts?: readonly Record<string, unknown>[];
+  readonly constraints?: readonly string[];
+  readonly ports?: readonly Record<string, unknown>[];
+  readonly global?: boolean;
+}
+
+/** A swarm service's inputs as @pulumi/docker registers them, reduced to what the policies read. */
+export function service(name: string, shape: ServiceShape = {}): TestResource {
+  return {
+    type: RESOURCE_TYPES.service,
+    name,
+    inputs: {
+      name,
+      labels: Object.entries(shape.labels ?? {}).map(([label, value]) => ({ label, value })),
+      mode: shape.global ? { global: true } : { replicated: { replicas: 1 } },
+      taskSpec: {
+        containerSpec: {
+          image: shape.image ?? "nginx:1.27.3",
+          ...(shape.env ? { env: shape.env } : {}),
+          mounts: shape.mounts ?? [],
+        },
+        ...(shape.constraints ? { placement: { constraints: shape.constraints } } : {}),
+      },
+      ...(shape.ports ? { endpointSpec: { ports: shape.ports } } : {}),
+    },
+  };
+}
+
+export const bind = (source: string, target: string, readOnly = false) => ({ type: "bind", source, target, readOnly });
+export const volume = (source: string, target: string) => ({ type: "volume", source, target, readOnly: false });
+export const SOCKET = "/var/run/docker.sock";
+
+/** The SDK's sentinel for a string that is unknown during preview. */
+export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
