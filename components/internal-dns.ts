@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { InternalRecord } from "../lib/ingress";
-import { DNS_RECORD_TYPE, UnifiDnsRecord } from "../providers/unifi/record";
+import { INTERNAL_DNS_TYPES } from "../lib/resource-types";
+import { UnifiDnsRecord } from "../providers/unifi/record";
 
 export interface InternalDnsArgs {
   readonly apiUrl: string;
@@ -18,9 +19,6 @@ export interface InternalDnsArgs {
    */
   readonly adopt?: Readonly<Record<string, string>>;
 }
-
-/** The type tokens this component registers. */
-export const INTERNAL_DNS_TYPES = { component: "homelab:unifi:InternalDns", record: DNS_RECORD_TYPE } as const;
 
 /**
  * The LAN half of ingress: one CNAME per internal host on the UniFi gateway, every one pointing at

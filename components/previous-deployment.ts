@@ -1,9 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Inventory, parseInventory } from "../lib/deletion-safety";
 
-/** The type token of the read-only reference to the stack itself. */
-export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
-
 /** The stack output the program records its inventory in, and reads back on the next run. */
 export const INVENTORY_OUTPUT = "inventory";
 

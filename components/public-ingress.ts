@@ -1,6 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { PublicRecord, TunnelRule } from "../lib/ingress";
+import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
 
 export interface PublicIngressArgs {
   /** Read from 1Password by default, so kept secret like every value from the vault. */
@@ -16,17 +17,6 @@ export interface PublicIngressArgs {
   readonly rules: readonly TunnelRule[];
   readonly records: readonly PublicRecord[];
 }
-
-/** The type tokens this component registers and the provider functions it calls (the provider's own). */
-export const PUBLIC_INGRESS_TYPES = {
-  component: "homelab:cloudflare:PublicIngress",
-  provider: "pulumi:providers:cloudflare",
-  tunnel: "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared",
-  tunnelConfig: "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
-  record: "cloudflare:index/dnsRecord:DnsRecord",
-  getZone: "cloudflare:index/getZone:getZone",
-  getTunnelToken: "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken",
-} as const;
 
 /** `proxied` records must use Cloudflare's automatic TTL, which the API spells 1. */
 export const AUTOMATIC_TTL = 1;

@@ -51,9 +51,6 @@ function groupByItem(refs: readonly OpRef[]): Map<string, Set<string>> {
   return items;
 }
 
-/** The provider functions the 1Password source calls. */
-export const ONEPASSWORD_CALLS = { getVault: "onepassword:index/getVault:getVault", getItem: "onepassword:index/getItem:getItem" } as const;
-
 /**
  * Reads from 1Password through the official provider: one vault lookup, then exactly one read per
  * distinct item, all in parallel. The program's own reads go through a service account (or a

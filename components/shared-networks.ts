@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SharedNetworkSpec } from "../lab/networks";
 import { STACK_NAMESPACE_LABEL } from "../lib/naming";
+import { SWARM_TYPES } from "../lib/resource-types";
 
 export interface OverlayNetworkArgs {
   /** The swarm network name. */
@@ -34,16 +35,13 @@ export interface SharedNetworksArgs {
   readonly networks: readonly SharedNetworkSpec[];
 }
 
-/** The type tokens this module registers (the network's is the provider's own). */
-export const NETWORK_TYPES = { sharedNetworks: "homelab:swarm:SharedNetworks", network: "docker:index/network:Network" } as const;
-
 /** The overlay networks several stacks join; created before, and independently of, any stack. */
 export class SharedNetworks extends pulumi.ComponentResource {
   /** Network IDs by key. */
   public readonly ids: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: SharedNetworksArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(NETWORK_TYPES.sharedNetworks, name, {}, opts);
+    super(SWARM_TYPES.sharedNetworks, name, {}, opts);
     const ids: Record<string, pulumi.Output<string>> = {};
     for (const spec of args.networks) {
       ids[spec.key] = overlayNetwork(spec.name, { name: spec.name, namespace: spec.namespace }, this).id;

@@ -3,21 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ProgramSecretName } from "../lab/model";
 import type { StackPlan } from "../lib/evaluate-lab";
 import { contentAddressedName, logicalName, swarmName } from "../lib/naming";
+import { SWARM_TYPES } from "../lib/resource-types";
 import { type FieldValues, renderEnvFile, renderSecretValue } from "../lib/secret-values";
 import type { SecretContent } from "../lib/service-plan";
 import { SERVICE_IGNORE_CHANGES, toServiceArgs } from "./service-args";
 import { overlayNetwork } from "./shared-networks";
-
-/**
- * The type tokens this component registers, for whoever reads registered resources back (the
- * offline review, drift's desired state, the tests). The docker ones are the provider's own.
- */
-export const SWARM_STACK_TYPES = {
-  stack: "homelab:swarm:Stack",
-  service: "docker:index/service:Service",
-  secret: "docker:index/secret:Secret",
-  config: "docker:index/serviceConfig:ServiceConfig",
-} as const;
 
 export interface SwarmStackArgs {
   /** The stack as evaluated: its declaration and its services' plans (lib/evaluate-lab.ts). */
@@ -50,7 +40,7 @@ export class SwarmStack extends pulumi.ComponentResource {
   public readonly networkIds: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: SwarmStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(SWARM_STACK_TYPES.stack, name, {}, opts);
+    super(SWARM_TYPES.stack, name, {}, opts);
     const { spec } = args.stack;
     const { secretValues } = args;
     this.programSecrets = args.programSecrets ?? {};

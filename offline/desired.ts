@@ -1,6 +1,5 @@
 import type * as docker from "@pulumi/docker";
-import { NETWORK_TYPES } from "../components/shared-networks";
-import { SWARM_STACK_TYPES } from "../components/swarm-stack";
+import { SWARM_TYPES } from "../lib/resource-types";
 import { inputsOf, isSecretWrapper, labelMap, ofType, type RegisteredResource, type RegisteredService, serviceOf } from "./registered";
 import type { OfflineRun } from "./run";
 import { type DeclaredResource, type DesiredSwarm, type NamedObjectState, type NetworkState, normaliseService, portText, type ServiceState, sortedRecord } from "../lib/swarm-state";
@@ -60,10 +59,10 @@ export function desiredSwarm(run: Pick<OfflineRun, "resources">): DesiredSwarm {
   const remember = (kind: string, resource: RegisteredResource) => {
     resources.set(`${kind}:${plain(resource.inputs.name)}`, { type: resource.type, logicalName: resource.name, parent: urnKey(resource.parent) });
   };
-  const networks = of(NETWORK_TYPES.network).map((resource) => (remember("network", resource), networkState(resource)));
-  const services = of(SWARM_STACK_TYPES.service).map((resource) => (remember("service", resource), serviceState(serviceOf(resource))));
-  const secrets = of(SWARM_STACK_TYPES.secret).map((resource) => (remember("secret", resource), namedState(resource)));
-  const configs = of(SWARM_STACK_TYPES.config).map((resource) => (remember("config", resource), namedState(resource)));
+  const networks = of(SWARM_TYPES.network).map((resource) => (remember("network", resource), networkState(resource)));
+  const services = of(SWARM_TYPES.service).map((resource) => (remember("service", resource), serviceState(serviceOf(resource))));
+  const secrets = of(SWARM_TYPES.secret).map((resource) => (remember("secret", resource), namedState(resource)));
+  const configs = of(SWARM_TYPES.config).map((resource) => (remember("config", resource), namedState(resource)));
 
   const components = new Map<string, { type: string; name: string }>();
   for (const resource of run.resources) {

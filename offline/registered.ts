@@ -1,7 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { STACK_NAMESPACE_LABEL } from "../lib/naming";
-import { SWARM_STACK_TYPES } from "../components/swarm-stack";
+import { SWARM_TYPES } from "../lib/resource-types";
 
 /**
  * What a run under the mock monitor registered, and the one typed reader of it. The render, drift's
@@ -97,7 +97,7 @@ export function ofType(resources: readonly RegisteredResource[], type: string): 
 
 /** Every registered swarm service, in registration order. */
 export function registeredServices(resources: readonly RegisteredResource[]): RegisteredService[] {
-  return ofType(resources, SWARM_STACK_TYPES.service).map(serviceOf);
+  return ofType(resources, SWARM_TYPES.service).map(serviceOf);
 }
 
 /** The registered service of that swarm name; throws naming it when there is none. */

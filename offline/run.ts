@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, PROJECT } from "../config";
-import { STACK_REFERENCE_TYPE } from "../components/previous-deployment";
-import { PUBLIC_INGRESS_TYPES } from "../components/public-ingress";
-import { ONEPASSWORD_CALLS } from "../components/secret-source";
-import { SWARM_STACK_TYPES } from "../components/swarm-stack";
+import { STACK_REFERENCE_TYPE } from "../lib/resource-types";
+import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
+import { ONEPASSWORD_CALLS } from "../lib/resource-types";
+import { SWARM_TYPES } from "../lib/resource-types";
 import { STACKS } from "../lab";
 import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
 import { type DeployOptions, deployLab, type LabOutputs } from "../program";
@@ -110,7 +110,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
       // Creates take the latency. Not reads of existing resources (an `id` is given: lookups),
       // nor providers (the engine configures them in-process; nothing is created).
       const creates = args.custom && !args.id && !args.type.startsWith("pulumi:providers:");
-      const converges = args.type === SWARM_STACK_TYPES.service && args.inputs.convergeConfig !== undefined;
+      const converges = args.type === SWARM_TYPES.service && args.inputs.convergeConfig !== undefined;
       const wait = creates ? (options.latencyMs ?? 0) + (converges ? (options.convergeMs ?? 0) : 0) : 0;
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (args.type === PUBLIC_INGRESS_TYPES.tunnel) return { id: fakeUuid(args.name), state: args.inputs };

@@ -8,9 +8,9 @@ import type { FileRefView, IngressView, LabView, PolicyView, RouteView, ServiceV
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "../lib/naming";
 import { secretValueCommand } from "../lib/secret-values";
 import { internalTarget, resolveLabSites } from "../lib/sites";
-import { INTERNAL_DNS_TYPES } from "../components/internal-dns";
+import { INTERNAL_DNS_TYPES } from "../lib/resource-types";
 import type { UnifiDnsRecordArgs } from "../providers/unifi/dns-record";
-import { PUBLIC_INGRESS_TYPES } from "../components/public-ingress";
+import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
 import { inputsOf, isSecretWrapper, ofType, type RegisteredResource, type RegisteredService, registeredServices, type ServiceInputs, text } from "./registered";
 
 /**

@@ -4,12 +4,12 @@ import { ingressControllers, planIngress, TUNNEL_CATCH_ALL } from "../lib/ingres
 import { resolveLabSites } from "../lib/sites";
 import { LabError } from "../lib/validation";
 import { checkSites } from "../lib/validation/sites";
-import { INTERNAL_DNS_TYPES } from "../components/internal-dns";
+import { INTERNAL_DNS_TYPES } from "../lib/resource-types";
 import { FAKE_TUNNEL_TOKEN_KEY } from "../offline/fake-secrets";
 import type * as cloudflare from "@pulumi/cloudflare";
 import type * as docker from "@pulumi/docker";
-import { PUBLIC_INGRESS_TYPES } from "../components/public-ingress";
-import { SWARM_STACK_TYPES } from "../components/swarm-stack";
+import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
+import { SWARM_TYPES } from "../lib/resource-types";
 import type { UnifiDnsRecordArgs } from "../providers/unifi/dns-record";
 import { inputsOf as registeredInputs, isSecretWrapper, ofType } from "../offline/registered";
 import { type OfflineRun, runOffline } from "../offline/run";
@@ -195,7 +195,7 @@ describe("the prod render: one set of hosts everywhere", () => {
     expect(JSON.stringify([cloudflared.container.env, cloudflared.container.args, cloudflared.container.commands])).not.toContain(token);
     expect(cloudflared.container.healthcheck?.tests).toEqual(["CMD", "cloudflared", "tunnel", "--metrics", "localhost:2000", "ready"]);
 
-    const secret = inputsOf<docker.SecretArgs>(run, SWARM_STACK_TYPES.secret).find((candidate) => candidate.name === mount.secretName)!;
+    const secret = inputsOf<docker.SecretArgs>(run, SWARM_TYPES.secret).find((candidate) => candidate.name === mount.secretName)!;
     expect(isSecretWrapper(secret.data)).toBe(true);
     expect(Buffer.from(String(unwrap(secret.data)), "base64").toString("utf8")).toBe(token);
     expect(secret.name).not.toContain(token);

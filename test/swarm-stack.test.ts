@@ -3,6 +3,7 @@ import { op, SecretEnv, type StackSpec } from "../lab/model";
 import type { StackPlan } from "../lib/evaluate-lab";
 import { EMPTY_LOCK } from "../lib/image-lock";
 import { contentAddressedName } from "../lib/naming";
+import { SWARM_TYPES } from "../lib/resource-types";
 import { planService } from "../lib/service-plan";
 import { type MockMonitor, startMockMonitor } from "../offline/mock-monitor";
 import { isSecretWrapper, type RegisteredResource } from "../offline/registered";
@@ -42,8 +43,7 @@ let dependency: docker.Network;
 
 beforeAll(async () => {
   monitor = await startMockMonitor("homelab", "unit");
-  const { SwarmStack, SWARM_STACK_TYPES } = await import("../components/swarm-stack");
-  expect(SWARM_STACK_TYPES.stack).toBe("homelab:swarm:Stack");
+  const { SwarmStack } = await import("../components/swarm-stack");
   const plan = planService(SPEC, SPEC.services[0]!, {
     ingress: { domain: "example.com", internalDomain: "in.example.com", storageNode: "nas", tls: "internal", acmeEmail: "ops@example.com" },
     storageNode: "nas",
@@ -82,10 +82,9 @@ describe("SwarmStack", () => {
     );
   });
 
-  test("the docker type tokens it exports are the provider's own", async () => {
-    const { SWARM_STACK_TYPES } = await import("../components/swarm-stack");
+  test("the docker type tokens of lib/resource-types.ts are the provider's own", () => {
     const tokenOf = (resource: unknown) => (resource as { __pulumiType: string }).__pulumiType;
-    expect([SWARM_STACK_TYPES.service, SWARM_STACK_TYPES.secret, SWARM_STACK_TYPES.config]).toEqual([tokenOf(docker.Service), tokenOf(docker.Secret), tokenOf(docker.ServiceConfig)]);
+    expect([SWARM_TYPES.service, SWARM_TYPES.secret, SWARM_TYPES.config]).toEqual([tokenOf(docker.Service), tokenOf(docker.Secret), tokenOf(docker.ServiceConfig)]);
   });
 
   test("the network: overlay, attachable, labelled with the stack, deleted before it is replaced", () => {

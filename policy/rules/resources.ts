@@ -1,6 +1,7 @@
 import type { CustomResource } from "@pulumi/pulumi";
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { splitImageReference, type WrittenReference } from "../../lib/image-ref";
+import { PUBLIC_INGRESS_TYPES, SWARM_TYPES } from "../../lib/resource-types";
 
 /**
  * What the policies read of a resource, and how. Policies see resource inputs as plain JSON:
@@ -70,20 +71,16 @@ export interface TunnelConfigProps {
   readonly config?: { readonly ingresses?: readonly TunnelIngressProps[] };
 }
 
-/**
- * The provider types the pack checks. Written here rather than imported: the modules that register
- * them load the provider SDKs (and offline/ the whole program), none of which belongs in the
- * analyzer's process; test/policy/lab-renders.test.ts checks that the program registers each one.
- */
+/** The provider types the pack checks (lib/resource-types.ts: constants only, nothing loaded). */
 export const RESOURCE_TYPES = {
-  service: "docker:index/service:Service",
-  secret: "docker:index/secret:Secret",
-  dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
-  tunnelConfig: "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig",
+  service: SWARM_TYPES.service,
+  secret: SWARM_TYPES.secret,
+  dnsRecord: PUBLIC_INGRESS_TYPES.record,
+  tunnelConfig: PUBLIC_INGRESS_TYPES.tunnelConfig,
 } as const;
 
 /** The component the program parents its tunnel, tunnel rules and public records to. */
-export const PUBLIC_INGRESS_TYPE = "homelab:cloudflare:PublicIngress";
+export const PUBLIC_INGRESS_TYPE = PUBLIC_INGRESS_TYPES.component;
 
 type ResourceClass<TProps> = { new (name: string, props: TProps, ...rest: any[]): CustomResource; readonly __pulumiType: string };
 

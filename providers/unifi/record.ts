@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { INTERNAL_DNS_TYPES } from "../../lib/resource-types";
 import { type UnifiDnsRecordArgs, unifiDnsRecordProvider } from "./dns-record";
 
 /**
@@ -63,9 +64,6 @@ export async function writeProviderCodeCache(): Promise<string> {
   return CACHE_FILE;
 }
 
-/** The type token of the records: what `pulumi.dynamic.Resource` would register a `unifi:DnsRecord` as. */
-export const DNS_RECORD_TYPE = "pulumi-nodejs:dynamic/unifi:DnsRecord";
-
 export class UnifiDnsRecord extends pulumi.CustomResource {
   declare public readonly apiUrl: pulumi.Output<string>;
   declare public readonly site: pulumi.Output<string>;
@@ -78,7 +76,7 @@ export class UnifiDnsRecord extends pulumi.CustomResource {
 
   constructor(name: string, args: UnifiDnsRecordArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      DNS_RECORD_TYPE,
+      INTERNAL_DNS_TYPES.record,
       name,
       { ...args, apiKey: pulumi.secret(args.apiKey), siteId: undefined, policyId: undefined, __provider: providerCode() },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKey"] }),

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { SWARM_STACK_TYPES } from "../../components/swarm-stack";
+import { SWARM_TYPES } from "../../lib/resource-types";
 import { isSecretWrapper } from "../../offline/registered";
 import { type OfflineRun } from "../../offline/run";
 import { service } from "../helpers";
@@ -31,7 +31,7 @@ function dataByName(run: OfflineRun, type: string): Map<string, Buffer> {
 
 /** The swarm configs a service mounts (owned by root, as swarm mounts configs by default). */
 export function mountedConfigs(run: OfflineRun, swarmName: string): MountedFile[] {
-  const data = dataByName(run, SWARM_STACK_TYPES.config);
+  const data = dataByName(run, SWARM_TYPES.config);
   return (service(run, swarmName).container.configs ?? []).map((config) => ({
     target: String(config.fileName),
     content: data.get(String(config.configName))!,
@@ -43,7 +43,7 @@ export function mountedConfigs(run: OfflineRun, swarmName: string): MountedFile[
 
 /** The swarm secrets a service mounts, with the content the run gave them. */
 export function mountedSecrets(run: OfflineRun, swarmName: string): MountedFile[] {
-  const data = dataByName(run, SWARM_STACK_TYPES.secret);
+  const data = dataByName(run, SWARM_TYPES.secret);
   return (service(run, swarmName).container.secrets ?? []).map((secret) => ({
     target: String(secret.fileName),
     content: data.get(String(secret.secretName))!,
