@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 /**
@@ -38,7 +38,11 @@ export interface ImageStart {
 
 /** One start of the image's entrypoint on the data directory; its output, or a thrown error with it. */
 export function startLikeImage(bindir: string, start: ImageStart): string {
-  const result = spawnSync("unshare", ["-m", "--propagation", "private", "bash", ENTRYPOINT, bindir, start.pgdata, start.secrets, start.initdb, start.user], {
+  // It re-runs itself as the postgres user, who may not see into the repository (a clone under a
+  // private home): a copy beside the data directory, which that user owns.
+  const entrypoint = path.join(path.dirname(start.pgdata), "pg-entrypoint.sh");
+  copyFileSync(ENTRYPOINT, entrypoint);
+  const result = spawnSync("unshare", ["-m", "--propagation", "private", "bash", entrypoint, bindir, start.pgdata, start.secrets, start.initdb, start.user], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...start.env, IMAGE_SH: start.imageSh },
     encoding: "utf8",
     timeout: 120_000,
