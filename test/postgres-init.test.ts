@@ -26,7 +26,7 @@ import { describeWith } from "./support/tools";
 
 /** The image's postgres user and the data directory of its PostgreSQL 17 (PGDATA). */
 const IMAGE = { uid: 70, gid: 70, pgdata: "/var/lib/postgresql/data", major: 17, sh: "busybox sh" } as const;
-const POSTGRES_STACK_FILE = path.join(__dirname, "..", "lab", "stacks", "platform", "postgres.ts");
+const POSTGRES_STACK_FILE = require.resolve("../lab/stacks/platform/postgres");
 
 /**
  * The lab with `entry` added to the `apps` list of lab/stacks/platform/postgres.ts, the way a user

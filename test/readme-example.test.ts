@@ -32,6 +32,9 @@ function codeBlocks(text: string, language: string): string[] {
   return [...text.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((match) => match[1]!);
 }
 
+/** The stack files a text names, in order (`lab/stacks/.../x.ts`). */
+const stackFiles = (text: string) => [...text.matchAll(/`(lab\/stacks\/[\w/.-]+\.ts)`/g)].map((match) => match[1]!);
+
 /** Inserts `text` on a line of its own where the first match of `at` in `file` of the copy ends (or begins). */
 function insert(dir: string, file: string, at: RegExp, text: string, where: "after" | "before" = "after"): void {
   const source = readFileSync(path.join(dir, file), "utf8");
@@ -87,8 +90,9 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     git("-c", "user.name=readme test", "-c", "user.email=readme@test.invalid", "commit", "-q", "-m", "the lab as cloned");
 
     const [service, database] = codeBlocks(adding, "ts");
-    insert(dir, "lab/stacks/application/media-core.ts", /services: \[/, service!);
-    insert(dir, "lab/stacks/platform/postgres.ts", /const apps\b[^=]*= \[/, database!);
+    const [serviceFile, databaseFile] = stackFiles(adding);
+    insert(dir, serviceFile!, /services: \[/, service!);
+    insert(dir, databaseFile!, /const apps\b[^=]*= \[/, database!);
     writeFileSync(path.join(dir, "lab/stacks/application/notes.ts"), NEW_STACK);
     insert(dir, "lab/index.ts", /^export const STACKS/m, 'import notes from "./stacks/application/notes";\n', "before");
     insert(dir, "lab/index.ts", /(?<=export const STACKS[\s\S]*?)\n\];/, "  notes,", "before");
@@ -100,8 +104,9 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
   test("the section shows a service entry, a database entry and the commands to run", () => {
     expect(codeBlocks(adding, "ts")).toHaveLength(2);
     expect(codeBlocks(adding, "sh")).toHaveLength(1);
-    expect(adding).toContain("`lab/stacks/application/media-core.ts`");
-    expect(adding).toContain("`lab/stacks/platform/postgres.ts`");
+    // The file of each entry, named before it: the service's stack file, then the postgres stack's.
+    expect(stackFiles(adding)).toHaveLength(2);
+    expect(stackFiles(adding)[1]).toBe(path.relative(PROJECT_DIR, require.resolve("../lab/stacks/platform/postgres")));
   });
 
   test("with the two entries and a new stack added, and the docs regenerated, the lab's tests pass", () => {
