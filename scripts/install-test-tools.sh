@@ -9,7 +9,8 @@
 #   caddy            caddy            adapts and serves the Caddyfile built from the labels
 #   promtool         prometheus       checks the Prometheus configuration
 #   (ShellCheck)     shellcheck       lints the shell scripts shipped as swarm configs
-#   postgres         postgresql       runs the database init script as the image would
+#   postgres         postgresql       the shared database, first started as the image would, and
+#                                     pg-provision's script run against it
 #   sshd             openssh-server   the SSH path adopt and drift take to a swarm manager
 #   ssh, ssh-agent   openssh-client   the client side of it (as users and the workflows run it)
 #   unshare, setpriv util-linux       a private home for the SSH client and server in the tests;
