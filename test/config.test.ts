@@ -1,7 +1,7 @@
 import { ConfigError, NAMESPACES, parseConfig } from "../config";
 import { providerKeys } from "../config/namespaces";
 import { STACKS } from "../lab";
-import { evaluateLab } from "../lib/evaluate-lab";
+import { evaluateLab, labContext } from "../lib/evaluate-lab";
 import { refKey } from "../lib/secret-values";
 import { OfflineRunError, runOffline } from "../offline/run";
 import { readStackConfig } from "../offline/stack-config";
@@ -91,7 +91,8 @@ interface NodeEntry {
   description?: string;
 }
 
-const ALL_STACKS = "op-connect, caddy, platform_postgres, platform_authentik, platform_monitoring, platform_observability, application_media_core, application_media_support, application_media_enrichment";
+/** The lab's stacks, in lab/index.ts order (whatever the lab holds). */
+const ALL_STACKS = STACKS.map((define) => define(labContext(parseConfig(prodConfig()).homelab)).name).join(", ");
 
 /** [case, the broken key, what the problem says after "<key>: ", how to break the prod config]. */
 const BAD_CONFIGS: readonly [string, string, string, (config: RawConfig) => void][] = [

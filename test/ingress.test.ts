@@ -133,6 +133,8 @@ const unwrap = (value: unknown): unknown => (isSecretWrapper(value) ? value.valu
 
 describe("the prod render: one set of hosts everywhere", () => {
   let run: OfflineRun;
+  const prod = readStackConfig("prod");
+  const storageHost = `${prod["homelab:storageNode"]}.${prod["homelab:internalDomain"]}`;
   beforeAll(async () => {
     run = await runOffline({ stack: "prod" });
   });
@@ -143,14 +145,15 @@ describe("the prod render: one set of hosts everywhere", () => {
   const tunnelRules = () => inputsOf<cloudflare.ZeroTrustTunnelCloudflaredConfigArgs>(run, PUBLIC_INGRESS_TYPES.tunnelConfig)[0]!.config?.ingresses ?? [];
 
   test("Caddy's sites are exactly the internal records plus the public records (less the catch-all and the node's own name)", () => {
-    const concrete = caddySites().filter((host) => !host.startsWith("*.") && host !== "barbary.in.hypyr.space");
+    const concrete = caddySites().filter((host) => !host.startsWith("*.") && host !== storageHost);
     const records = [...internalRecords().map((record) => record.name), ...publicRecords().map((record) => record.name)];
     expect(records.sort()).toEqual(concrete.sort());
-    expect(concrete.length).toBeGreaterThan(20);
+    expect(concrete.length).toBeGreaterThan(0);
   });
 
   test("every internal record is a CNAME to the storage node", () => {
-    for (const record of internalRecords()) expect(record.target).toBe("barbary.in.hypyr.space");
+    expect(internalRecords().length).toBeGreaterThan(0);
+    for (const record of internalRecords()) expect(record.target).toBe(storageHost);
   });
 
   test("the public records are exactly the tunnel's hostnames, and each resolves to the tunnel, proxied, with an explicit TTL", () => {
@@ -159,7 +162,7 @@ describe("the prod render: one set of hosts everywhere", () => {
     expect(tunnelId).toBeDefined();
     const hostnames = tunnelRules().flatMap((rule) => (rule.hostname ? [rule.hostname] : []));
     expect(publicRecords().map((record) => record.name).sort()).toEqual(hostnames.sort());
-    expect(hostnames).toEqual(["status.hypyr.space"]);
+    expect(hostnames.length).toBeGreaterThan(0);
     for (const record of publicRecords()) {
       expect(record).toMatchObject({ type: "CNAME", proxied: true, ttl: 1 });
       expect(record.content).toMatch(/^[0-9a-f-]{36}\.cfargotunnel\.com$/);
@@ -172,7 +175,7 @@ describe("the prod render: one set of hosts everywhere", () => {
     expect(rules.at(-1)).toEqual({ service: "http_status:404" });
     expect(rules.slice(0, -1).every((rule) => rule.hostname !== undefined)).toBe(true);
     for (const rule of rules.slice(0, -1)) {
-      expect(rule).toEqual({ hostname: rule.hostname, service: "https://caddy:443", originRequest: { noTlsVerify: true, originServerName: "tunnel.in.hypyr.space" } });
+      expect(rule).toEqual({ hostname: rule.hostname, service: "https://caddy:443", originRequest: { noTlsVerify: true, originServerName: `tunnel.${prod["homelab:internalDomain"]}` } });
     }
   });
 
@@ -220,7 +223,9 @@ describe("ingress in the dev stack", () => {
     expect(run.resources.filter((resource) => resource.type.startsWith("cloudflare:") || resource.type.startsWith("pulumi-nodejs:dynamic"))).toEqual([]);
     expect(services(run).map((svc) => svc.name)).not.toContain("caddy_cloudflared");
     expect(run.outputs.ingress.internalDns).toBe("not managed");
-    expect(service(run, "application_media_core_sonarr").labels["caddy.tls"]).toBe("internal");
+    const sites = services(run).flatMap((svc) => sitePrefixes(svc).map((prefix) => svc.labels[`${prefix}.tls`]));
+    expect(sites.length).toBeGreaterThan(0);
+    expect(new Set(sites)).toEqual(new Set(["internal"]));
   });
 });
 

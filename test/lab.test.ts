@@ -1,11 +1,31 @@
 import { canonicalDuration } from "../lib/units";
 import type { OfflineRun } from "../offline/run";
 import { runOffline } from "../offline/run";
-import { ADDED_SERVICES, FORWARD_AUTH_SERVICES, LAB_HOSTS, LAB_SERVICES, OWN_AUTH_SERVICES, PINNED_SERVICES, SEED_EDGES, SEED_NETWORKS, SEED_SHARED_NETWORK_STACKS } from "./fixtures/seed";
+import {
+  ADDED_SERVICES,
+  FORWARD_AUTH_SERVICES,
+  LAB_HOSTS,
+  LAB_SERVICES,
+  MOUNTED_SECRETS,
+  OWN_AUTH_SERVICES,
+  PINNED_SERVICES,
+  PUBLIC_HOSTS,
+  SECRET_FILES,
+  SEED_EDGES,
+  SEED_NETWORKS,
+  SEED_SHARED_NETWORK_STACKS,
+  SOCKET_PROXIES,
+  STACK_DEPENDENCIES,
+} from "./fixtures/seed";
 import { attachedNetworks, networks, service, services, sitePrefixes } from "./helpers";
 import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../lib/labels";
+import { ROLE_LABEL } from "../lib/naming";
 
-/** The prod render against the seed's architecture and the running lab's facts. */
+/**
+ * Seed conformance: the prod render against the seed's architecture and the running lab's facts
+ * (test/fixtures/seed.ts). Each fact must hold; what the lab adds beyond them (a service, a site,
+ * a stack) is the lab's own business, judged by the rules the other suites check.
+ */
 let run: OfflineRun;
 beforeAll(async () => {
   run = await runOffline({ stack: "prod" });
@@ -15,9 +35,10 @@ const realName = (key: string) => SEED_NETWORKS.find((network) => network.key ==
 const byShortName = (name: string) => services(run).filter((svc) => svc.name.endsWith(`_${name}`) && svc.name === `${svc.stack}_${name}`);
 
 describe("stacks and services", () => {
-  test("every swarm service of the lab is declared, named <stack>_<service>, and nothing else", () => {
+  test("every swarm service of the seed's stacks, and the ones the program adds, is declared as <stack>_<service>", () => {
+    const declared = new Set(services(run).map((svc) => svc.name));
     const expected = [...Object.entries(LAB_SERVICES).flatMap(([stack, names]) => names.map((name) => `${stack}_${name}`)), ...ADDED_SERVICES];
-    expect(services(run).map((svc) => svc.name).sort()).toEqual(expected.sort());
+    expect(expected.filter((name) => !declared.has(name))).toEqual([]);
   });
 
   test("each service carries its stack namespace on the service and its containers", () => {
@@ -96,9 +117,15 @@ describe("Caddy labels (seed: Caddy Label Convention)", () => {
     expect(Object.keys(sonarr.containerLabels)).toEqual(["com.docker.stack.namespace"]);
   });
 
-  test("the routed hosts are exactly the running lab's sites", () => {
-    const hosts = services(run).flatMap((svc) => sitePrefixes(svc).map((prefix) => svc.labels[prefix]!));
-    expect(hosts.sort()).toEqual([...LAB_HOSTS].sort());
+  test("every site of the running lab is routed", () => {
+    const hosts = new Set(services(run).flatMap((svc) => sitePrefixes(svc).map((prefix) => svc.labels[prefix]!)));
+    expect(LAB_HOSTS.filter((host) => !hosts.has(host))).toEqual([]);
+  });
+
+  test("the running lab's public hosts are public: each is a tunnel rule", () => {
+    const config = run.resources.find((resource) => resource.type === "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig")!;
+    const tunnelHosts = ((config.inputs as { config: { ingresses: { hostname?: string }[] } }).config.ingresses).map((rule) => rule.hostname);
+    expect(PUBLIC_HOSTS.filter((host) => !tunnelHosts.includes(host))).toEqual([]);
   });
 
   test("every site is on proxy_network, where Caddy reaches it, and declares TLS", () => {
@@ -128,14 +155,18 @@ describe("forward auth", () => {
   const routed = () => services(run).filter((svc) => svc.labels.caddy !== undefined);
   const shortName = (svc: { name: string; stack: string }) => svc.name.slice(svc.stack.length + 1);
 
-  test("every routed service has Authentik forward auth on each site, except the declared own-auth ones", () => {
-    for (const svc of routed()) {
-      const prefixes = sitePrefixes(svc);
-      const guarded = prefixes.filter((prefix) => svc.labels[`${prefix}.route.0_import`] === FORWARD_AUTH_SNIPPET);
-      if (OWN_AUTH_SERVICES.includes(shortName(svc))) expect(guarded).toEqual([]);
-      else expect(guarded).toEqual(prefixes);
-    }
-    expect(routed().map(shortName).filter((name) => !OWN_AUTH_SERVICES.includes(name)).sort()).toEqual([...FORWARD_AUTH_SERVICES].sort());
+  const guarded = (svc: { labels: Record<string, string> }) => sitePrefixes(svc).filter((prefix) => svc.labels[`${prefix}.route.0_import`] === FORWARD_AUTH_SNIPPET);
+
+  test.each(FORWARD_AUTH_SERVICES)("%s: every site is behind Authentik forward auth", (name) => {
+    const found = routed().filter((svc) => shortName(svc) === name);
+    expect(found.length).toBeGreaterThan(0);
+    for (const svc of found) expect({ service: svc.name, guarded: guarded(svc) }).toEqual({ service: svc.name, guarded: sitePrefixes(svc) });
+  });
+
+  test.each(OWN_AUTH_SERVICES)("%s: no site is behind forward auth (it signs users in itself, or is open on purpose)", (name) => {
+    const found = routed().filter((svc) => shortName(svc) === name);
+    expect(found.length).toBeGreaterThan(0);
+    for (const svc of found) expect({ service: svc.name, guarded: guarded(svc) }).toEqual({ service: svc.name, guarded: [] });
   });
 
   test("the forward-auth snippet is defined once, on Caddy, by the one helper, and nowhere else is forward_auth written", () => {
@@ -166,10 +197,11 @@ describe("forward auth", () => {
 describe("Docker socket proxy pattern", () => {
   const mountsSocket = (svc: { container: Record<string, any> }) => (svc.container.mounts ?? []).some((mount: { source?: string }) => mount.source === "/var/run/docker.sock");
 
-  test("only socket-proxy services mount the socket, read-only, with writes disabled", () => {
+  test("the lab's socket proxies mount the socket, and every service that does is a socket proxy: read-only, with writes disabled", () => {
     const mounting = services(run).filter(mountsSocket);
-    expect(mounting.map((svc) => svc.name).sort()).toEqual(["caddy_docker-socket-proxy", "platform_monitoring_docker-socket-proxy", "platform_observability_docker-socket-proxy"]);
+    expect(SOCKET_PROXIES.filter((name) => !mounting.some((svc) => svc.name === name))).toEqual([]);
     for (const svc of mounting) {
+      expect({ service: svc.name, role: svc.labels[ROLE_LABEL] }).toEqual({ service: svc.name, role: "socket-proxy" });
       expect(svc.container.mounts).toEqual([{ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }]);
       expect(svc.container.env?.POST).toBe("0");
       for (const write of ["EXEC", "IMAGES", "VOLUMES", "AUTH", "BUILD", "SECRETS", "ALLOW_START", "ALLOW_STOP", "ALLOW_RESTARTS", "COMMIT", "PLUGINS", "SYSTEM"]) {
@@ -188,10 +220,23 @@ describe("Docker socket proxy pattern", () => {
 });
 
 describe("placement", () => {
-  test("stateful services are pinned to the storage node; everything else floats", () => {
-    const pinned = services(run).filter((svc) => (svc.task.placement?.constraints ?? []).length > 0);
-    expect(pinned.map((svc) => svc.name).sort()).toEqual([...PINNED_SERVICES].sort());
-    for (const svc of pinned) expect(svc.task.placement?.constraints).toEqual(["node.hostname == barbary"]);
+  const constraints = (name: string) => (service(run, name).task.placement?.constraints ?? []) as string[];
+
+  test.each(PINNED_SERVICES)("%s is pinned to the storage node", (name) => {
+    expect(constraints(name)).toEqual(["node.hostname == barbary"]);
+  });
+
+  test("the seed's other services float", () => {
+    const seed = Object.entries(LAB_SERVICES).flatMap(([stack, names]) => names.map((name) => `${stack}_${name}`));
+    const pinned = seed.filter((name) => !PINNED_SERVICES.includes(name) && constraints(name).length > 0);
+    expect(pinned).toEqual([]);
+  });
+
+  test("a service is pinned exactly when it is stateful (protected in the state), whatever the lab holds", () => {
+    for (const resource of run.resources.filter((candidate) => candidate.type === "docker:index/service:Service")) {
+      const name = String(resource.inputs.name);
+      expect({ service: name, pinned: constraints(name).length > 0 }).toEqual({ service: name, pinned: resource.protect });
+    }
   });
 
   test("restart policy delay and window are explicit (no perpetual provider diff)", () => {
@@ -228,5 +273,35 @@ describe("monitors (Uptime Kuma through AutoKuma's labels)", () => {
     const accepted = services(run).flatMap((svc) => Object.entries(svc.labels).filter(([key]) => key.endsWith(".accepted_statuscodes")));
     expect(accepted.length).toBeGreaterThan(0);
     for (const [key, value] of accepted) expect({ key, codes: (JSON.parse(value) as string[]).filter((code) => code.startsWith("3")) }).toEqual({ key, codes: [] });
+  });
+});
+
+describe("stack order", () => {
+  /** Which stacks each stack's resources wait for, read from the registered dependencies. */
+  const waitsFor = () => {
+    const stackOf = new Map(run.resources.map((resource) => [resource.urn, /homelab:swarm:Stack::(.+)$/.exec(resource.parent)?.[1]]));
+    const order = new Map<string, Set<string>>();
+    for (const resource of run.resources) {
+      const stack = stackOf.get(resource.urn);
+      if (!stack) continue;
+      const others = resource.dependencies.map((urn) => stackOf.get(urn)).filter((other): other is string => other !== undefined && other !== stack);
+      order.set(stack, new Set([...(order.get(stack) ?? []), ...others]));
+    }
+    return order;
+  };
+
+  test.each(Object.keys(LAB_SERVICES))("%s waits only for the seed's stacks it needs at runtime", (stack) => {
+    const seedStacks = new Set(Object.keys(LAB_SERVICES));
+    expect([...(waitsFor().get(stack) ?? [])].filter((other) => seedStacks.has(other)).sort()).toEqual([...(STACK_DEPENDENCIES[stack] ?? [])].sort());
+  });
+});
+
+describe("secrets (SEC-2)", () => {
+  test.each(Object.entries(SECRET_FILES))("%s gets its secret variables as files, in its image's convention", (name, files) => {
+    expect(service(run, name).container.env).toMatchObject(files);
+  });
+
+  test.each(Object.entries(MOUNTED_SECRETS))("%s receives only the secrets it uses", (name, targets) => {
+    expect(((service(run, name).container.secrets ?? []) as { fileName: string }[]).map((secret) => secret.fileName).sort()).toEqual([...targets].sort());
   });
 });

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, openSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 /**
  * Debian's PostgreSQL for the tests: the image's first start emulated by pg-entrypoint.sh in a
- * private mount namespace, then a server of the test's own on 127.0.0.1, started and stopped by
- * PID, never as a service.
+ * private mount namespace, then a server of the test's own on 127.0.0.1, and pg-provision's script
+ * run as its task runs it, each started and stopped by PID, never as a service.
  */
 
 const ENTRYPOINT = path.join(__dirname, "pg-entrypoint.sh");
@@ -38,7 +38,11 @@ export interface ImageStart {
 
 /** One start of the image's entrypoint on the data directory; its output, or a thrown error with it. */
 export function startLikeImage(bindir: string, start: ImageStart): string {
-  const result = spawnSync("unshare", ["-m", "--propagation", "private", "bash", ENTRYPOINT, bindir, start.pgdata, start.secrets, start.initdb, start.user], {
+  // It re-runs itself as the postgres user, who may not see into the repository (a clone under a
+  // private home): a copy beside the data directory, which that user owns.
+  const entrypoint = path.join(path.dirname(start.pgdata), "pg-entrypoint.sh");
+  copyFileSync(ENTRYPOINT, entrypoint);
+  const result = spawnSync("unshare", ["-m", "--propagation", "private", "bash", entrypoint, bindir, start.pgdata, start.secrets, start.initdb, start.user], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...start.env, IMAGE_SH: start.imageSh },
     encoding: "utf8",
     timeout: 120_000,
@@ -92,4 +96,58 @@ export function psql(bindir: string, connection: { host: string; port: number; u
   });
   if (result.status !== 0) throw new Error(result.stderr.trim());
   return result.stdout.trim();
+}
+
+export interface Provisioner {
+  readonly pid: number;
+  /** Whether the service's health check passes, run inside the provisioner's own mount namespace. */
+  healthy(): boolean;
+  /** Waits until the health check passes; throws with the log if the provisioner exits first. */
+  untilHealthy(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A task of the pg-provision service: its script run by the image's /bin/sh, as root, with its
+ * environment, in a private mount namespace whose /run/secrets holds its secrets (laid out under
+ * `secrets` with owner and mode) and whose /tmp is its own, as in a container.
+ */
+export function startProvisioner(bindir: string, options: { secrets: string; script: string; env: Readonly<Record<string, string>>; imageSh: string; healthcheck: readonly string[]; log: string }): Provisioner {
+  const setup = [
+    "set -eu",
+    "mount -t tmpfs -o mode=0755 tmpfs /run",
+    "mkdir /run/secrets",
+    'cp -a "$1"/. /run/secrets/',
+    'cp "$2" /run/init-databases.sh',
+    "mount -t tmpfs -o mode=1777 tmpfs /tmp",
+    "shift 2",
+    'exec "$@" /run/init-databases.sh',
+  ].join("\n");
+  const output = openSync(options.log, "a");
+  // Detached: its own process group, so a stop reaches the script and the sleep it waits on.
+  const child = spawn("unshare", ["-m", "--propagation", "private", "bash", "-c", setup, "bash", options.secrets, options.script, ...options.imageSh.split(" ")], {
+    env: { PATH: `${bindir}:${process.env.PATH ?? "/usr/bin:/bin"}`, ...options.env },
+    stdio: ["ignore", output, output],
+    detached: true,
+  });
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
+  const [kind, ...test] = options.healthcheck;
+  const check = kind === "CMD-SHELL" ? ["sh", "-c", test.join(" ")] : test;
+  const healthy = () => !exited && spawnSync("nsenter", ["-t", String(child.pid), "-m", "--", ...check]).status === 0;
+  return {
+    pid: child.pid!,
+    healthy,
+    untilHealthy: async (timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!healthy()) {
+        if (exited || Date.now() > deadline) throw new Error(`pg-provision ${exited ? "exited" : "never turned healthy"}:\n${readFileSync(options.log, "utf8")}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    stop: async () => {
+      if (!exited) process.kill(-child.pid!, "SIGTERM");
+      await gone;
+    },
+  };
 }

@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { PROJECT_DIR } from "../../lib/project-dir";
 import { FIXTURE_CONFIG, FIXTURE_DIGEST, FIXTURE_LOCKED_IMAGE, FIXTURE_STACK } from "../fixtures/review-lab";
+import { copyProject } from "./project-copy";
 
 /**
  * Throw-away git repositories for the render's tests: a copy of this working tree (what a fresh
@@ -23,25 +24,6 @@ export interface ReviewRepo {
   write(file: string, text: string): void;
   commit(message: string): void;
   remove(): void;
-}
-
-/** Files a fresh clone of this working tree would have (tracked and new, not ignored). */
-function projectFiles(): string[] {
-  return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: PROJECT_DIR, encoding: "utf8" })
-    .split("\0")
-    .filter((file) => file !== "");
-}
-
-function copyProject(to: string): void {
-  for (const file of projectFiles()) {
-    mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
-    try {
-      copyFileSync(path.join(PROJECT_DIR, file), path.join(to, file));
-    } catch (error) {
-      // A tracked file deleted in the working tree is not part of it.
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
 }
 
 /** The fixture lab in place of the user's: its stacks, one shared network, no removals, its image lock, its config. */

@@ -1,29 +1,40 @@
-import { bind, defineStack, op, opTemplateFile, pgIsReady, restartUpTo, SecretEnv, type SecretFile, type StackSpec } from "../../model";
+import { bind, defineStack, op, type OpRef, opTemplateFile, pgIsReady, restartUpTo, SecretEnv, type SecretFile, type StackSpec } from "../../model";
 
 /**
- * The shared PostgreSQL instance (the *arr apps, Seerr and Grafana) and its nightly dump loop.
- * Its `postgres` network is a shared one (`lab/networks.ts`), so this stack declares none.
+ * The shared PostgreSQL instance (the *arr apps, Seerr and Grafana), the service that gives each
+ * app its user and databases there, and the nightly dump loop. Its `postgres` network is a shared
+ * one (`lab/networks.ts`), so this stack declares none.
  */
 export default defineStack((lab): StackSpec => {
   const image = "postgres:17-alpine";
-  const postgresUser = { uid: 70, gid: 70 }; // the alpine image's postgres user, which runs the init scripts
+  const superuser = { name: "homelab", password: op("postgres-shared", "password") };
 
-  /** Each app's database user and password, read by init-databases.sh on first boot only. */
-  const appUsers = [
-    { app: "SONARR", item: "sonarr", user: "SONARR_POSTGRES_USER", pass: "SONARR_POSTGRES_PASS" },
-    { app: "RADARR", item: "radarr", user: "RADARR_POSTGRES_USER", pass: "RADARR_POSTGRES_PASS" },
-    { app: "PROWLARR", item: "prowlarr", user: "PROWLARR_POSTGRES_USER", pass: "PROWLARR_POSTGRES_PASS" },
-    { app: "SEERR", item: "seerr", user: "DB_USER", pass: "DB_PASS" },
+  /**
+   * Every app on this instance, declared once: its user (name and password from its 1Password
+   * item, the same fields its own service reads) and its databases. pg-provision creates what is
+   * missing and resets a password that no longer logs in, on a new instance and a running one.
+   */
+  const apps: { app: string; user: OpRef; password: OpRef; databases: string[] }[] = [
+    { app: "sonarr", user: op("sonarr", "SONARR_POSTGRES_USER"), password: op("sonarr", "SONARR_POSTGRES_PASS"), databases: ["sonarr-main", "sonarr-log"] },
+    { app: "radarr", user: op("radarr", "RADARR_POSTGRES_USER"), password: op("radarr", "RADARR_POSTGRES_PASS"), databases: ["radarr-main", "radarr-log"] },
+    { app: "prowlarr", user: op("prowlarr", "PROWLARR_POSTGRES_USER"), password: op("prowlarr", "PROWLARR_POSTGRES_PASS"), databases: ["prowlarr-main", "prowlarr-log"] },
+    { app: "seerr", user: op("seerr", "DB_USER"), password: op("seerr", "DB_PASS"), databases: ["seerr"] },
   ];
-  const appCredentials: SecretFile[] = appUsers.flatMap(({ app, item, user, pass }) => [
-    { target: `/run/secrets/${app}_POSTGRES_USER`, value: op(item, user), ...postgresUser },
-    { target: `/run/secrets/${app}_POSTGRES_PASS`, value: op(item, pass), ...postgresUser },
+  /** Grafana logs in as the superuser, as in the running lab: its database is the superuser's. */
+  const superuserDatabases = ["grafana"];
+
+  // Read as root by init-databases.sh (the service runs as root); nobody else needs them.
+  const rootOnly = { uid: 0, gid: 0, mode: 0o400 };
+  const superuserPassword: SecretFile = { target: "/run/secrets/superuser_password", value: superuser.password, ...rootOnly };
+  const logins: SecretFile[] = apps.flatMap(({ app, user, password }) => [
+    { target: `/run/secrets/${app}_user`, value: user, ...rootOnly },
+    { target: `/run/secrets/${app}_password`, value: password, ...rootOnly },
   ]);
 
   return {
     name: "platform_postgres",
     tier: "platform",
-    description: "Shared PostgreSQL for the *arr apps, Seerr and Grafana, with a daily pg_dumpall backup",
+    description: "Shared PostgreSQL for the *arr apps, Seerr and Grafana, its apps' users and databases, and a daily pg_dumpall backup",
     services: [
       {
         name: "postgresql",
@@ -31,16 +42,11 @@ export default defineStack((lab): StackSpec => {
         networks: ["postgres"],
         stateful: true,
         restart: restartUpTo(3),
-        env: { POSTGRES_USER: "homelab" },
-        secretEnv: { POSTGRES_PASSWORD: op("postgres-shared", "password") },
+        env: { POSTGRES_USER: superuser.name },
+        secretEnv: { POSTGRES_PASSWORD: superuser.password },
         secretEnvDelivery: SecretEnv.postgres,
-        secretFiles: appCredentials,
-        configs: [
-          // Executable, so the entrypoint runs it instead of sourcing it into its own shell.
-          { file: "platform_postgres/init-databases.sh", target: "/docker-entrypoint-initdb.d/init-databases.sh", mode: 0o555 },
-        ],
         mounts: [bind(lab.appdata("postgres/data"), "/var/lib/postgresql/data")],
-        healthcheck: pgIsReady("homelab"),
+        healthcheck: pgIsReady(superuser.name),
         monitors: [
           {
             id: "postgres-shared",
@@ -52,12 +58,32 @@ export default defineStack((lab): StackSpec => {
         reservations: { cpus: "0.5", memory: "512M" },
       },
       {
+        // Healthy once every user and database exists, so an `up` that adds an app waits for its
+        // database before it creates the app (its stack depends on this one) and rolls back if it fails.
+        name: "pg-provision",
+        image,
+        networks: ["postgres"],
+        restart: { condition: "any", delay: "30s" },
+        env: {
+          PGHOST: "postgresql",
+          PGUSER: superuser.name,
+          POSTGRES_PASSWORD_FILE: superuserPassword.target,
+          APP_DATABASES: apps.map(({ app, databases }) => `${app}:${databases.join(",")}`).join(" "),
+          SUPERUSER_DATABASES: superuserDatabases.join(" "),
+        },
+        secretFiles: [superuserPassword, ...logins],
+        configs: [{ file: "platform_postgres/init-databases.sh", target: "/usr/local/bin/init-databases.sh", mode: 0o555 }],
+        command: ["/bin/sh", "/usr/local/bin/init-databases.sh"],
+        healthcheck: { test: ["CMD-SHELL", "test -f /tmp/provisioned"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "2m" },
+        limits: { cpus: "0.25", memory: "64M" },
+      },
+      {
         name: "pg-backup",
         image,
         networks: ["postgres"],
         stateful: true,
         restart: restartUpTo(3, "60s"),
-        env: { PGHOST: "postgresql", PGUSER: "homelab", PGPASSFILE: "/run/secrets/pgpass" },
+        env: { PGHOST: "postgresql", PGUSER: superuser.name, PGPASSFILE: "/run/secrets/pgpass" },
         // libpq ignores a password file that group or others can read.
         secretFiles: [{ target: "/run/secrets/pgpass", value: opTemplateFile("platform_postgres/pgpass"), uid: 0, gid: 0, mode: 0o400 }],
         configs: [{ file: "platform_postgres/pg-backup.sh", target: "/usr/local/bin/pg-backup.sh", mode: 0o555 }],
