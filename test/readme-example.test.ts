@@ -122,7 +122,8 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     expect(npm(["run", "-s", "docs", "--", "--check"]).status).toBe(0);
     const tests = npm(["run", "test:lab", "--", "--maxWorkers=2"]);
     if (tests.status !== 0) throw new Error(`npm run test:lab failed in the copy (${dir}):\n${tests.stdout.slice(-6000)}\n${tests.stderr.slice(-12000)}`);
-    expect(tests.stderr).toMatch(/Test Suites: +\d+ passed, \d+ total/);
+    // Every suite that runs passes (the upstream-fixture suite skips without its checkout).
+    expect(tests.stderr).toMatch(/Test Suites: +(?:\d+ skipped, )?\d+ passed, \d+ (?:of \d+ )?total/);
   }, 600_000);
 
   test("what the section says is derived is there, and what 1Password and the registry must answer is named", () => {
