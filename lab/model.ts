@@ -24,7 +24,7 @@ export interface OpRef {
  */
 export type OpTemplate =
   | { readonly kind: "template"; readonly text: string }
-  /** The template text lives in `lab/files/<file>`, for whole config files. */
+  /** The template text lives in a file of the stack's folder (`lab/stacks/<tier>/<stack>/`), for whole config files. */
   | { readonly kind: "template"; readonly file: string };
 
 /**
@@ -57,7 +57,7 @@ export function opTemplate(text: string): OpTemplate {
   return { kind: "template", text };
 }
 
-/** A file under `lab/files/` with `{{ op://item/field }}` placeholders, e.g. an app's config. */
+/** A file of the stack's folder with `{{ op://item/field }}` placeholders, e.g. an app's config. */
 export function opTemplateFile(file: string): OpTemplate {
   return { kind: "template", file };
 }
@@ -108,9 +108,9 @@ export interface SecretFile {
 
 // ─── Files, mounts, networks ─────────────────────────────────────────────────────────────────────
 
-/** A non-secret file shipped from `lab/files/` as a swarm config (replaces repo-relative binds). */
+/** A non-secret file shipped with the stack as a swarm config (replaces repo-relative binds). */
 export interface ConfigFile {
-  /** Path under `lab/files/`. */
+  /** Path in the stack's folder (`lab/stacks/<tier>/<stack>/`), e.g. `"prometheus.yml"`. */
   readonly file: string;
   /** Absolute path in the container. */
   readonly target: string;

@@ -3,6 +3,7 @@ import { ConfigError, type HomelabConfig, PROJECT } from "../config";
 import { Auth, type LabContext, type OpRef, type StackDefinition, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS, type SharedNetworkSpec } from "../lab/networks";
 import { ingressControllers, type IngressPlan, planIngress } from "./ingress";
+import { withStackFiles } from "./lab-files";
 import { type ImageLock, readImageLock } from "./image-lock";
 import type { IngressSettings } from "./labels";
 import { refKey, refsOf } from "./secret-values";
@@ -164,7 +165,7 @@ export function evaluateLab(
 ): EvaluatedLab {
   const context = labContext(config);
   const selected = select(
-    definitions.map((define) => define(context)),
+    definitions.map((define) => withStackFiles(define(context))),
     config,
   );
   const lock = images.lock ?? readImageLock();

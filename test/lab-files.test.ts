@@ -7,7 +7,7 @@ import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { bind, type ServiceSpec, type StackSpec } from "../lab/model";
 import { evaluateLab } from "../lib/evaluate-lab";
-import { LAB_FILES_DIR } from "../lib/lab-files";
+import { LAB_DIR } from "../lib/lab-files";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { readStackConfig } from "../offline/stack-config";
 import { services } from "./helpers";
@@ -19,20 +19,21 @@ import { describeWith } from "./support/tools";
  * The lab's shipped files, judged by the programs that consume them where Debian has them:
  * promtool (Prometheus 2.42; the lab runs Prometheus 3.5) on the Prometheus configuration as the
  * Prometheus service mounts it, and ShellCheck plus the real shell's own parse on every shell
- * script under lab/files/, with the shell that runs it. Loki, Alloy, Grafana, Apprise, Kometa and
+ * script the stacks ship (lab/stacks/<tier>/<stack>/), with the shell that runs it. Loki, Alloy, Grafana, Apprise, Kometa and
  * Authentik have no Debian package; their files are not judged here.
  */
 
+/** Every file the stacks' folders ship (not their stack files), named from lab/ as the evaluation names them. */
 function labFiles(): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (dir: string) => {
-    for (const entry of readdirSync(path.join(LAB_FILES_DIR, dir))) {
+    for (const entry of readdirSync(path.join(LAB_DIR, dir))) {
       const relative = path.posix.join(dir, entry);
-      if (statSync(path.join(LAB_FILES_DIR, relative)).isDirectory()) walk(relative);
-      else files.set(relative, readFileSync(path.join(LAB_FILES_DIR, relative), "utf8"));
+      if (statSync(path.join(LAB_DIR, relative)).isDirectory()) walk(relative);
+      else if (!relative.endsWith(".ts")) files.set(relative, readFileSync(path.join(LAB_DIR, relative), "utf8"));
     }
   };
-  walk("");
+  walk("stacks");
   return files;
 }
 
@@ -80,7 +81,7 @@ describe("which files are shell scripts, and which shell runs them", () => {
   });
 });
 
-describeWith(["shellcheck", "busybox", "dash", "bash"])("every shell script under lab/files/, with the shell that runs it (ShellCheck 0.9 has no busybox dialect: dash stands in, and busybox itself parses)", () => {
+describeWith(["shellcheck", "busybox", "dash", "bash"])("every shell script the stacks ship, with the shell that runs it (ShellCheck 0.9 has no busybox dialect: dash stands in, and busybox itself parses)", () => {
   test("the lab has shell scripts, and every file with a #! line is among them", () => {
     expect(scripts.length).toBeGreaterThan(0);
     const shebanged = [...labFiles()].filter(([, content]) => content.startsWith("#!")).map(([file]) => file);
@@ -88,7 +89,7 @@ describeWith(["shellcheck", "busybox", "dash", "bash"])("every shell script unde
   });
 
   test.each(scripts.map((script) => [script.file, script.shell, script] as const))("%s (%s)", (_file, _shell, script) => {
-    const file = path.join(LAB_FILES_DIR, script.file);
+    const file = path.join(LAB_DIR, script.file);
     const lint = shellcheck(script.shell, file);
     expect({ because: script.because, shellcheck: lint.stdout }).toEqual({ because: script.because, shellcheck: "" });
     expect(lint.status).toBe(0);

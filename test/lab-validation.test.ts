@@ -163,7 +163,7 @@ const CASES: readonly [string, readonly StackSpec[], readonly string[]][] = [
       stack("app", [
         web({
           mounts: [{ type: "bind", source: "/mnt/apps01/appdata/web", target: "/etc/web.sh" }],
-          configs: [{ file: "platform_postgres/pg-backup.sh", target: "/etc/web.sh" }],
+          configs: [{ file: "stacks/platform/postgres/pg-backup.sh", target: "/etc/web.sh" }],
         }),
       ]),
     ],
@@ -183,12 +183,12 @@ const CASES: readonly [string, readonly StackSpec[], readonly string[]][] = [
   [
     "missing config file",
     [stack("app", [web({ configs: [{ file: "app/missing.yml", target: "/etc/web/config.yml" }] })])],
-    ['app/web: configs: "lab/files/app/missing.yml" does not exist'],
+    ['app/web: configs: "lab/app/missing.yml" does not exist'],
   ],
   [
     "missing secret template file",
     [stack("app", [web({ secretFiles: [{ target: "/run/secrets/web.conf", value: { kind: "template", file: "app/web.conf.tmpl" } }] })])],
-    ['app/web: secret template "lab/files/app/web.conf.tmpl" does not exist'],
+    ['app/web: secret template "lab/app/web.conf.tmpl" does not exist'],
   ],
   [
     "a secret template that references no field",

@@ -344,8 +344,8 @@ describe("secret values", () => {
     expect(refsOf(opTemplate("no placeholders"))).toEqual([]);
   });
 
-  test("refsOf a template file reads lab/files", () => {
-    expect(refsOf(opTemplateFile("platform_postgres/pgpass"))).toEqual([{ kind: "op", item: "postgres-shared", field: "password" }]);
+  test("refsOf a template file reads it (named from lab/, as the evaluation names a stack's files)", () => {
+    expect(refsOf(opTemplateFile("stacks/platform/postgres/pgpass"))).toEqual([{ kind: "op", item: "postgres-shared", field: "password" }]);
   });
 
   test("renderSecretValue of a plain field is its UTF-8 bytes", () => {

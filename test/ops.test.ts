@@ -439,7 +439,7 @@ describe("path filters: exactly the changes that can change the lab trigger a ru
   });
 
   test("files the program reads at run time, the stack, dependencies and compiler settings trigger a run", () => {
-    for (const file of [...filesUnder("lab/files"), "Pulumi.yaml", "Pulumi.prod.yaml", "package.json", "package-lock.json", "tsconfig.json"]) {
+    for (const file of [...filesUnder("lab/stacks"), "Pulumi.yaml", "Pulumi.prod.yaml", "package.json", "package-lock.json", "tsconfig.json"]) {
       expect([file, triggersRun(file, filters)]).toEqual([file, true]);
     }
   });
@@ -455,10 +455,10 @@ describe("path filters: exactly the changes that can change the lab trigger a ru
   });
 
   test("the matcher follows Deployments' rules: whole-path globs, ** across folders, ! excludes", () => {
-    expect(triggersRun("lab/stacks/platform/postgres.ts", ["lab/**"])).toBe(true);
+    expect(triggersRun("lab/stacks/platform/postgres/index.ts", ["lab/**"])).toBe(true);
     expect(triggersRun("lab.ts", ["lab/**"])).toBe(false);
     expect(triggersRun("sub/index.ts", ["index.ts"])).toBe(false);
-    expect(triggersRun("lab/files/x.md", ["lab/**", "!**/*.md"])).toBe(false);
+    expect(triggersRun("lab/stacks/x.md", ["lab/**", "!**/*.md"])).toBe(false);
     expect(triggersRun("README.md", ["!**/*.md"])).toBe(false);
     expect(triggersRun("anything", [])).toBe(true);
   });

@@ -30,13 +30,13 @@ const IMAGE = { uid: 70, gid: 70, pgdata: "/var/lib/postgresql/data", major: 17,
 const POSTGRES_STACK_FILE = require.resolve("../lab/stacks/platform/postgres");
 
 /**
- * The lab with `entry` added to the `apps` list of lab/stacks/platform/postgres.ts, the way a user
+ * The lab with `entry` added to the `apps` list of lab/stacks/platform/postgres/index.ts, the way a user
  * adds an app: the stack file's own text, edited and evaluated (never written back).
  */
 function labWithApp(entry: string): StackDefinition[] {
   const source = readFileSync(POSTGRES_STACK_FILE, "utf8");
   const list = /const apps\b[^=]*= \[\n/.exec(source);
-  if (!list) throw new Error("lab/stacks/platform/postgres.ts has no `const apps ... = [` list");
+  if (!list) throw new Error("lab/stacks/platform/postgres/index.ts has no `const apps ... = [` list");
   const edited = `${source.slice(0, list.index + list[0].length)}    ${entry}\n${source.slice(list.index + list[0].length)}`;
   const js = ts.transpileModule(edited, { compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true } }).outputText;
   const exports: { default?: StackDefinition } = {};

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
@@ -8,8 +8,8 @@ import { copyProject } from "./support/project-copy";
 /**
  * The README's "Adding a service", followed literally on a copy of this repository (what a fresh
  * clone of the working tree has, committed, node_modules linked): its lidarr entry into the
- * `services` list of lab/stacks/application/media-core.ts, its database entry into the `apps` list
- * of lab/stacks/platform/postgres.ts, and "a new stack is one new file plus one line in
+ * `services` list of lab/stacks/application/media-core/index.ts, its database entry into the `apps` list
+ * of lab/stacks/platform/postgres/index.ts, and "a new stack is one new folder plus one line in
  * lab/index.ts"; then its commands: `npm run docs`, and the tests of the lab (`npm run test:lab`,
  * the type check and every suite that evaluates lab/ with Pulumi.<stack>.yaml; the engine, SSH and
  * registry suites use a slice or a fixture of their own). Not done here: 1Password and the
@@ -45,7 +45,7 @@ function insert(dir: string, file: string, at: RegExp, text: string, where: "aft
 }
 
 /** A stack of the user's own: a notes app, routed behind forward auth, with state on the storage node. */
-const NEW_STACK = `import { bind, defineStack, httpMonitor, type StackSpec } from "../../model";
+const NEW_STACK = `import { bind, defineStack, httpMonitor, type StackSpec } from "../../../model";
 
 /** Memos, a notes app. */
 export default defineStack((lab): StackSpec => ({
@@ -93,7 +93,8 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     const [serviceFile, databaseFile] = stackFiles(adding);
     insert(dir, serviceFile!, /services: \[/, service!);
     insert(dir, databaseFile!, /const apps\b[^=]*= \[/, database!);
-    writeFileSync(path.join(dir, "lab/stacks/application/notes.ts"), NEW_STACK);
+    mkdirSync(path.join(dir, "lab/stacks/application/notes"));
+    writeFileSync(path.join(dir, "lab/stacks/application/notes/index.ts"), NEW_STACK);
     insert(dir, "lab/index.ts", /^export const STACKS/m, 'import notes from "./stacks/application/notes";\n', "before");
     insert(dir, "lab/index.ts", /(?<=export const STACKS[\s\S]*?)\n\];/, "  notes,", "before");
   });

@@ -34,7 +34,7 @@ describe("Renovate proposes updates of the image lock", () => {
     expect(manager!.customType).toBe("regex");
     const files = manager!.managerFilePatterns.map((written) => new RegExp(written.replace(/^\/|\/$/g, "")));
     expect(files.some((file) => file.test("lab/images.lock.json"))).toBe(true);
-    expect(files.some((file) => file.test("lab/stacks/application/media-core.ts"))).toBe(false);
+    expect(files.some((file) => file.test("lab/stacks/application/media-core/index.ts"))).toBe(false);
     expect([manager!.datasourceTemplate, manager!.versioningTemplate]).toEqual(["docker", "docker"]);
   });
 

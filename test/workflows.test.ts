@@ -252,9 +252,11 @@ describe("references", () => {
 
   test("every repository file a step names exists (outputs under reports/ excepted)", () => {
     const named = new Set<string>();
-    for (const workflow of LAB) {
+    for (const workflow of workflows) {
       for (const script of runScripts(workflow)) {
         for (const match of script.matchAll(/(?<![\w./$-])((?:[\w.-]+\/)*[\w-][\w.-]*\.(?:ts|js|json|ya?ml|sh|md))(?![\w/])/g)) named.add(match[1]!);
+        // Folders of the checkout mounted into a container (`-v "$PWD/<folder>:..."`).
+        for (const match of script.matchAll(/\$PWD\/([\w./-]+):/g)) named.add(match[1]!);
         for (const match of script.matchAll(/--stack\s+([\w-]+)/g)) named.add(`Pulumi.${match[1]}.yaml`);
       }
       for (const step of allSteps(workflow)) if (step.uses?.startsWith("./")) named.add(step.uses.slice(2));

@@ -31,7 +31,7 @@ function valueSource(value: SecretValue): string {
   if (value.kind === "program") return `program: ${code(value.name)}`;
   if (value.kind === "op") return `${code(refKey(value))}${value.decode ? ` (${value.decode}-decoded)` : ""}`;
   const refs = uniqueRefs(refsOf(value)).map((ref) => code(refKey(ref)));
-  const template = "file" in value ? `template ${code(`lab/files/${value.file}`)}` : "inline template";
+  const template = "file" in value ? `template ${code(`lab/${value.file}`)}` : "inline template";
   return `${template}: ${refs.length > 0 ? refs.join(", ") : "no fields"}`;
 }
 

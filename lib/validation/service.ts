@@ -101,11 +101,11 @@ export function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys:
   const secretValues = [...Object.values(service.secretEnv ?? {}), ...(service.secretFiles ?? []).map((file) => file.value)];
   for (const value of secretValues) {
     if (value.kind === "program") continue;
-    if (value.kind === "template" && "file" in value && !labFileExists(value.file)) problems.push(`${where}: secret template "lab/files/${value.file}" does not exist`);
+    if (value.kind === "template" && "file" in value && !labFileExists(value.file)) problems.push(`${where}: secret template "lab/${value.file}" does not exist`);
     else if (refsOf(value).length === 0) problems.push(`${where}: a secret value references no 1Password field`);
   }
   for (const config of service.configs ?? []) {
-    if (!labFileExists(config.file)) problems.push(`${where}: configs: "lab/files/${config.file}" does not exist`);
+    if (!labFileExists(config.file)) problems.push(`${where}: configs: "lab/${config.file}" does not exist`);
   }
 
   const targets = new Map<string, string>();

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { ServiceSpec, StackSpec } from "../../lab/model";
 
 /**
- * Which files under lab/files/ are shell scripts, and which shell runs each: found by their `#!`
+ * Which files the stacks ship are shell scripts, and which shell runs each: found by their `#!`
  * line and by how the stack runs them (a service command such as `/bin/sh <target>`, or the
  * postgres entrypoint, which executes an executable `*.sh` of /docker-entrypoint-initdb.d and
  * sources any other one with its own bash), not by a list kept by hand.
@@ -13,7 +13,7 @@ import type { ServiceSpec, StackSpec } from "../../lab/model";
 export type Shell = "busybox" | "dash" | "bash" | "sh";
 
 export interface ShellScript {
-  /** Path under lab/files/. */
+  /** Path from lab/ (as the evaluation names a stack's files). */
   readonly file: string;
   readonly shell: Shell;
   /** Why this shell: the service and image that run it, or its `#!` line. */

@@ -1,4 +1,4 @@
-import { bind, defineStack, httpMonitor, opTemplateFile, restartUpTo, type ServiceSpec, type StackSpec } from "../../model";
+import { bind, defineStack, httpMonitor, opTemplateFile, restartUpTo, type ServiceSpec, type StackSpec } from "../../../model";
 
 /** Metadata, collections, title cards and posters for the Plex libraries. */
 export default defineStack((lab): StackSpec => {
@@ -18,7 +18,7 @@ export default defineStack((lab): StackSpec => {
       // now, and Kometa fails when it cannot write back a config it is allowed to rewrite.
       KOMETA_READ_ONLY_CONFIG: "true",
     },
-    secretFiles: [{ target: "/config/config.yml", value: opTemplateFile("application_media_enrichment/kometa-config.yml") }],
+    secretFiles: [{ target: "/config/config.yml", value: opTemplateFile("kometa-config.yml") }],
     mounts: [bind(lab.appdata("media/kometa/config"), "/config")],
     limits: { cpus: "2", memory: "1024M" },
     reservations: { cpus: "0.25", memory: "256M" },
@@ -42,7 +42,7 @@ export default defineStack((lab): StackSpec => {
     secretFiles: [
       {
         target: "/config/preferences.yml",
-        value: opTemplateFile("application_media_enrichment/preferences.yml"),
+        value: opTemplateFile("preferences.yml"),
         ...lab.mediaUser,
       },
     ],

@@ -1,4 +1,4 @@
-import { Auth, bind, bindRO, defineStack, httpMonitor, op, opTemplateFile, pgIsReady, restartUpTo, SecretEnv, type SecretFile, type ServiceSpec, type StackSpec } from "../../model";
+import { Auth, bind, bindRO, defineStack, httpMonitor, op, opTemplateFile, pgIsReady, restartUpTo, SecretEnv, type SecretFile, type ServiceSpec, type StackSpec } from "../../../model";
 
 /**
  * Single sign-on: the Authentik server (which also serves Caddy's forward-auth endpoint through its
@@ -29,10 +29,10 @@ export default defineStack((lab): StackSpec => {
     AUTHENTIK_EMAIL__FROM: op("smtp-relay", "from_address"),
   };
 
-  /** Blueprints that carry secrets, rendered from `lab/files/` (they were op-inject outputs). */
+  /** Blueprints that carry secrets, rendered from this folder's blueprints/ (they were op-inject outputs). */
   const generatedBlueprints: SecretFile[] = ["homepage-token", "oauth2-forgejo", "oauth2-readmeabook"].map((name) => ({
     target: `/blueprints/custom/generated/${name}.yaml`,
-    value: opTemplateFile(`platform_authentik/blueprints/${name}.yaml`),
+    value: opTemplateFile(`blueprints/${name}.yaml`),
   }));
 
   const common = {

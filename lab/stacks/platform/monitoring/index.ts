@@ -1,5 +1,5 @@
-import { bind, bindRO, defineStack, hostBind, httpMonitor, op, restartUpTo, SecretEnv, type StackSpec } from "../../model";
-import { socketProxy } from "../../shared/socket-proxy";
+import { bind, bindRO, defineStack, hostBind, httpMonitor, op, restartUpTo, SecretEnv, type StackSpec } from "../../../model";
+import { socketProxy } from "../../../shared/socket-proxy";
 
 /**
  * Metrics and logs: Prometheus, Loki and Grafana, with node-exporter, cAdvisor and Alloy on every
@@ -33,7 +33,7 @@ export default defineStack((lab): StackSpec => {
         networks: ["monitoring", "proxy_network"],
         stateful: true,
         restart: restartUpTo(3),
-        configs: [{ file: "platform_monitoring/prometheus.yml", target: "/etc/prometheus/prometheus.yml" }],
+        configs: [{ file: "prometheus.yml", target: "/etc/prometheus/prometheus.yml" }],
         mounts: [bind(lab.appdata("monitoring/prometheus"), "/prometheus")],
         command: [
           "--config.file=/etc/prometheus/prometheus.yml",
@@ -61,7 +61,7 @@ export default defineStack((lab): StackSpec => {
         networks: ["monitoring", "proxy_network"],
         stateful: true,
         restart: restartUpTo(3),
-        configs: [{ file: "platform_monitoring/loki-config.yaml", target: "/etc/loki/loki-config.yaml" }],
+        configs: [{ file: "loki-config.yaml", target: "/etc/loki/loki-config.yaml" }],
         mounts: [bind(lab.appdata("monitoring/loki"), "/loki")],
         command: ["-config.file=/etc/loki/loki-config.yaml"],
         sites: [{ host: "loki", port: 3100 }],
@@ -98,8 +98,8 @@ export default defineStack((lab): StackSpec => {
         },
         secretEnvDelivery: SecretEnv.grafana,
         configs: [
-          { file: "platform_monitoring/grafana-datasources.yaml", target: "/etc/grafana/provisioning/datasources/datasources.yaml" },
-          { file: "platform_monitoring/grafana-dashboards.yaml", target: "/etc/grafana/provisioning/dashboards/dashboards.yaml" },
+          { file: "grafana-datasources.yaml", target: "/etc/grafana/provisioning/datasources/datasources.yaml" },
+          { file: "grafana-dashboards.yaml", target: "/etc/grafana/provisioning/dashboards/dashboards.yaml" },
         ],
         mounts: [
           bind(lab.appdata("monitoring/grafana"), "/var/lib/grafana"),
@@ -174,7 +174,7 @@ export default defineStack((lab): StackSpec => {
         networks: ["monitoring"],
         replicas: "global",
         extraHosts: hostGateway,
-        configs: [{ file: "platform_monitoring/config.alloy", target: "/etc/alloy/config.alloy" }],
+        configs: [{ file: "config.alloy", target: "/etc/alloy/config.alloy" }],
         mounts: [
           hostBind(lab.dockerRoot("containers"), "/var/lib/docker/containers", "Alloy tails every container's log files on its node"),
           bind(lab.appdata("monitoring/alloy-data"), "/var/lib/alloy/data"),

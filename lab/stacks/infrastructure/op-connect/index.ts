@@ -1,4 +1,4 @@
-import { Auth, defineStack, op, type StackSpec, volume } from "../../model";
+import { Auth, defineStack, op, type StackSpec, volume } from "../../../model";
 
 /** The in-cluster 1Password Connect server, for the lab's services (not for this program). */
 export default defineStack((): StackSpec => {

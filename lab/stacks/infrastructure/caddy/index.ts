@@ -1,5 +1,5 @@
-import { Auth, defineStack, httpMonitor, INGRESS_HEALTH, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
-import { socketProxy } from "../../shared/socket-proxy";
+import { Auth, defineStack, httpMonitor, INGRESS_HEALTH, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec } from "../../../model";
+import { socketProxy } from "../../../shared/socket-proxy";
 
 /**
  * Ingress: Caddy (caddy-docker-proxy) routes every site declared on a service, and cloudflared

@@ -1,4 +1,4 @@
-import { Auth, bind, defineStack, httpMonitor, op, opTemplate, pgIsReady, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec } from "../../model";
+import { Auth, bind, defineStack, httpMonitor, op, opTemplate, pgIsReady, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec } from "../../../model";
 
 /** Helpers around the media core: subtitles, statistics, requests, invitations, library upkeep. */
 export default defineStack((lab): StackSpec => {

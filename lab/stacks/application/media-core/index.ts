@@ -1,4 +1,4 @@
-import { Auth, bind, defineStack, type Healthcheck, hostBind, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../../model";
+import { Auth, bind, defineStack, type Healthcheck, hostBind, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../../../model";
 
 /** Media servers, the *arr apps, the Usenet downloader and the two download-queue janitors. */
 export default defineStack((lab): StackSpec => {
@@ -198,7 +198,7 @@ export default defineStack((lab): StackSpec => {
     // The whole config, with the Sonarr, Radarr and SABnzbd API keys, where the image's
     // `python main.py` reads it; it used to be rendered from a template by an entrypoint script.
     secretFiles: [
-      { target: "/app/config/config.yaml", value: opTemplateFile("application_media_core/decluttarr/config.yaml"), mode: 0o400 },
+      { target: "/app/config/config.yaml", value: opTemplateFile("decluttarr/config.yaml"), mode: 0o400 },
     ],
     limits: { cpus: "0.25", memory: "128M" },
     reservations: { cpus: "0.05", memory: "64M" },
@@ -210,7 +210,7 @@ export default defineStack((lab): StackSpec => {
     image: "alpine:3",
     networks: [],
     stateful: true,
-    configs: [{ file: "application_media_core/download-reaper.sh", target: "/usr/local/bin/download-reaper.sh" }],
+    configs: [{ file: "download-reaper.sh", target: "/usr/local/bin/download-reaper.sh" }],
     command: ["/bin/sh", "/usr/local/bin/download-reaper.sh"],
     mounts: [bind(lab.media("usenet/complete"), "/complete"), bind(lab.media("usenet/incomplete"), "/incomplete")],
     limits: { cpus: "0.1", memory: "32M" },

@@ -1,5 +1,5 @@
-import { Auth, bind, bindRO, defineStack, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type StackSpec } from "../../model";
-import { socketProxy } from "../../shared/socket-proxy";
+import { Auth, bind, bindRO, defineStack, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type StackSpec } from "../../../model";
+import { socketProxy } from "../../../shared/socket-proxy";
 
 /**
  * The dashboard and the alerting path: Homepage, Uptime Kuma with AutoKuma (monitors from service
@@ -152,7 +152,7 @@ export default defineStack((lab): StackSpec => {
         env: { APPRISE_STATEFUL_MODE: "simple", APPRISE_WORKER_COUNT: "1" },
         mounts: [bind(lab.appdata("apprise/config"), "/config")],
         // The `homelab-alerts` key of the stateful config, over the old op-inject output on the host.
-        secretFiles: [{ target: "/config/homelab-alerts.cfg", value: opTemplateFile("platform_observability/homelab-alerts.cfg") }],
+        secretFiles: [{ target: "/config/homelab-alerts.cfg", value: opTemplateFile("homelab-alerts.cfg") }],
         healthcheck: { test: ["CMD", "curl", "-fsS", "http://localhost:8000/status"], interval: "30s", timeout: "5s", retries: 3 },
         limits: { cpus: "0.25", memory: "256M" },
       },

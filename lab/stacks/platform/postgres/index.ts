@@ -1,4 +1,4 @@
-import { bind, defineStack, op, type OpRef, opTemplateFile, pgIsReady, restartUpTo, SecretEnv, type SecretFile, type StackSpec } from "../../model";
+import { bind, defineStack, op, type OpRef, opTemplateFile, pgIsReady, restartUpTo, SecretEnv, type SecretFile, type StackSpec } from "../../../model";
 
 /**
  * The shared PostgreSQL instance (the *arr apps, Seerr and Grafana), the service that gives each
@@ -72,7 +72,7 @@ export default defineStack((lab): StackSpec => {
           SUPERUSER_DATABASES: superuserDatabases.join(" "),
         },
         secretFiles: [superuserPassword, ...logins],
-        configs: [{ file: "platform_postgres/init-databases.sh", target: "/usr/local/bin/init-databases.sh", mode: 0o555 }],
+        configs: [{ file: "init-databases.sh", target: "/usr/local/bin/init-databases.sh", mode: 0o555 }],
         command: ["/bin/sh", "/usr/local/bin/init-databases.sh"],
         healthcheck: { test: ["CMD-SHELL", "test -f /tmp/provisioned"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "2m" },
         limits: { cpus: "0.25", memory: "64M" },
@@ -85,8 +85,8 @@ export default defineStack((lab): StackSpec => {
         restart: restartUpTo(3, "60s"),
         env: { PGHOST: "postgresql", PGUSER: superuser.name, PGPASSFILE: "/run/secrets/pgpass" },
         // libpq ignores a password file that group or others can read.
-        secretFiles: [{ target: "/run/secrets/pgpass", value: opTemplateFile("platform_postgres/pgpass"), uid: 0, gid: 0, mode: 0o400 }],
-        configs: [{ file: "platform_postgres/pg-backup.sh", target: "/usr/local/bin/pg-backup.sh", mode: 0o555 }],
+        secretFiles: [{ target: "/run/secrets/pgpass", value: opTemplateFile("pgpass"), uid: 0, gid: 0, mode: 0o400 }],
+        configs: [{ file: "pg-backup.sh", target: "/usr/local/bin/pg-backup.sh", mode: 0o555 }],
         command: ["/bin/sh", "/usr/local/bin/pg-backup.sh"],
         mounts: [bind(lab.backups("postgres"), "/backups")],
         limits: { cpus: "0.5", memory: "256M" },
