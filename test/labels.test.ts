@@ -371,7 +371,7 @@ describe("secret values", () => {
   });
 
   test("renderSecretValue of a template file keeps the rest of the file", () => {
-    const rendered = renderSecretValue(opTemplateFile("platform_postgres/pgpass"), new Map([["postgres-shared/password", "hunter2"]])).toString("utf8");
+    const rendered = renderSecretValue(opTemplateFile("stacks/platform/postgres/pgpass"), new Map([["postgres-shared/password", "hunter2"]])).toString("utf8");
     expect(rendered.split("\n")[1]).toBe("postgresql:5432:*:homelab:hunter2");
   });
 
