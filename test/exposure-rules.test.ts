@@ -8,7 +8,7 @@ import { exposureProblems } from "../lib/validation/exposure";
 import { readStackConfig } from "../offline/stack-config";
 
 /**
- * The exposure guardrails of lab validation (lib/validate-exposure.ts): a minimal valid lab
+ * The exposure guardrails of lab validation (lib/validation/exposure.ts): a minimal valid lab
  * broken one way per case, in a table of [sentence, stacks, removals, exact problems]; then the
  * same rules on the real program's path (validateLab, evaluateLab with the dev config).
  */
@@ -75,7 +75,7 @@ const CASES: readonly [string, readonly StackSpec[], readonly Removal[], readonl
     [],
     [`app/web: mounts[0]: /run/docker.sock is the Docker socket; only a socketProxy() service may mount it, at ${DOCKER_SOCKET}`],
   ],
-  ["the socket at its place is the socket-proxy rule's (lib/validate-lab.ts), not this module's", app([web({ mounts: [bind(DOCKER_SOCKET, DOCKER_SOCKET, true)] })]), [], []],
+  ["the socket at its place is the socket-proxy rule's (lib/validation/service.ts), not this module's", app([web({ mounts: [bind(DOCKER_SOCKET, DOCKER_SOCKET, true)] })]), [], []],
   [
     "protected sites in a selection without Authentik",
     app([web({ sites: [{ host: "web", port: 80 }, { host: "web-admin", port: 81, auth: Auth.own("its own login") }, { host: "web-api", port: 82 }] })], false),

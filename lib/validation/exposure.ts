@@ -38,7 +38,7 @@ function systemBindProblems(where: string, service: ServiceSpec): string[] {
   const problems: string[] = [];
   for (const [index, mount] of (service.mounts ?? []).entries()) {
     if (mount.type !== "bind" || !mount.source.startsWith("/")) continue;
-    // The socket-proxy rule of lib/validate-lab.ts owns /var/run/docker.sock.
+    // The socket-proxy rule of ./service.ts owns /var/run/docker.sock.
     if (mount.source === DOCKER_SOCKET) continue;
     const field = `${where}: mounts[${index}]`;
     const source = normalisePath(mount.source);
