@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -58,9 +58,18 @@ describe("the build (npm run build)", () => {
   const codeOf = () =>
     execFileSync(process.execPath, ["-e", `require(${JSON.stringify(record)}).providerCode().then((text) => process.stdout.write(text))`], { cwd: root, encoding: "utf8" });
 
+  /** What an earlier build left for a module that has since moved (`lab/stacks/<tier>/<name>.ts` became a folder). */
+  const stale = path.join(root, "dist", "lab", "stacks", "application", "media-core.js");
+
   beforeAll(() => {
+    mkdirSync(path.dirname(stale), { recursive: true });
+    writeFileSync(stale, 'throw new Error("a stale build output was loaded");\n');
     execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
   }, 120_000);
+
+  test("starts from an empty dist/: output of a module that moved or went away is never loaded instead of its successor", () => {
+    expect(existsSync(stale)).toBe(false);
+  });
 
   test("stamps the sources, so main.js runs the compiled program", () => {
     expect(entryFor(root)).toBe("dist");
