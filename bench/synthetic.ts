@@ -2,6 +2,7 @@ import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition, StackSpec } from "../lab/model";
 import { labContext } from "../lib/evaluate-lab";
+import { stackFolder } from "../lib/lab-files";
 import { readStackConfig } from "../offline/stack-config";
 
 /**
@@ -16,6 +17,8 @@ function copyOf(stack: StackSpec, copy: number, copied: ReadonlySet<string>): St
   return {
     ...stack,
     name: rename(stack.name),
+    // The copy ships the original's files, from the original's folder.
+    folder: stack.folder ?? stackFolder(stack),
     dependsOn: (stack.dependsOn ?? []).map(rename),
     services: stack.services.map((service) => ({
       ...service,

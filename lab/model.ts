@@ -399,6 +399,12 @@ export interface StackSpec {
    * that `up` creates those first. Everything else is created in parallel. @default []
    */
   readonly dependsOn?: readonly string[];
+  /**
+   * The folder, from `lab/`, that holds the stack file and the files it ships (its configs' `file`
+   * and template files are named from there). @default `stacks/<tier>/<name>`, the name without
+   * its tier's prefix and with `-` for `_` (lib/lab-files.ts)
+   */
+  readonly folder?: string;
 }
 
 // ─── The context a stack file is written against ─────────────────────────────────────────────────

@@ -13,9 +13,9 @@ import { PROJECT_DIR } from "./project-dir";
 export const LAB_DIR = path.join(PROJECT_DIR, "lab");
 
 /**
- * A stack's folder, from `lab/`: `stacks/<tier>/<name>`, the name without its tier's prefix and
- * with `-` for `_` (`platform_monitoring` is `stacks/platform/monitoring`, `caddy` is
- * `stacks/infrastructure/caddy`).
+ * A stack's folder, from `lab/`, unless it names its own (`folder`): `stacks/<tier>/<name>`, the
+ * name without its tier's prefix and with `-` for `_` (`platform_monitoring` is
+ * `stacks/platform/monitoring`, `caddy` is `stacks/infrastructure/caddy`).
  */
 export function stackFolder(stack: Pick<StackSpec, "name" | "tier">): string {
   const name = stack.name.startsWith(`${stack.tier}_`) ? stack.name.slice(stack.tier.length + 1) : stack.name;
@@ -43,7 +43,7 @@ export function readLabFile(file: string): string {
 
 /** The stack with every file it ships named from `lab/` instead of from its own folder. */
 export function withStackFiles(stack: StackSpec): StackSpec {
-  const folder = stackFolder(stack);
+  const folder = stack.folder ?? stackFolder(stack);
   const fromLab = (file: string) => path.posix.join(folder, file);
   const value = (secret: SecretValue): SecretValue => (secret.kind === "template" && "file" in secret ? { ...secret, file: fromLab(secret.file) } : secret);
   return {

@@ -42,4 +42,8 @@ describe("withStackFiles", () => {
     expect(resolved.services[1]).toEqual(stack.services[1]);
     expect({ ...resolved, services: [], publishedSecrets: [] }).toEqual({ ...stack, services: [], publishedSecrets: [] });
   });
+
+  test("a stack that names its own folder ships its files from there", () => {
+    expect(withStackFiles({ ...stack, folder: "stacks/elsewhere" }).services[0]?.configs).toEqual([{ file: "stacks/elsewhere/conf/site.conf", target: "/etc/site.conf" }]);
+  });
 });
