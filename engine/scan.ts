@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import type { Engine } from "./connect";
 import { EngineError } from "./connect";
 import { type NamedObjectState, type NetworkState, normaliseService, portText, type ServiceState, sortedRecord, type SwarmState } from "../lib/swarm-state";
@@ -6,71 +7,81 @@ import { type NamedObjectState, type NetworkState, normaliseService, portText, t
  * Reads a live swarm in a fixed number of Engine API calls, whatever its size: one `info` to make
  * sure it is a swarm manager, then the four list endpoints in parallel (their answers carry full
  * specs, so no object is inspected on its own).
+ *
+ * The answers are typed by @types/dockerode. Nearly every field there is optional, which matches
+ * what a scan must expect from engines of other versions: a missing field reads as the engine's
+ * own default, never as a crash.
  */
 
-type Loose = Record<string, any>;
+/** `docker.info()` is untyped in @types/dockerode; these are the only fields the scan reads. */
+type EngineInfo = { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
 
 export interface ScanProgress {
   (message: string): void;
 }
 
-const labels = (value: unknown) => sortedRecord(Object.entries((value ?? {}) as Record<string, string>));
+const labels = (value: Readonly<Record<string, string>> | undefined) => sortedRecord(Object.entries(value ?? {}));
 
-function networkState(network: Loose): NetworkState {
+function networkState(network: Docker.NetworkInspectInfo): NetworkState {
   return {
-    id: String(network.Id),
-    name: String(network.Name),
-    driver: String(network.Driver ?? ""),
+    id: network.Id,
+    name: network.Name,
+    driver: network.Driver ?? "",
     attachable: network.Attachable === true,
     labels: labels(network.Labels),
   };
 }
 
-function serviceState(service: Loose, networkNames: ReadonlyMap<string, string>): ServiceState {
-  const spec = (service.Spec ?? {}) as Loose;
-  const task = (spec.TaskTemplate ?? {}) as Loose;
-  const container = (task.ContainerSpec ?? {}) as Loose;
-  const mode = (spec.Mode ?? {}) as Loose;
+/** A service's container spec; plugin and attachment tasks have none. */
+function containerSpec(task: Docker.TaskSpec | undefined): Docker.ContainerSpec {
+  return task !== undefined && "ContainerSpec" in task ? (task.ContainerSpec ?? {}) : {};
+}
+
+function serviceState(service: Docker.Service, networkNames: ReadonlyMap<string, string>): ServiceState {
+  const spec = service.Spec ?? {};
+  const task = spec.TaskTemplate;
+  const container = containerSpec(task);
+  const mode = spec.Mode ?? {};
   return normaliseService({
-    id: String(service.ID),
-    name: String(spec.Name),
-    image: String(container.Image ?? ""),
+    id: service.ID,
+    name: spec.Name ?? "",
+    image: container.Image ?? "",
     labels: labels(spec.Labels),
     containerLabels: labels(container.Labels),
-    envNames: ((container.Env ?? []) as string[]).map((entry) => entry.split("=", 1)[0] ?? entry),
-    networks: ((task.Networks ?? spec.Networks ?? []) as Loose[]).map((network) => ({
-      name: networkNames.get(String(network.Target)) ?? String(network.Target),
-      aliases: (network.Aliases ?? []) as string[],
+    envNames: (container.Env ?? []).map((entry) => entry.split("=", 1)[0] ?? entry),
+    // Engines before API 1.44 may still answer with the deprecated service-level Networks.
+    networks: (task?.Networks ?? spec.Networks ?? []).map((network) => ({
+      name: networkNames.get(network.Target ?? "") ?? network.Target ?? "",
+      aliases: network.Aliases ?? [],
     })),
-    mounts: ((container.Mounts ?? []) as Loose[]).map((mount) => ({
-      type: String(mount.Type ?? "volume"),
-      source: String(mount.Source ?? ""),
-      target: String(mount.Target),
+    mounts: (container.Mounts ?? []).map((mount) => ({
+      type: mount.Type ?? "volume",
+      source: mount.Source ?? "",
+      target: mount.Target,
       readOnly: mount.ReadOnly === true,
     })),
-    constraints: (task.Placement?.Constraints ?? []) as string[],
-    replicas: mode.Global !== undefined ? "global" : Number(mode.Replicated?.Replicas ?? 1),
-    ports: ((spec.EndpointSpec?.Ports ?? []) as Loose[]).map((port) =>
-      portText({ published: port.PublishedPort, target: port.TargetPort, protocol: port.Protocol, mode: port.PublishMode }),
+    constraints: task?.Placement?.Constraints ?? [],
+    replicas: mode.Global !== undefined ? "global" : (mode.Replicated?.Replicas ?? 1),
+    ports: (spec.EndpointSpec?.Ports ?? []).map((port) =>
+      portText({ published: port.PublishedPort, target: port.TargetPort ?? 0, protocol: port.Protocol, mode: port.PublishMode }),
     ),
-    secrets: ((container.Secrets ?? []) as Loose[]).map((secret) => ({ name: String(secret.SecretName), target: fileTarget(secret, "/run/secrets/") })),
-    configs: ((container.Configs ?? []) as Loose[]).map((config) => ({ name: String(config.ConfigName), target: fileTarget(config, "/") })),
+    secrets: (container.Secrets ?? []).map((secret) => ({ name: secret.SecretName ?? "", target: fileTarget(secret.File?.Name ?? secret.SecretName, "/run/secrets/") })),
+    configs: (container.Configs ?? []).map((config) => ({ name: config.ConfigName ?? "", target: fileTarget(config.File?.Name ?? config.ConfigName, "/") })),
   });
 }
 
 /** Swarm keeps a relative file name for secrets (under /run/secrets) and an absolute one for configs. */
-function fileTarget(reference: Loose, base: string): string {
-  const name = String(reference.File?.Name ?? reference.SecretName ?? reference.ConfigName ?? "");
-  return name.startsWith("/") ? name : `${base}${name}`;
+function fileTarget(name: string | undefined, base: string): string {
+  return name?.startsWith("/") ? name : `${base}${name ?? ""}`;
 }
 
-function namedState(object: Loose): NamedObjectState {
-  return { id: String(object.ID), name: String(object.Spec?.Name ?? ""), labels: labels(object.Spec?.Labels) };
+function namedState(object: Docker.Secret | Docker.ConfigInfo): NamedObjectState {
+  return { id: object.ID, name: object.Spec?.Name ?? "", labels: labels(object.Spec?.Labels) };
 }
 
 export async function scanSwarm(engine: Engine, progress: ScanProgress = () => undefined): Promise<SwarmState> {
   progress(`connecting to ${engine.host}`);
-  const info = (await engine.call("reading the engine's info", (docker) => docker.info())) as Loose;
+  const info: EngineInfo = await engine.call("reading the engine's info", (docker) => docker.info());
   const state = info.Swarm?.LocalNodeState;
   if (state !== "active" || info.Swarm?.ControlAvailable !== true) {
     throw new EngineError(`reading the swarm: the Docker engine at ${engine.host} is not a swarm manager (swarm state: ${state ?? "unknown"})`);
@@ -82,13 +93,13 @@ export async function scanSwarm(engine: Engine, progress: ScanProgress = () => u
     engine.call("listing secrets", (docker) => docker.listSecrets({})),
     engine.call("listing configs", (docker) => docker.listConfigs({})),
   ]);
-  const networkStates = (networks as Loose[]).map(networkState);
+  const networkStates = networks.map(networkState);
   const networkNames = new Map(networkStates.map((network) => [network.id!, network.name]));
   progress(`read ${networkStates.length} networks, ${services.length} services, ${secrets.length} secrets, ${configs.length} configs`);
   return {
     networks: networkStates,
-    services: (services as Loose[]).map((service) => serviceState(service, networkNames)),
-    secrets: (secrets as Loose[]).map(namedState),
-    configs: (configs as Loose[]).map(namedState),
+    services: services.map((service) => serviceState(service, networkNames)),
+    secrets: secrets.map(namedState),
+    configs: configs.map(namedState),
   };
 }
