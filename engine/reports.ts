@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { writeWholeFiles } from "../lib/whole-files";
 
 /**
  * Where the review commands write their reports. The directory is tried before anything slow
@@ -68,23 +69,9 @@ function tryRemoveDir(dir: string): void {
   }
 }
 
-/** Writes every file or none: each goes to a temporary name first and is renamed at the end. */
+/** The reports, by file name, written into `outDir` all or none. */
 function writeAllOrNone(files: Readonly<Record<string, string>>, outDir: string): string[] {
-  mkdirSync(outDir, { recursive: true });
-  const staged: [string, string][] = [];
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      const target = path.join(outDir, name);
-      const temporary = `${target}.${process.pid}.partial`;
-      writeFileSync(temporary, text);
-      staged.push([temporary, target]);
-    }
-    for (const [temporary, target] of staged) renameSync(temporary, target);
-  } catch (error) {
-    for (const [temporary] of staged) rmSync(temporary, { force: true });
-    throw error;
-  }
-  return staged.map(([, target]) => target);
+  return writeWholeFiles(Object.fromEntries(Object.entries(files).map(([name, text]) => [path.join(outDir, name), text])));
 }
 
 /**

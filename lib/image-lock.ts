@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { DIGEST, parseImageReference, pinnedReference, taggedName } from "./image-ref";
 import { PROJECT_DIR } from "./project-dir";
+import { writeWholeFile } from "./whole-files";
 
 /**
  * The image lock: beside the lab, one line per image the lab deploys by tag, mapping `name:tag`
@@ -71,9 +72,7 @@ export function readImageLock(file: string = lockPath()): ImageLock {
 
 /** Writes the whole lock at once (a temporary file renamed over it): never half a lock. */
 export function writeImageLock(lock: ImageLock, file: string = lockPath()): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, serializeImageLock(lock));
-  renameSync(temporary, file);
+  writeWholeFile(file, serializeImageLock(lock));
 }
 
 export type ImagePin =

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeWholeFile } from "../lib/whole-files";
 
 /**
  * Summarises `pulumi refresh --preview-only --json` for the nightly drift job: how many managed
@@ -51,7 +52,7 @@ if (require.main === module) {
   }
   try {
     const summary = summariseRefresh(JSON.parse(readFileSync(input, "utf8")));
-    writeFileSync(output, summary.markdown);
+    writeWholeFile(output, summary.markdown);
     process.stdout.write(`changes=${summary.changes}\n`);
   } catch (error) {
     process.stderr.write(`refresh-report: ${input}: ${(error as Error).message}\n`);

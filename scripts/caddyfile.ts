@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { labCaddyfile } from "../offline/caddyfile";
 import { runOffline } from "../offline/run";
+import { writeWholeFile } from "../lib/whole-files";
 
 /**
  * `npm run -s caddyfile`: the Caddyfile caddy-docker-proxy would build from the labels the program
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const options = program.opts<{ stack: string; out?: string; image?: boolean }>();
   const caddyfile = labCaddyfile(await runOffline({ stack: options.stack }));
   const text = options.image ? `${caddyfile.controllerImage ?? ""}\n` : caddyfile.text;
-  if (options.out) writeFileSync(options.out, text);
+  if (options.out) writeWholeFile(options.out, text);
   else process.stdout.write(text);
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import type { LabView } from "../lib/lab-view";
@@ -6,6 +6,7 @@ import { PROJECT_DIR } from "../lib/project-dir";
 import { diffViews } from "../lib/view-diff";
 import { reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
 import { viewText } from "../lib/view-text";
+import { writeWholeFile } from "../lib/whole-files";
 import { evaluateView, withRevision } from "../offline/revision";
 
 /**
@@ -23,15 +24,10 @@ interface Options {
   readonly diff?: string;
 }
 
-/** The output goes to a file whole or not at all: written beside it, then renamed over it. */
+/** To stdout, or to a file whole or not at all. */
 function emit(text: string, out: string | undefined): void {
-  if (out === undefined) {
-    process.stdout.write(text);
-    return;
-  }
-  const partial = `${out}.partial-${process.pid}`;
-  writeFileSync(partial, text);
-  renameSync(partial, out);
+  if (out === undefined) process.stdout.write(text);
+  else writeWholeFile(out, text);
 }
 
 async function render(options: Options): Promise<number> {
