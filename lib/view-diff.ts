@@ -58,57 +58,64 @@ type Fields = readonly (readonly [string, readonly string[]])[];
 const keyed = (record: Readonly<Record<string, string>> | undefined, prefix = "") => Object.entries(record ?? {}).map(([key, value]) => `${prefix}${key}=${value}`);
 const optional = (value: string | undefined) => (value === undefined ? [] : [value]);
 
-/** Every field of a service as lines: complete, so that no registered difference goes unseen. */
-function serviceDiffFields(service: ServiceView): Fields {
-  const run = service.run;
+/**
+ * A field of a view as [label, lines]. Keyed by the view's own field names, so a field added to
+ * `ServiceView` or `StackView` does not compile until the diff shows it: no registered difference
+ * goes unseen.
+ */
+type FieldTable<View, Skipped extends keyof View> = { readonly [K in Exclude<keyof View, Skipped>]-?: readonly [label: string, lines: (view: View) => readonly string[]] };
+
+const fieldsOf = <View, Skipped extends keyof View>(table: FieldTable<View, Skipped>, view: View): Fields =>
+  (Object.values(table) as (readonly [string, (view: View) => readonly string[]])[]).map(([label, lines]) => [label, lines(view)]);
+
+function runLines(run: ServiceView["run"]): string[] {
   return [
-    ["image", [service.image]],
-    ["unpinned", optional(service.unpinned)],
-    ["replicas", [String(service.replicas)]],
-    ["stateful", [service.stateful ? "yes" : "no"]],
-    ["protected", [service.protected ? "yes" : "no"]],
-    ["role", optional(service.role)],
-    ["update", [policyLine(service.update)]],
-    ["rollback", service.rollback ? [policyLine(service.rollback)] : []],
-    ["converge", optional(convergeLine(service.converge))],
-    ["placement", service.placement],
-    ["networks", service.networks.map(networkLine)],
-    ["sites", service.sites.flatMap((site) => [siteLine(site), ...keyed(site.labels, `${site.host}: `)])],
-    ["ports", service.ports.map(portLine)],
-    ["mounts", service.mounts.map(mountLine)],
-    ["env", service.env.map((variable) => `${variable.name} (value ${variable.digest})`)],
-    ["secrets", service.secrets.map(fileRefLine)],
-    ["configs", service.configs.map(fileRefLine)],
-    ["labels", keyed(service.labels)],
-    ["derived labels", keyed(service.derivedLabels)],
-    ["homepage", keyed(service.homepage)],
-    ["monitors", service.monitors.flatMap((monitor) => keyed(monitor.settings, `${monitor.id} (${monitor.type}) `))],
-    ["limits", optional(resourcesLine(service.limits))],
-    ["reservations", optional(resourcesLine(service.reservations))],
-    ["healthcheck", optional(healthcheckLine(service.healthcheck))],
-    ["restart", optional(restartLine(service.restart))],
-    [
-      "run",
-      [
-        ...(run.user ? [`user ${run.user}`] : []),
-        ...(run.entrypoint ? [`entrypoint ${JSON.stringify(run.entrypoint)}`] : []),
-        ...(run.command ? [`command ${JSON.stringify(run.command)}`] : []),
-        ...run.hosts.map((host) => `host ${host}`),
-        ...(run.stopGracePeriod ? [`stop grace period ${run.stopGracePeriod}`] : []),
-        ...(run.init !== undefined ? [`init ${run.init}`] : []),
-      ],
-    ],
+    ...(run.user ? [`user ${run.user}`] : []),
+    ...(run.entrypoint ? [`entrypoint ${JSON.stringify(run.entrypoint)}`] : []),
+    ...(run.command ? [`command ${JSON.stringify(run.command)}`] : []),
+    ...run.hosts.map((host) => `host ${host}`),
+    ...(run.stopGracePeriod ? [`stop grace period ${run.stopGracePeriod}`] : []),
+    ...(run.init !== undefined ? [`init ${run.init}`] : []),
   ];
 }
 
-function stackFields(stack: StackView): Fields {
-  return [
-    ["tier", [stack.tier]],
-    ["description", [stack.description]],
-    ["own networks", stack.networks],
-    ["needs at runtime", stack.dependsOn],
-  ];
-}
+/** Every field of a service as lines, complete where the render summarises. Its names are the service itself. */
+const SERVICE_FIELDS: FieldTable<ServiceView, "name" | "swarmName"> = {
+  image: ["image", (service) => [service.image]],
+  unpinned: ["unpinned", (service) => optional(service.unpinned)],
+  replicas: ["replicas", (service) => [String(service.replicas)]],
+  stateful: ["stateful", (service) => [service.stateful ? "yes" : "no"]],
+  protected: ["protected", (service) => [service.protected ? "yes" : "no"]],
+  role: ["role", (service) => optional(service.role)],
+  update: ["update", (service) => [policyLine(service.update)]],
+  rollback: ["rollback", (service) => (service.rollback ? [policyLine(service.rollback)] : [])],
+  converge: ["converge", (service) => optional(convergeLine(service.converge))],
+  placement: ["placement", (service) => service.placement],
+  networks: ["networks", (service) => service.networks.map(networkLine)],
+  sites: ["sites", (service) => service.sites.flatMap((site) => [siteLine(site), ...keyed(site.labels, `${site.host}: `)])],
+  ports: ["ports", (service) => service.ports.map(portLine)],
+  mounts: ["mounts", (service) => service.mounts.map(mountLine)],
+  env: ["env", (service) => service.env.map((variable) => `${variable.name} (value ${variable.digest})`)],
+  secrets: ["secrets", (service) => service.secrets.map(fileRefLine)],
+  configs: ["configs", (service) => service.configs.map(fileRefLine)],
+  labels: ["labels", (service) => keyed(service.labels)],
+  derivedLabels: ["derived labels", (service) => keyed(service.derivedLabels)],
+  homepage: ["homepage", (service) => keyed(service.homepage)],
+  monitors: ["monitors", (service) => service.monitors.flatMap((monitor) => keyed(monitor.settings, `${monitor.id} (${monitor.type}) `))],
+  limits: ["limits", (service) => optional(resourcesLine(service.limits))],
+  reservations: ["reservations", (service) => optional(resourcesLine(service.reservations))],
+  healthcheck: ["healthcheck", (service) => optional(healthcheckLine(service.healthcheck))],
+  restart: ["restart", (service) => optional(restartLine(service.restart))],
+  run: ["run", (service) => runLines(service.run)],
+};
+
+/** A stack's own fields; its services are compared one by one. */
+const STACK_FIELDS: FieldTable<StackView, "name" | "services"> = {
+  tier: ["tier", (stack) => [stack.tier]],
+  description: ["description", (stack) => [stack.description]],
+  networks: ["own networks", (stack) => stack.networks],
+  dependsOn: ["needs at runtime", (stack) => stack.dependsOn],
+};
 
 function labFields(view: LabView): Fields {
   return [
@@ -162,10 +169,10 @@ function compareStack(before: StackView | undefined, after: StackView | undefine
   const services = unionByName(before?.services ?? [], after?.services ?? []).flatMap((name): ServiceChange[] => {
     const [old, now] = [before?.services.find((s) => s.name === name), after?.services.find((s) => s.name === name)];
     // A removed service is named, not listed field by field: what it had is in the base's render.
-    const changes = now === undefined ? [] : compareFields(old && serviceDiffFields(old), serviceDiffFields(now));
+    const changes = now === undefined ? [] : compareFields(old && fieldsOf(SERVICE_FIELDS, old), fieldsOf(SERVICE_FIELDS, now));
     return now !== undefined && changes.length === 0 ? [] : [{ name, status: statusOf(old, now), changes }];
   });
-  const changes = after === undefined ? [] : compareFields(before && stackFields(before), stackFields(after));
+  const changes = after === undefined ? [] : compareFields(before && fieldsOf(STACK_FIELDS, before), fieldsOf(STACK_FIELDS, after));
   if (before !== undefined && after !== undefined && changes.length === 0 && services.length === 0) return undefined;
   return { name: (after ?? before)!.name, status: statusOf(before, after), changes, services: after === undefined ? [] : services };
 }
