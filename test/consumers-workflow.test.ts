@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { evaluateLab } from "../lib/evaluate-lab";
 import { labCaddyfile } from "../offline/caddyfile";
 import { readStackConfig } from "../offline/stack-config";
 import { runOffline } from "../offline/run";
+import { readWorkflow } from "./support/workflows";
 
 /**
  * .github/workflows/consumers.yml, which judges the lab's files by the consumer versions the lab
@@ -18,12 +18,11 @@ import { runOffline } from "../offline/run";
  */
 
 const ROOT = path.resolve(__dirname, "..");
-type Loose = Record<string, any>;
-const text = readFileSync(path.join(ROOT, ".github", "workflows", "consumers.yml"), "utf8");
-const workflow = parseYaml(text) as Loose;
-const job = workflow.jobs.consumers as Loose;
-const steps = job.steps as Loose[];
-const runs = steps.map((step) => String(step.run ?? ""));
+const workflow = readWorkflow("consumers.yml");
+const { text } = workflow;
+const job = workflow.jobs.consumers!;
+const steps = job.steps;
+const runs = steps.map((step) => step.run ?? "");
 
 describe("the consumers workflow", () => {
   test("runs on pull requests and pushes touching the lab, the generator or the workflow, and by hand", () => {
@@ -44,7 +43,7 @@ describe("the consumers workflow", () => {
   test("checks out, sets up Node 20 and runs npm ci before anything else; actions are pinned to releases", () => {
     expect(steps[0]!.uses).toMatch(/^actions\/checkout@v\d+$/);
     expect(steps[1]!.uses).toMatch(/^actions\/setup-node@v\d+$/);
-    expect(String(steps[1]!.with["node-version"])).toBe("20");
+    expect(String(steps[1]!.with?.["node-version"])).toBe("20");
     expect(runs[2]).toMatch(/^npm ci\b/);
     for (const step of steps) if (step.uses) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
   });

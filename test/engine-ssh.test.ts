@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { readWorkflow, stepNamed } from "./support/workflows";
 import { preRunCommands, RUN_ENV } from "../ops/settings";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { engineUnavailable, freePort } from "./support/engine";
@@ -230,14 +230,11 @@ describeSsh("adopt and drift over SSH, against a real sshd", () => {
       .map(Number);
   }
 
-  /** Steps of a workflow, by name. */
+  /** A workflow's shell step, by name. */
   function workflowStep(file: string, name: RegExp): { run: string } {
-    const workflow = parseYaml(readFileSync(path.join(PROJECT_DIR, ".github", "workflows", file), "utf8")) as { jobs: Record<string, { steps: { name?: string; run?: string }[] }> };
-    const step = Object.values(workflow.jobs)
-      .flatMap((job) => job.steps)
-      .find((candidate) => candidate.name && name.test(candidate.name));
-    if (!step?.run) throw new Error(`${file}: no step matching ${name}`);
-    return { run: step.run };
+    const { run } = stepNamed(readWorkflow(file), name);
+    if (run === undefined) throw new Error(`${file}: the step matching ${name} runs no shell script`);
+    return { run };
   }
 
   test("the nightly drift workflow's SSH step (agent and DOCKER_SSH_KNOWN_HOSTS) is what drift then uses", () => {

@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { REVIEW_MARKER } from "../lib/review-report";
+import { readWorkflow } from "./support/workflows";
 
 /**
  * The review job of lab-preview.yml, checked against what runs it: its shell step run by bash as
@@ -12,19 +12,7 @@ import { REVIEW_MARKER } from "../lib/review-report";
  * with a stand-in for GitHub's API). test/workflows.test.ts checks the workflows as data.
  */
 
-interface Step {
-  readonly name?: string;
-  readonly id?: string;
-  readonly uses?: string;
-  readonly run?: string;
-  readonly if?: string;
-  readonly with?: Record<string, unknown>;
-  readonly env?: Record<string, string>;
-}
-
-const workflow = parseYaml(readFileSync(path.join(__dirname, "..", ".github", "workflows", "lab-preview.yml"), "utf8")) as {
-  jobs: Record<string, { "runs-on": string; if?: string; steps: Step[] }>;
-};
+const workflow = readWorkflow("lab-preview.yml");
 
 describe("the review on pull requests (lab-preview.yml: review)", () => {
   const job = workflow.jobs.review!;

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { labPaths } from "../ops/settings";
 import { cronProblem } from "../ops/values";
+import { readWorkflow, stepsOf, type Workflow, workflowFiles } from "./support/workflows";
 
 /**
  * The GitHub Actions workflows for running the lab without Pulumi Deployments, checked as data:
@@ -12,54 +12,15 @@ import { cronProblem } from "../ops/values";
  */
 
 const ROOT = path.resolve(__dirname, "..");
-const WORKFLOWS_DIR = path.join(ROOT, ".github", "workflows");
 
-type Loose = Record<string, any>;
-
-interface Step {
-  readonly name?: string;
-  readonly id?: string;
-  readonly uses?: string;
-  readonly run?: string;
-  readonly if?: string;
-  readonly with?: Loose;
-  readonly env?: Record<string, string>;
-}
-
-interface Job {
-  readonly name?: string;
-  readonly if?: string;
-  readonly "runs-on": string | string[];
-  readonly permissions?: Record<string, string> | string;
-  readonly env?: Record<string, string>;
-  readonly steps: Step[];
-}
-
-interface Workflow {
-  readonly file: string;
-  readonly text: string;
-  readonly name: string;
-  readonly on: Loose;
-  readonly permissions?: unknown;
-  readonly concurrency?: { group: string; "cancel-in-progress": boolean };
-  readonly env?: Record<string, string>;
-  readonly jobs: Record<string, Job>;
-}
-
-function load(file: string): Workflow {
-  const text = readFileSync(path.join(WORKFLOWS_DIR, file), "utf8");
-  return { ...(parseYaml(text) as Omit<Workflow, "file" | "text">), file, text };
-}
-
-const files = existsSync(WORKFLOWS_DIR) ? readdirSync(WORKFLOWS_DIR).filter((file) => /\.ya?ml$/.test(file)) : [];
-const workflows = files.map(load);
+const files = workflowFiles();
+const workflows = files.map(readWorkflow);
 const byFile = (file: string): Workflow => {
   const found = workflows.find((workflow) => workflow.file === file);
   if (!found) throw new Error(`no workflow ${file}`);
   return found;
 };
 const jobsOf = (workflow: Workflow) => Object.entries(workflow.jobs);
-const allSteps = (workflow: Workflow) => jobsOf(workflow).flatMap(([, job]) => job.steps);
 
 const preview = byFile("lab-preview.yml");
 const up = byFile("lab-up.yml");
@@ -131,7 +92,7 @@ describe("every job", () => {
   });
 
   test.each(jobs)("%s has a timeout", (_, job) => {
-    expect((job as Loose)["timeout-minutes"]).toBeGreaterThan(0);
+    expect(job["timeout-minutes"]).toBeGreaterThan(0);
   });
 });
 
@@ -179,7 +140,7 @@ describe("concurrency: two runs never deploy at once", () => {
 });
 
 describe("what the jobs do", () => {
-  const pulumiStep = (workflow: Workflow) => allSteps(workflow).find((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command);
+  const pulumiStep = (workflow: Workflow) => stepsOf(workflow).find((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command);
 
   test("preview: pulumi preview with the diff posted on the pull request; never from forks", () => {
     const step = pulumiStep(preview)!;
@@ -196,9 +157,9 @@ describe("what the jobs do", () => {
   test("only the up workflow can change the stack", () => {
     for (const workflow of [preview, drift]) {
       expect(pulumiStep(workflow)?.with?.command ?? "none").not.toMatch(/^(up|update|destroy|refresh)$/);
-      for (const step of allSteps(workflow)) expect(step.run ?? "").not.toMatch(/\bpulumi (up|update|destroy|import)\b/);
+      for (const step of stepsOf(workflow)) expect(step.run ?? "").not.toMatch(/\bpulumi (up|update|destroy|import)\b/);
     }
-    for (const step of allSteps(drift)) if (/\bpulumi refresh\b/.test(step.run ?? "")) expect(step.run).toContain("--preview-only");
+    for (const step of stepsOf(drift)) if (/\bpulumi refresh\b/.test(step.run ?? "")) expect(step.run).toContain("--preview-only");
   });
 
   test("drift: refresh preview and npm run drift, reports uploaded, exit code 2 opens or updates an issue, 1 fails the job", () => {
@@ -241,7 +202,7 @@ describe("what the jobs do", () => {
 
 // --- references -----------------------------------------------------------------------------------
 
-const runScripts = (workflow: Workflow) => allSteps(workflow).flatMap((step) => [step.run ?? "", typeof step.with?.script === "string" ? step.with.script : ""]);
+const runScripts = (workflow: Workflow) => stepsOf(workflow).flatMap((step) => [step.run ?? "", typeof step.with?.script === "string" ? step.with.script : ""]);
 
 describe("references", () => {
   test("every `npm run <script>` names a script of the root package.json", () => {
@@ -259,7 +220,7 @@ describe("references", () => {
         for (const match of script.matchAll(/\$PWD\/([\w./-]+):/g)) named.add(match[1]!);
         for (const match of script.matchAll(/--stack\s+([\w-]+)/g)) named.add(`Pulumi.${match[1]}.yaml`);
       }
-      for (const step of allSteps(workflow)) if (step.uses?.startsWith("./")) named.add(step.uses.slice(2));
+      for (const step of stepsOf(workflow)) if (step.uses?.startsWith("./")) named.add(step.uses.slice(2));
     }
     const repoFiles = [...named].filter((file) => !file.startsWith("reports/") && !/^(drift|refresh)\.(md|json)$/.test(file));
     expect(repoFiles).toEqual(expect.arrayContaining(["Pulumi.prod.yaml", "ops/refresh-report.ts"]));
@@ -274,7 +235,7 @@ describe("references", () => {
   });
 
   test("every action is pinned to a release (owner/name@vN)", () => {
-    for (const workflow of LAB) for (const step of allSteps(workflow)) if (step.uses) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
+    for (const workflow of LAB) for (const step of stepsOf(workflow)) if (step.uses) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
   });
 });
 
@@ -300,8 +261,8 @@ describe("secrets", () => {
 
   test("every credential-like variable comes straight from the secrets context", () => {
     for (const workflow of LAB) {
-      const envs = [workflow.env ?? {}, ...jobsOf(workflow).map(([, job]) => job.env ?? {}), ...allSteps(workflow).map((step) => step.env ?? {})];
-      const withs = allSteps(workflow).map((step) => step.with ?? {});
+      const envs = [workflow.env ?? {}, ...jobsOf(workflow).map(([, job]) => job.env ?? {}), ...stepsOf(workflow).map((step) => step.env ?? {})];
+      const withs = stepsOf(workflow).map((step) => step.with ?? {});
       for (const map of [...envs, ...withs]) {
         for (const [key, value] of Object.entries(map)) {
           if (!/TOKEN|SECRET|PASSWORD|PRIVATE_KEY|ACCESS_KEY|token/.test(key)) continue;
@@ -356,7 +317,7 @@ describe("lab-roundtrip.yml: the real CLI and provider confirm that a second up 
     expect(roundtrip.permissions).toEqual({});
     expect(job.permissions).toEqual({ contents: "read" });
     expect(roundtrip.text).not.toMatch(/secrets\./);
-    expect((job as Loose)["timeout-minutes"]).toBeGreaterThan(0);
+    expect(job["timeout-minutes"]).toBeGreaterThan(0);
     expect(job.steps[0]).toMatchObject({ uses: "actions/checkout@v4", with: { "persist-credentials": false } });
     expect(String(job.steps[1]!.with?.["node-version"])).toBe("20");
     expect(job.steps[2]!.run).toMatch(/^npm ci\b/);
