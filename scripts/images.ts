@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { timeoutOption } from "./timeout-option";
 import { lockPath, LOCK_FILE, readImageLock } from "../lib/image-lock";
 import { labImages, resolveLock, stackNames, updateLockFile } from "../registry/update-lock";
 
@@ -16,14 +17,13 @@ const command = new Command()
   .option("-s, --stack <name...>", "only the images of these stacks (default: every Pulumi.<stack>.yaml)")
   .option("--image <reference...>", "resolve these references instead of the lab's")
   .option("--lock <file>", "the lock file", lockPath())
-  .option("--timeout <ms>", "deadline for each registry request", (value) => Number.parseInt(value, 10), 20_000)
+  .addOption(timeoutOption("deadline for each registry request", 20))
   .parse();
 
 const options = command.opts<{ update?: boolean; check?: boolean; stack?: string[]; image?: string[]; lock: string; timeout: number }>();
 
 async function main(): Promise<number> {
   if (Boolean(options.update) === Boolean(options.check)) throw new Error("say --update or --check");
-  if (!Number.isInteger(options.timeout) || options.timeout <= 0) throw new Error(`--timeout: expected a positive number of milliseconds, got ${options.timeout}`);
   const images = options.image ?? labImages(options.stack ?? stackNames()).map((image) => image.reference);
   const progress = (line: string) => process.stderr.write(`images: ${line}\n`);
   progress(`resolving ${images.length} image${images.length === 1 ? "" : "s"}`);

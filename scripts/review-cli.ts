@@ -1,20 +1,8 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command } from "commander";
 import type { ReviewOptions, ScanSummary } from "../engine/commands";
+import { timeoutOption } from "./timeout-option";
 
 /** The options `adopt` and `drift` share, and how both report failure. */
-
-/** The longest deadline Node's timers keep (about 24.8 days); longer ones would fire at once. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/** `--timeout`: a positive number with its unit, seconds (`30s`, `2.5s`) or milliseconds (`1500ms`). */
-export function parseTimeout(value: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$/.exec(value);
-  const ms = match ? Math.round(Number(match[1]) * (match[2] === "s" ? 1000 : 1)) : Number.NaN;
-  if (!match || ms < 1 || ms > MAX_TIMEOUT_MS) {
-    throw new InvalidArgumentError(`expected a positive duration with its unit, seconds or milliseconds (e.g. 30s or 1500ms), got "${value}"`);
-  }
-  return ms;
-}
 
 export function reviewCommand(name: string, description: string): Command {
   return new Command()
@@ -24,9 +12,7 @@ export function reviewCommand(name: string, description: string): Command {
     .option("-c, --config-file <file>", "evaluate this config file (Pulumi.<stack>.yaml format) instead")
     .option("-H, --host <url>", "engine to scan (default: the config's docker:host, else DOCKER_HOST)")
     .option("--tls-dir <dir>", "ca.pem, cert.pem and key.pem for tcp:// with TLS (default: DOCKER_CERT_PATH)")
-    .addOption(
-      new Option("--timeout <duration>", "deadline for each Engine API call and for the SSH connection, in seconds or milliseconds: 30s, 1500ms").argParser(parseTimeout).default(15_000, "15s"),
-    )
+    .addOption(timeoutOption("deadline for each Engine API call and for the SSH connection", 15))
     .option("-o, --out-dir <dir>", "where the files are written", "reports");
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -5,6 +6,7 @@ import * as path from "node:path";
 import { defineStack, type ServiceSpec } from "../lab/model";
 import { type ImageLock, parseImageLock, pinImage, readImageLock, serializeImageLock, writeImageLock } from "../lib/image-lock";
 import { familiarName, parseImageReference, pinnedReference, registryHost, taggedName } from "../lib/image-ref";
+import { PROJECT_DIR } from "../lib/project-dir";
 import { LabError } from "../lib/validation";
 import { checkImagePins, unlockedImages } from "../lib/validation/images";
 import { OfflineRunError, runOffline } from "../offline/run";
@@ -161,5 +163,14 @@ describe("the whole lab with the lock", () => {
   test("defineStack stays plain data: unpinned is a field like any other", () => {
     const define = defineStack(() => ({ name: "x", tier: "application", description: "", services: [{ name: "a", image: "busybox:1", networks: [], unpinned: "why" }] }));
     expect(define({} as never).services[0]!.unpinned).toBe("why");
+  });
+});
+
+describe("npm run images", () => {
+  // Before any registry is asked: a bare number was once read as milliseconds ("30" meant 30 ms).
+  test.each(["30", "0s"])("--timeout %s is refused, saying the syntax, before anything runs", (value) => {
+    const run = spawnSync(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", "scripts/images.ts", "--check", "--image", "127.0.0.1:9/none:1", "--timeout", value], { cwd: PROJECT_DIR, encoding: "utf8" });
+    expect([run.status, run.stdout]).toEqual([1, ""]);
+    expect(run.stderr).toBe(`error: option '--timeout <duration>' argument '${value}' is invalid. expected a positive duration with its unit, seconds or milliseconds (e.g. 30s or 1500ms), got "${value}"\n`);
   });
 });

@@ -3,7 +3,7 @@ import { engineHost, engineSshOpts } from "../engine/connect";
 import { parseSshUrl, sshArguments, type SshTarget } from "../engine/ssh-command";
 import { describeSshFailure } from "../engine/ssh-failure";
 import { editDistance, nearest } from "../lib/nearest";
-import { parseTimeout } from "../scripts/review-cli";
+import { parseTimeout } from "../scripts/timeout-option";
 
 /**
  * The pure halves of the SSH path: the `ssh` command line (as the Docker CLI's connection helper
