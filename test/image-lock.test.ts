@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { defineStack, type ServiceSpec } from "../lab/model";
-import { type ImageLock, parseImageLock, pinImage, readImageLock, serializeImageLock, writeImageLock } from "../lib/image-lock";
+import { EMPTY_LOCK, type ImageLock, parseImageLock, pinImage, readImageLock, serializeImageLock, writeImageLock } from "../lib/image-lock";
 import { familiarName, parseImageReference, pinnedReference, registryHost, taggedName } from "../lib/image-ref";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { LabError } from "../lib/validation";
@@ -128,11 +128,17 @@ describe("lab rules for pinned images", () => {
 describe("the whole lab with the lock", () => {
   const fakeLockFor = (images: readonly string[]): ImageLock => ({ images: new Map(images.map((image) => [taggedName(image), digestOf(`test lock ${image}`)])) });
 
+  // An empty lock rather than the committed one: once the committed lock is complete these still
+  // see every tag-only image the lab declares.
   test("pulumi preview refuses every tag-only image the lock lacks, naming each service, and registers nothing", async () => {
-    const review = await runOffline({ stack: "prod" });
+    const review = await runOffline({ stack: "prod", deploy: { images: { lock: EMPTY_LOCK } } });
     const expected = review.lab.unlockedImages.map(({ service, image }) => `${service}: image: "${image}" has no digest in lab/images.lock.json`);
-    if (expected.length === 0) return; // the committed lock is complete: nothing to refuse
-    const error = await runOffline({ stack: "prod", deploy: { images: { unlocked: "refuse" } } }).catch((failure: unknown) => failure);
+    const refused = runOffline({ stack: "prod", deploy: { images: { lock: EMPTY_LOCK, unlocked: "refuse" } } });
+    if (expected.length === 0) {
+      await expect(refused).resolves.toBeDefined(); // every image carries its digest: nothing to refuse
+      return;
+    }
+    const error = await refused.catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(OfflineRunError);
     expect((error as OfflineRunError).name).toBe(LabError.name);
     for (const line of expected) expect((error as Error).message).toContain(line);
@@ -140,7 +146,7 @@ describe("the whole lab with the lock", () => {
   });
 
   test.each(["prod", "dev"])("%s: with every image locked, each service runs name:tag@digest and the stack label keeps the declared tag", async (stack) => {
-    const review = await runOffline({ stack });
+    const review = await runOffline({ stack, deploy: { images: { lock: EMPTY_LOCK } } });
     const lock = fakeLockFor(review.lab.unlockedImages.map((gap) => gap.image));
     const run = await runOffline({ stack, deploy: { images: { lock, unlocked: "refuse" } } });
     expect(run.lab.unlockedImages).toEqual([]);
