@@ -3,8 +3,8 @@ import { parseConfig, PROJECT } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
 import { evaluateLab } from "../lib/evaluate-lab";
-import { type ImageLock, readImageLock, writeImageLock } from "../lib/image-lock";
-import { parseImageReference, taggedName } from "../lib/image-ref";
+import { EMPTY_LOCK, type ImageLock, readImageLock, writeImageLock } from "../lib/image-lock";
+import { taggedName } from "../lib/image-ref";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { readStackConfig } from "../offline/stack-config";
 import { type ResolveOptions, resolveDigest } from "./client";
@@ -38,15 +38,13 @@ export function labImages(stacks: readonly string[] = stackNames(), definitions:
     const raw = { ...readStackConfig(stack) };
     // Which images a stack uses does not depend on its credentials.
     if (raw[`${PROJECT}:secrets`]?.includes('"onepassword"') && raw["onepassword:url"] === undefined) raw["onepassword:serviceAccountToken"] ??= "not-needed-to-list-images";
-    const lab = evaluateLab(parseConfig(raw).homelab, definitions);
-    for (const { spec } of lab.stacks) {
-      for (const service of spec.services) {
-        if (service.unpinned !== undefined || parseImageReference(service.image).digest !== undefined) continue;
-        const key = taggedName(service.image);
-        const entry = usedBy.get(key) ?? { reference: key, services: new Set<string>() };
-        entry.services.add(`${spec.name}/${service.name}`);
-        usedBy.set(key, entry);
-      }
+    // Against an empty lock, the lab's own rule lists every image that needs a digest from it.
+    const lab = evaluateLab(parseConfig(raw).homelab, definitions, undefined, { lock: EMPTY_LOCK });
+    for (const { service, image } of lab.unlockedImages) {
+      const key = taggedName(image);
+      const entry = usedBy.get(key) ?? { reference: key, services: new Set<string>() };
+      entry.services.add(service);
+      usedBy.set(key, entry);
     }
   }
   return [...usedBy.values()].map((entry) => ({ reference: entry.reference, usedBy: [...entry.services].sort() })).sort((a, b) => a.reference.localeCompare(b.reference));
