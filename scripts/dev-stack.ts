@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { evaluateLab } from "../lib/evaluate-lab";
+import { isUnder } from "../lib/host-paths";
 import { refKey } from "../lib/secret-values";
 import { readStackConfig } from "../offline/stack-config";
 import { fieldsToRead } from "../lib/program-fields";
@@ -32,7 +33,7 @@ try {
   if (what === "bind-sources") {
     // Only under the lab's own data roots: never the host's system paths (the socket, docker root).
     const sources = lab.stacks.flatMap((stack) => stack.services).flatMap((plan) => plan.mounts.filter((mount) => mount.type === "bind").map((mount) => mount.source!));
-    for (const source of [...new Set(sources)].filter((source) => roots.some((root) => source === root || source.startsWith(`${root}/`))).sort()) process.stdout.write(`${source}\n`);
+    for (const source of [...new Set(sources)].filter((source) => roots.some((root) => isUnder(source, root))).sort()) process.stdout.write(`${source}\n`);
   } else if (what === "secret-keys") {
     for (const key of [...new Set(fieldsToRead(lab, config).map(refKey))].sort()) process.stdout.write(`${key}\n`);
   } else {
