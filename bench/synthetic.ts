@@ -30,7 +30,7 @@ function copyOf(stack: StackSpec, copy: number, copied: ReadonlySet<string>): St
 }
 
 export function syntheticLab(copies: number): StackDefinition[] {
-  const context = labContext(parseConfig({ ...readStackConfig("prod"), "onepassword:serviceAccountToken": "bench" }).homelab);
+  const context = labContext(parseConfig(readStackConfig("prod"), { purpose: "evaluate" }).homelab);
   const copyable = STACKS.filter((define) => define(context).tier !== "infrastructure");
   const copied = new Set(copyable.map((define) => define(context).name));
   const copies_ = Array.from({ length: Math.max(0, copies - 1) }, (_, index) => index + 1);

@@ -103,8 +103,32 @@ function issueMessage(issue: z.core.$ZodIssue, raw: Record<string, unknown>): st
   return [`${keyName(issue.path)}: ${issue.message.replace(/^Invalid input: /, "")}${secret ? "" : `, got ${describe(value)}`}`];
 }
 
+export interface ParseOptions {
+  /**
+   * `deploy`, what `pulumi preview`/`up` load (see `loadConfig`): a 1Password secret source needs
+   * its credentials. `evaluate`, for the tools that read the lab's shape and no secret (docs,
+   * `npm run images`, dev-stack, the benchmark): none is needed.
+   * @default "deploy"
+   */
+  readonly purpose?: "deploy" | "evaluate";
+}
+
+/**
+ * Whether a deploy of this config would lack the 1Password credentials it needs: the secret
+ * source is 1Password and neither a service account token nor a Connect server (URL and token) is
+ * set, in config or in the environment the provider reads.
+ */
+export function lacksOnePasswordCredentials(rawConfig: Readonly<Record<string, string>>): boolean {
+  const secrets = parseValue(rawConfig[`${PROJECT}:secrets`] ?? "{}") as { source?: unknown } | null;
+  if (secrets?.source !== "onepassword") return false;
+  const has = (key: string, env: string) => rawConfig[key] !== undefined || process.env[env] !== undefined;
+  const serviceAccount = has("onepassword:serviceAccountToken", "OP_SERVICE_ACCOUNT_TOKEN");
+  const connect = has("onepassword:url", "OP_CONNECT_HOST") && has("onepassword:token", "OP_CONNECT_TOKEN");
+  return !serviceAccount && !connect;
+}
+
 /** Validates raw `homelab:*` values (strings as Pulumi stores them) and cross-checks them. */
-export function parseConfig(rawConfig: Readonly<Record<string, string>>): LoadedConfig {
+export function parseConfig(rawConfig: Readonly<Record<string, string>>, options: ParseOptions = {}): LoadedConfig {
   const raw: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(rawConfig)) {
     const [namespace, key] = fullKey.split(":", 2);
@@ -113,16 +137,10 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>): Loaded
   // Checks that do not need a valid homelab config run first, so one run reports them all.
   const problems: string[] = unreadConfigKeys(rawConfig, NAMESPACES);
   const { host: dockerHost, sshOpts: dockerSshOpts } = readDocker(rawConfig, problems);
-  const secretsSource = (raw.secrets as { source?: unknown } | undefined)?.source;
-  if (secretsSource === "onepassword") {
-    const has = (key: string, env: string) => rawConfig[key] !== undefined || process.env[env] !== undefined;
-    const serviceAccount = has("onepassword:serviceAccountToken", "OP_SERVICE_ACCOUNT_TOKEN");
-    const connect = has("onepassword:url", "OP_CONNECT_HOST") && has("onepassword:token", "OP_CONNECT_TOKEN");
-    if (!serviceAccount && !connect) {
-      problems.push(
-        "onepassword:serviceAccountToken: required to read the lab's secrets (or onepassword:url with onepassword:token for a Connect server outside the cluster); set it with `pulumi config set --secret`",
-      );
-    }
+  if ((options.purpose ?? "deploy") === "deploy" && lacksOnePasswordCredentials(rawConfig)) {
+    problems.push(
+      "onepassword:serviceAccountToken: required to read the lab's secrets (or onepassword:url with onepassword:token for a Connect server outside the cluster); set it with `pulumi config set --secret`",
+    );
   }
 
   const parsed = configSchema.safeParse(raw);

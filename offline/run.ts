@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig, PROJECT } from "../config";
+import { lacksOnePasswordCredentials, parseConfig, PROJECT } from "../config";
 import { STACK_REFERENCE_TYPE } from "../lib/resource-types";
 import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
 import { ONEPASSWORD_CALLS } from "../lib/resource-types";
@@ -72,8 +72,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
 
   // The program insists on credentials for 1Password; offline, its reads are answered by the
   // mocks below, so a placeholder token stands in (marked secret, as a real one would be).
-  const usesOnePassword = raw[`${PROJECT}:secrets`]?.includes('"onepassword"') ?? false;
-  if (usesOnePassword && raw["onepassword:serviceAccountToken"] === undefined && raw["onepassword:url"] === undefined) {
+  if (lacksOnePasswordCredentials(raw)) {
     raw["onepassword:serviceAccountToken"] = "offline-render-no-real-token";
     secretKeys.push("onepassword:serviceAccountToken");
   }
@@ -83,10 +82,10 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   let fakes = new Map<string, string>();
   let lab: EvaluatedLab | undefined;
   try {
-    const config = parseConfig(raw).homelab;
+    const config = parseConfig(raw, { purpose: "evaluate" }).homelab;
     lab = evaluateLab(config, options.deploy?.definitions ?? STACKS, undefined, images);
     fakes = fakeFieldValues(lab, config);
-    if (!usesOnePassword && raw[`${PROJECT}:secretValues`] === undefined) {
+    if (config.secrets.source !== "onepassword" && raw[`${PROJECT}:secretValues`] === undefined) {
       raw[`${PROJECT}:secretValues`] = JSON.stringify(Object.fromEntries(fakes));
       secretKeys.push(`${PROJECT}:secretValues`);
     }

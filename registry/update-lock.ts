@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import { parseConfig, PROJECT } from "../config";
+import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
 import { evaluateLab } from "../lib/evaluate-lab";
@@ -35,11 +35,9 @@ export function stackNames(projectDir: string = PROJECT_DIR): string[] {
 export function labImages(stacks: readonly string[] = stackNames(), definitions: readonly StackDefinition[] = STACKS): LabImage[] {
   const usedBy = new Map<string, { reference: string; services: Set<string> }>();
   for (const stack of stacks) {
-    const raw = { ...readStackConfig(stack) };
-    // Which images a stack uses does not depend on its credentials.
-    if (raw[`${PROJECT}:secrets`]?.includes('"onepassword"') && raw["onepassword:url"] === undefined) raw["onepassword:serviceAccountToken"] ??= "not-needed-to-list-images";
-    // Against an empty lock, the lab's own rule lists every image that needs a digest from it.
-    const lab = evaluateLab(parseConfig(raw).homelab, definitions, undefined, { lock: EMPTY_LOCK });
+    // Which images a stack uses does not depend on its credentials. Against an empty lock, the
+    // lab's own rule lists every image that needs a digest from it.
+    const lab = evaluateLab(parseConfig(readStackConfig(stack), { purpose: "evaluate" }).homelab, definitions, undefined, { lock: EMPTY_LOCK });
     for (const { service, image } of lab.unlockedImages) {
       const key = taggedName(image);
       const entry = usedBy.get(key) ?? { reference: key, services: new Set<string>() };

@@ -24,10 +24,9 @@ const [what] = command.args;
 const { stack } = command.opts<{ stack: string }>();
 
 try {
-  const raw = readStackConfig(stack);
-  const source = (JSON.parse(raw["homelab:secrets"] ?? "{}") as { source?: string }).source;
+  const config = parseConfig(readStackConfig(stack), { purpose: "evaluate" }).homelab;
+  const { source } = config.secrets;
   if (source !== "config") throw new Error(`Pulumi.${stack}.yaml: homelab:secrets.source is "${source}"; this is for stacks whose secrets come from config`);
-  const config = parseConfig(raw).homelab;
   const lab = evaluateLab(config, STACKS);
   const roots = [config.paths.appdata, config.paths.media, config.paths.backups];
   if (what === "bind-sources") {

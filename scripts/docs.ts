@@ -21,13 +21,9 @@ import { programFields } from "../lib/program-fields";
 export const DOCS_STACK = "prod";
 export const DOCS_DIR = path.join(PROJECT_DIR, "docs");
 
-/** The stack's config, with a stand-in 1Password credential: the docs read no secret. */
+/** The stack's config; the docs read no secret, so no credential is needed. */
 export function docsConfig(stack: string = DOCS_STACK): HomelabConfig {
-  const raw = { ...readStackConfig(stack) };
-  if (raw["onepassword:serviceAccountToken"] === undefined && raw["onepassword:url"] === undefined) {
-    raw["onepassword:serviceAccountToken"] = "docs-read-no-secret";
-  }
-  return parseConfig(raw).homelab;
+  return parseConfig(readStackConfig(stack), { purpose: "evaluate" }).homelab;
 }
 
 export function docsOptions(config: HomelabConfig, stack: string = DOCS_STACK): DocsOptions {

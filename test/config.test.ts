@@ -1,4 +1,4 @@
-import { ConfigError, NAMESPACES, parseConfig } from "../config";
+import { ConfigError, lacksOnePasswordCredentials, NAMESPACES, parseConfig } from "../config";
 import { providerKeys } from "../config/namespaces";
 import { STACKS } from "../lab";
 import { evaluateLab, labContext } from "../lib/evaluate-lab";
@@ -389,6 +389,24 @@ describe("1Password credentials", () => {
     const error = catchError(() => parseConfig({ ...withoutOnePasswordKeys(readStackConfig("prod")), "onepassword:url": "https://op-connect.example.com" }));
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([MISSING_TOKEN]);
+  });
+
+  test("tools that read no secret (docs, images, dev-stack) evaluate without credentials; the rest of the config is still checked", () => {
+    const raw = withoutOnePasswordKeys(readStackConfig("prod"));
+    expect(parseConfig(raw, { purpose: "evaluate" }).homelab.secrets).toEqual({ source: "onepassword", vault: "homelab" });
+    expect(catchError(() => parseConfig(raw, { purpose: "deploy" }))).toBeInstanceOf(ConfigError);
+    const error = catchError(() => parseConfig({ ...raw, "homelab:storageNode": "nowhere" }, { purpose: "evaluate" }));
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^homelab:storageNode: expected one of the nodes/)]);
+  });
+
+  test.each([
+    ["no credential", {}, true],
+    ["a service account token", { "onepassword:serviceAccountToken": TOKEN }, false],
+    ["a Connect server", { "onepassword:url": "https://op-connect.example.com", "onepassword:token": TOKEN }, false],
+    ["a Connect URL alone", { "onepassword:url": "https://op-connect.example.com" }, true],
+    ["secrets from config", { "homelab:secrets": JSON.stringify({ source: "config" }) }, false],
+  ])("lacksOnePasswordCredentials: %s is %s", (_, extra, lacks) => {
+    expect(lacksOnePasswordCredentials({ ...withoutOnePasswordKeys(readStackConfig("prod")), ...extra })).toBe(lacks);
   });
 
   test("the token from OP_SERVICE_ACCOUNT_TOKEN satisfies the check", () => {
