@@ -1,10 +1,12 @@
 import { Auth, type ServiceSpec, type Site, type SiteAuth, type StackSpec } from "../lab/model";
 
 /**
- * A declared site, resolved once: its full host, who authenticates its visitors (and why, when it
- * is not Authentik), what Caddy forwards it to, and the DNS record it gets or why it gets none.
- * The Caddy labels, the ingress plan (records, tunnel rules), lab validation, the docs and the
- * render all read this; none of them works a site out again.
+ * A declared site, resolved by one function: its full host, who authenticates its visitors (and
+ * why, when it is not Authentik), what Caddy forwards it to, and the DNS record it gets or why it
+ * gets none. The Caddy labels, the ingress plan (records, tunnel rules), lab validation, the docs
+ * and the render all call `resolveSites`/`resolveLabSites`; none of them works a site out on its
+ * own. (Each calls it for itself: resolving is pure and cheap, so passing the result around would
+ * buy nothing.)
  */
 
 /** The zones sites live in, and the node every internal record points at. */

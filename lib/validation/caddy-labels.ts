@@ -2,6 +2,7 @@ import type { StackSpec } from "../../lab/model";
 import { type Block, isGlobal, isSnippet, type LabelSource } from "../caddy/caddyfile";
 import { answersRequests, judgeCaddyfile, misreadBlocks, snippetsOf } from "../caddy/check";
 import { generateCaddyfile, processBlocks, type ServiceCaddyLabels } from "../caddy/generate";
+import { ingressControllers } from "../ingress";
 import { ingressControllerLabels, type IngressSettings, serviceLabels } from "../labels";
 import { resolveSites } from "../sites";
 
@@ -42,8 +43,7 @@ export function checkCaddyLabels(stacks: readonly StackSpec[], ingress: IngressS
   }
   // Protected sites import the controller's snippet; judge them against it even when this
   // selection leaves the controller out (it is then deployed by another selection).
-  const controllerDeployed = stacks.some((stack) => stack.services.some((service) => service.role === "ingress-controller"));
-  if (!controllerDeployed) services.push({ service: ABSENT_CONTROLLER, labels: ingressControllerLabels(0, ingress), upstreams: [] });
+  if (ingressControllers(stacks).length === 0) services.push({ service: ABSENT_CONTROLLER, labels: ingressControllerLabels(0, ingress), upstreams: [] });
 
   const generated = generateCaddyfile(services);
   for (const { service, error } of generated.skipped) found.add(`${service}: labels: caddy-docker-proxy skips every Caddy label of this service (${error})`);
