@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { DOCKER_SOCKET } from "../lab/model";
 
 /**
  * What a host path given to a container means for the node: whether it is one of the node's own
@@ -27,8 +28,8 @@ export const SYSTEM_PATHS: readonly string[] = [
   "/var/run",
 ];
 
-/** The engine's socket, where Linux distributions put it (`/var/run` is a link to `/run`). */
-export const DOCKER_SOCKETS: readonly string[] = ["/var/run/docker.sock", "/run/docker.sock"];
+/** The engine's socket, as the lab mounts it and as `/var/run`'s target `/run` names it. */
+export const DOCKER_SOCKETS: readonly string[] = [DOCKER_SOCKET, "/run/docker.sock"];
 
 /** `/a/b/../c/` → `/a/c`, so a spelling never hides a path. */
 export function normalisePath(hostPath: string): string {

@@ -1,6 +1,6 @@
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
-import { Auth, DOCKER_SOCKET, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec, type Tier } from "../lab/model";
+import { Auth, bind, DOCKER_SOCKET, hostBind, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec, type Tier } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
 import { socketProxy } from "../lab/shared/socket-proxy";
 import { evaluateLab, labContext } from "../lib/evaluate-lab";
@@ -112,6 +112,21 @@ const CASES: readonly [string, readonly StackSpec[], readonly string[]][] = [
     "a non-socket-proxy service mounting the Docker socket",
     [stack("app", [web({ mounts: [{ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET, readOnly: true }] })])],
     ["app/web: mounts: only a socketProxy() service may mount the Docker socket; reach the API through one"],
+  ],
+  [
+    "the socket under another name is still the socket, reason or not",
+    [stack("app", [web({ mounts: [hostBind("/run/docker.sock", "/var/run/docker.sock", "it wants to see containers")] })])],
+    ["app/web: mounts: only a socketProxy() service may mount the Docker socket; reach the API through one"],
+  ],
+  [
+    "the socket spelled with a detour",
+    [stack("app", [web({ mounts: [bind("/var/run/./docker.sock", "/s", true)] })])],
+    ["app/web: mounts: only a socketProxy() service may mount the Docker socket; reach the API through one"],
+  ],
+  [
+    "a socket proxy mounting the socket under another name",
+    [stack("app", [{ ...readWriteProxy, mounts: [bind("/run/docker.sock", DOCKER_SOCKET, true)] }], { networks: [{ key: "docker_api", purpose: "test" }] })],
+    ['app/docker-socket-proxy: mounts: a socket proxy mounts the Docker socket as /var/run/docker.sock, got "/run/docker.sock"'],
   ],
   [
     "a socket proxy mounting the socket read-write",

@@ -1,4 +1,4 @@
-import { DOCKER_SOCKET, type Removal, type ServiceSpec, type StackSpec } from "../../lab/model";
+import { type Removal, type ServiceSpec, type StackSpec } from "../../lab/model";
 import { DOCKER_SOCKETS, normalisePath, systemPathOf } from "../host-paths";
 import { AUTHENTIK_FORWARD_AUTH } from "../labels";
 import { isProtected } from "../sites";
@@ -38,14 +38,10 @@ function systemBindProblems(where: string, service: ServiceSpec): string[] {
   const problems: string[] = [];
   for (const [index, mount] of (service.mounts ?? []).entries()) {
     if (mount.type !== "bind" || !mount.source.startsWith("/")) continue;
-    // The socket-proxy rule of ./service.ts owns /var/run/docker.sock.
-    if (mount.source === DOCKER_SOCKET) continue;
-    const field = `${where}: mounts[${index}]`;
     const source = normalisePath(mount.source);
-    if (DOCKER_SOCKETS.includes(source)) {
-      problems.push(`${field}: ${mount.source} is the Docker socket; only a socketProxy() service may mount it, at ${DOCKER_SOCKET}`);
-      continue;
-    }
+    // The socket-proxy rule of ./service.ts owns the socket, however spelled.
+    if (DOCKER_SOCKETS.includes(source)) continue;
+    const field = `${where}: mounts[${index}]`;
     const why = systemPathOf(source);
     if (why !== undefined && blank(mount.reason)) {
       problems.push(

@@ -1,4 +1,5 @@
 import { DOCKER_SOCKET, type ServiceSpec, type StackSpec } from "../../lab/model";
+import { DOCKER_SOCKETS, normalisePath } from "../host-paths";
 import { IMAGE_REFERENCE } from "../image-ref";
 import { labFileExists } from "../lab-files";
 import { refsOf } from "../secret-values";
@@ -118,8 +119,10 @@ export function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys:
   for (const mount of service.mounts ?? []) {
     claim(mount.target, `mounts`);
     if (mount.type === "bind" && !mount.source.startsWith("/")) problems.push(`${where}: mounts: bind source "${mount.source}" is not an absolute path`);
-    if (mount.type === "bind" && mount.source === DOCKER_SOCKET) {
+    // The socket however spelled (`/run/docker.sock`, `/var/run/./docker.sock`): one rule for all.
+    if (mount.type === "bind" && DOCKER_SOCKETS.includes(normalisePath(mount.source))) {
       if (service.role !== "socket-proxy") problems.push(`${where}: mounts: only a socketProxy() service may mount the Docker socket; reach the API through one`);
+      else if (mount.source !== DOCKER_SOCKET) problems.push(`${where}: mounts: a socket proxy mounts the Docker socket as ${DOCKER_SOCKET}, got "${mount.source}"`);
       else if (!mount.readOnly) problems.push(`${where}: mounts: the Docker socket must be mounted read-only`);
     }
   }
