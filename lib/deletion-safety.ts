@@ -39,31 +39,50 @@ export function parseInventory(value: unknown): Inventory | undefined {
   return { stacks: strings(stacks), services: strings(services), statefulServices: strings(statefulServices) };
 }
 
+/** A stack or stateful service that would be deleted without anyone saying so, and why up refuses it. */
+export interface UnmarkedRemoval {
+  /** The stack, or `<stack>/<service>`. */
+  readonly subject: string;
+  readonly why: string;
+}
+
+export const removalProblem = (removal: UnmarkedRemoval): string => `${removal.subject}: ${removal.why}`;
+
+/** The `<stack>/<service>` keys turned off in config (`homelab:services.<key>.enabled: false`), sorted. */
+export function disabledServices(overrides: Readonly<Record<string, ServiceOverride>> | undefined): string[] {
+  return Object.entries(overrides ?? {})
+    .flatMap(([key, override]) => (override.enabled === false ? [key] : []))
+    .sort();
+}
+
 /**
- * Problems for every stack or stateful service the previous deployment had and this one drops
- * without saying so. `disabled` are `<stack>/<service>` keys turned off in config
- * (`homelab:services.<key>.enabled: false`): also an explicit decision.
+ * Every stack or stateful service the previous deployment had and this one drops without saying
+ * so. `disabled` are the keys turned off in config (`disabledServices`): also an explicit decision.
  */
-export function unmarkedRemovals(previous: Inventory | undefined, current: Inventory, removed: readonly Removal[], disabled: ReadonlySet<string>): string[] {
+export function unmarkedRemovals(previous: Inventory | undefined, current: Inventory, removed: readonly Removal[], disabled: ReadonlySet<string>): UnmarkedRemoval[] {
   if (!previous) return [];
-  const problems: string[] = [];
+  const problems: UnmarkedRemoval[] = [];
   const stackRemoved = (stack: string) => removed.some((removal) => removal.stack === stack && removal.service === undefined);
   for (const stack of previous.stacks) {
     if (current.stacks.includes(stack) || stackRemoved(stack)) continue;
-    problems.push(
-      `${stack}: this stack is deployed but no longer declared or selected (homelab:stacks); up would delete all its services. ` +
+    problems.push({
+      subject: stack,
+      why:
+        "this stack is deployed but no longer declared or selected (homelab:stacks); up would delete all its services. " +
         `If that is intended, add { stack: "${stack}", reason: "..." } to lab/removed.ts`,
-    );
+    });
   }
   for (const key of previous.statefulServices) {
     const [stack = "", service = ""] = key.split("/", 2);
     // Still declared (even if no longer stateful), gone with its whole stack, or turned off in config.
     if (current.services.includes(key) || !current.stacks.includes(stack) || disabled.has(key)) continue;
     if (removed.some((removal) => removal.stack === stack && removal.service === service)) continue;
-    problems.push(
-      `${key}: this stateful service is deployed but no longer declared; up would delete it. ` +
+    problems.push({
+      subject: key,
+      why:
+        "this stateful service is deployed but no longer declared; up would delete it. " +
         `If that is intended, add { stack: "${stack}", service: "${service}", reason: "..." } to lab/removed.ts`,
-    );
+    });
   }
   return problems;
 }
@@ -73,7 +92,6 @@ export function unmarkedRemovals(previous: Inventory | undefined, current: Inven
  * an entry in `removed` or its service turned off in config (`overrides`, homelab:services).
  */
 export function checkDeletions(lab: Pick<EvaluatedLab, "stacks">, overrides: Readonly<Record<string, ServiceOverride>>, previous: Inventory | undefined, removed: readonly Removal[]): void {
-  const disabled = new Set(Object.entries(overrides).flatMap(([key, override]) => (override.enabled === false ? [key] : [])));
-  const problems = unmarkedRemovals(previous, inventoryOf(lab), removed, disabled);
-  if (problems.length > 0) throw new LabError(problems);
+  const problems = unmarkedRemovals(previous, inventoryOf(lab), removed, new Set(disabledServices(overrides)));
+  if (problems.length > 0) throw new LabError(problems.map(removalProblem));
 }

@@ -93,8 +93,8 @@ function serviceItems(before: LabView, after: LabView): ExposureItem[] {
 /** Removed stacks and services with what deletion safety makes of them, were the base deployed. */
 function removalItems(before: LabView, after: LabView): ExposureItem[] {
   const disabled = new Set(after.disabledServices);
-  const problems = unmarkedRemovals(before.inventory, after.inventory, after.removals, disabled);
-  const refusal = (key: string) => problems.find((problem) => problem.startsWith(`${key}: `))?.slice(key.length + 2);
+  const refusals = new Map(unmarkedRemovals(before.inventory, after.inventory, after.removals, disabled).map((removal) => [removal.subject, removal.why]));
+  const refusal = (key: string) => refusals.get(key);
   const items: ExposureItem[] = [];
   const gone = new Set(before.inventory.stacks.filter((stack) => !after.inventory.stacks.includes(stack)));
   for (const stack of gone) {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type * as cloudflare from "@pulumi/cloudflare";
 import type { Removal, ServiceSpec, StackSpec } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
-import { inventoryOfStacks } from "../lib/deletion-safety";
+import { disabledServices, inventoryOfStacks } from "../lib/deletion-safety";
 import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../lib/labels";
 import type { FileRefView, IngressView, LabView, PolicyView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "../lib/naming";
@@ -249,10 +249,7 @@ export function buildView(input: ViewInput): LabView {
     secretValues: fromConfig ? [...input.secretFields].sort().map((key) => ({ key, command: secretValueCommand(key) })) : [],
     inventory: inventoryOfStacks(input.stacks),
     removals: input.removals,
-    disabledServices: Object.entries(input.config.services ?? {})
-      .filter(([, override]) => override.enabled === false)
-      .map(([key]) => key)
-      .sort(),
+    disabledServices: disabledServices(input.config.services),
     sharedNetworks: input.sharedNetworks.map((network) => ({ name: network.name, purpose: network.purpose })),
     stacks: input.stacks.map((stack) => stackView(stack, services)),
     ingress: ingressView(input),

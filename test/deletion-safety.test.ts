@@ -1,5 +1,5 @@
 import { bind, defineStack, type Removal, type StackDefinition } from "../lab/model";
-import { type Inventory, unmarkedRemovals } from "../lib/deletion-safety";
+import { type Inventory, removalProblem, unmarkedRemovals } from "../lib/deletion-safety";
 import { LabError } from "../lib/validation";
 import { OfflineRunError, type OfflineRun, runOffline } from "../offline/run";
 import { FIXTURE_CONFIG, FIXTURE_STACK } from "./fixtures/review-lab";
@@ -24,7 +24,7 @@ describe("unmarkedRemovals", () => {
 
   test("a dropped stack and a dropped stateful service are errors that say how to remove them on purpose", () => {
     const current = { stacks: ["db"], services: ["db/backup"], statefulServices: ["db/backup"] };
-    expect(unmarkedRemovals(previous, current, [], new Set())).toEqual([
+    expect(unmarkedRemovals(previous, current, [], new Set()).map(removalProblem)).toEqual([
       'apps: this stack is deployed but no longer declared or selected (homelab:stacks); up would delete all its services. If that is intended, add { stack: "apps", reason: "..." } to lab/removed.ts',
       'db/postgres: this stateful service is deployed but no longer declared; up would delete it. If that is intended, add { stack: "db", service: "postgres", reason: "..." } to lab/removed.ts',
     ]);
