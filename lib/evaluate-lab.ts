@@ -6,8 +6,8 @@ import { ingressControllers, type IngressPlan, planIngress } from "./ingress";
 import { withStackFiles } from "./lab-files";
 import { type ImageLock, readImageLock } from "./image-lock";
 import type { IngressSettings } from "./labels";
-import { refKey, refsOf } from "./secret-values";
-import { type PlanContext, planService, type ServicePlan } from "./service-plan";
+import { distinctRefs, refKey, refsOf } from "./secret-values";
+import { contentValues, type PlanContext, planService, type ServicePlan } from "./service-plan";
 import { isProtected } from "./sites";
 import { stackOrder } from "./stack-order";
 import { validateLab } from "./validation";
@@ -20,8 +20,6 @@ export interface StackPlan {
   readonly spec: StackSpec;
   /** Its services' plans, in declaration order. */
   readonly services: readonly ServicePlan[];
-  /** Every 1Password field its secrets (mounted or published) are made from, each once, sorted. */
-  readonly secretRefs: readonly OpRef[];
 }
 
 /**
@@ -138,23 +136,17 @@ function withoutForwardAuth(stacks: readonly StackSpec[], reason: string, proble
   }));
 }
 
-/** Each field once, in `refKey` order. */
-function distinctRefs(refs: readonly OpRef[]): OpRef[] {
-  const byKey = new Map<string, OpRef>();
-  for (const ref of refs) if (!byKey.has(refKey(ref))) byKey.set(refKey(ref), ref);
-  return [...byKey.values()].sort((a, b) => refKey(a).localeCompare(refKey(b)));
-}
-
 function stackPlan(spec: StackSpec, ctx: PlanContext): StackPlan {
-  const services = spec.services.map((service) => planService(spec, service, ctx));
-  const mounted = services.flatMap((plan) => plan.secrets.flatMap((mount) => (mount.content.kind === "env-file" ? Object.values(mount.content.variables) : [mount.content.value])));
-  const published = (spec.publishedSecrets ?? []).map((secret) => secret.value);
-  return { name: spec.name, spec, services, secretRefs: distinctRefs([...published, ...mounted].flatMap(refsOf)) };
+  return { name: spec.name, spec, services: spec.services.map((service) => planService(spec, service, ctx)) };
 }
 
-/** Every 1Password field the deployed lab needs, each once (with its `decode`, if any). */
+/** Every 1Password field the deployed lab's secrets (published or mounted) need, each once (with its `decode`, if any), sorted. */
 export function labSecretRefs(lab: Pick<EvaluatedLab, "stacks">): OpRef[] {
-  return distinctRefs(lab.stacks.flatMap((stack) => stack.secretRefs));
+  const values = lab.stacks.flatMap((stack) => [
+    ...(stack.spec.publishedSecrets ?? []).map((secret) => secret.value),
+    ...stack.services.flatMap((plan) => plan.secrets.flatMap((mount) => contentValues(mount.content))),
+  ]);
+  return distinctRefs(values.flatMap(refsOf)).sort((a, b) => refKey(a).localeCompare(refKey(b)));
 }
 
 export function evaluateLab(

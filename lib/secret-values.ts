@@ -27,6 +27,13 @@ export function templateText(value: SecretValue & { kind: "template" }): string 
   return "text" in value ? value.text : readLabFile(value.file);
 }
 
+/** Each field once (by `refKey`), in the order first named, with that first mention's `decode`. */
+export function distinctRefs(refs: readonly OpRef[]): OpRef[] {
+  const byKey = new Map<string, OpRef>();
+  for (const ref of refs) if (!byKey.has(refKey(ref))) byKey.set(refKey(ref), ref);
+  return [...byKey.values()];
+}
+
 /** The 1Password fields a value needs. */
 export function refsOf(value: SecretValue): OpRef[] {
   if (value.kind === "op") return [value];

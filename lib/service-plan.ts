@@ -30,6 +30,11 @@ export type SecretContent =
   | { readonly kind: "value"; readonly value: SecretValue }
   | { readonly kind: "env-file"; readonly variables: Readonly<Record<string, SecretValue>> };
 
+/** The values a secret's content is made from: its one value, or each variable of its env file. */
+export function contentValues(content: SecretContent): SecretValue[] {
+  return content.kind === "env-file" ? Object.values(content.variables) : [content.value];
+}
+
 export interface SecretMount {
   /** Stable key within the service (Pulumi logical name part). */
   readonly key: string;

@@ -51,7 +51,7 @@ beforeAll(async () => {
     images: EMPTY_LOCK,
     readFile: () => INIT_SQL,
   });
-  const stack: StackPlan = { name: SPEC.name, spec: SPEC, services: [plan], secretRefs: [] };
+  const stack: StackPlan = { name: SPEC.name, spec: SPEC, services: [plan] };
   // Stands in for a stack this one needs at runtime.
   dependency = new docker.Network("needed", { name: "needed" });
   new SwarmStack("app", { stack, sharedNetworkIds: { proxy_network: "proxy_network" }, secretValues: VALUES, runtimeDependencies: [dependency] });

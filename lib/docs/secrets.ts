@@ -1,8 +1,8 @@
 import type { OpRef, SecretValue } from "../../lab/model";
 import type { EvaluatedLab } from "../evaluate-lab";
 import { contentAddressedName } from "../naming";
-import { refKey, refsOf } from "../secret-values";
-import type { SecretMount, ServicePlan } from "../service-plan";
+import { distinctRefs, refKey, refsOf } from "../secret-values";
+import { contentValues, type SecretMount, type ServicePlan } from "../service-plan";
 import { allPlans, code, compare, type DocsOptions, document, markdownText, NONE, owner, plural, table } from "./document";
 
 /**
@@ -30,20 +30,13 @@ function identityText(identity: string): string {
 function valueSource(value: SecretValue): string {
   if (value.kind === "program") return `program: ${code(value.name)}`;
   if (value.kind === "op") return `${code(refKey(value))}${value.decode ? ` (${value.decode}-decoded)` : ""}`;
-  const refs = uniqueRefs(refsOf(value)).map((ref) => code(refKey(ref)));
+  const refs = distinctRefs(refsOf(value)).map((ref) => code(refKey(ref)));
   const template = "file" in value ? `template ${code(`lab/${value.file}`)}` : "inline template";
   return `${template}: ${refs.length > 0 ? refs.join(", ") : "no fields"}`;
 }
 
-function uniqueRefs(refs: readonly OpRef[]): OpRef[] {
-  const seen = new Map<string, OpRef>();
-  for (const ref of refs) if (!seen.has(refKey(ref))) seen.set(refKey(ref), ref);
-  return [...seen.values()];
-}
-
 function contentRefs(mount: SecretMount): OpRef[] {
-  const values = mount.content.kind === "env-file" ? Object.values(mount.content.variables) : [mount.content.value];
-  return uniqueRefs(values.flatMap(refsOf));
+  return distinctRefs(contentValues(mount.content).flatMap(refsOf));
 }
 
 function contentText(mount: SecretMount): { form: string; sources: string } {
@@ -89,7 +82,7 @@ export function renderSecretsDoc(lab: EvaluatedLab, options: DocsOptions): strin
     }
   }
   for (const { stack, secret } of published) {
-    for (const ref of uniqueRefs(refsOf(secret.value))) use(ref).other.add(`published by ${code(stack)} as ${code(secret.name)}`);
+    for (const ref of distinctRefs(refsOf(secret.value))) use(ref).other.add(`published by ${code(stack)} as ${code(secret.name)}`);
   }
   for (const field of options.programFields ?? []) use(field.ref).other.add(`read by the program: ${markdownText(field.purpose)}`);
 
