@@ -73,26 +73,87 @@ function escaped(text: string): string {
 }
 
 /** A fence longer than any run of backticks inside, so no content can close it. */
-function fenced(language: string, lines: readonly string[]): string[] {
+function fenceFor(lines: readonly string[]): string {
   const longest = Math.max(2, ...lines.map((line) => Math.max(0, ...[...line.matchAll(/`+/g)].map((match) => match[0].length))));
-  const fence = "`".repeat(longest + 1);
-  return [`${fence}${language}`, ...lines, fence];
+  return "`".repeat(longest + 1);
 }
 
-export function reviewMarkdown(review: Review): string {
+/** GitHub refuses a comment whose body is longer than this many characters. */
+export const COMMENT_LIMIT = 65536;
+
+export interface MarkdownCut {
+  /** The most characters the Markdown may have; a longer review is cut at a line to fit. */
+  readonly limit: number;
+  /** The file the whole review is written to, and the CI artifact it is uploaded in, for the note a cut review ends with. */
+  readonly file: string;
+  readonly artifact?: string;
+}
+
+/** A line of the Markdown with the lines that close what is open after it, so a cut there still renders. */
+interface Line {
+  readonly text: string;
+  readonly close: readonly string[];
+}
+
+/** The comment's layout: the marker first, the exposure summary, then the changes folded in one fenced diff. */
+function markdownLines(review: Review): Line[] {
   const { diff } = review;
+  const plain = (text: string): Line => ({ text, close: [] });
   const out = [REVIEW_MARKER, `### Review of stack \`${diff.stack}\`: ${escaped(heading(review))}`, ""];
-  if (!diff.changed) return `${[...out, "No change to the desired state."].join("\n")}\n`;
+  if (!diff.changed) return [...out, "No change to the desired state."].map(plain);
   out.push("**Exposure summary**", "");
   if (diff.exposure.length === 0) out.push("Nothing in this change widens exposure, removes a service or changes an image.");
   for (const [kind, items] of byKind(diff.exposure)) {
     out.push(`- **${EXPOSURE_KINDS[kind][0]!.toUpperCase()}${EXPOSURE_KINDS[kind].slice(1)}**`);
     for (const item of items) out.push(`  - \`${item.subject.replace(/`/g, "'")}\`: ${escaped(item.detail)}`);
   }
+  out.push("");
   const stackCount = diff.stacks.length;
-  out.push("", `<details><summary>Changes, by stack and service (${stackCount} stack${stackCount === 1 ? "" : "s"}${diff.lab.length > 0 ? " and lab-wide settings" : ""})</summary>`, "");
-  out.push(...fenced("diff", changeLines(diff)), "", "</details>");
-  return `${out.join("\n")}\n`;
+  const summary = `<details><summary>Changes, by stack and service (${stackCount} stack${stackCount === 1 ? "" : "s"}${diff.lab.length > 0 ? " and lab-wide settings" : ""})</summary>`;
+  const changes = changeLines(diff);
+  const fence = fenceFor(changes);
+  const details = ["", "</details>"];
+  return [
+    ...out.map(plain),
+    { text: summary, close: details },
+    { text: "", close: ["</details>"] },
+    { text: `${fence}diff`, close: [fence, ...details] },
+    ...changes.map((text) => ({ text, close: [fence, ...details] })),
+    { text: fence, close: details },
+    { text: "", close: ["</details>"] },
+    plain("</details>"),
+  ];
+}
+
+const joined = (lines: readonly string[]) => `${lines.join("\n")}\n`;
+
+/**
+ * The longest run of whole lines from the top (the marker always among them) that fits the limit
+ * with what closes the blocks still open there and the note, so nothing after the cut is read as
+ * part of the diff.
+ */
+function cut(lines: readonly Line[], { limit, file, artifact }: MarkdownCut): string {
+  const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
+  const whole = `${code(file)}${artifact === undefined ? "" : ` in this run's artifact ${code(artifact)}`}`;
+  const note = (left: number) => `_Cut here to fit ${limit} characters, ${left} of the review's ${lines.length} lines left out: the whole review is ${whole}._`;
+  const size = (texts: readonly string[]) => texts.reduce((sum, text) => sum + text.length + 1, 0);
+  let kept = 0;
+  let best: { count: number; tail: string[] } | undefined;
+  // Not a search that stops at the first misfit: the closing lines and the note shrink further on.
+  for (let count = 1; count < lines.length; count++) {
+    kept += lines[count - 1]!.text.length + 1;
+    const tail = [...lines[count - 1]!.close, "", note(lines.length - count)];
+    if (kept + size(tail) <= limit) best = { count, tail };
+  }
+  if (best === undefined) throw new Error(`the review cannot be cut to fit ${limit} characters: its first line and the note alone are longer`);
+  return joined([...lines.slice(0, best.count).map((line) => line.text), ...best.tail]);
+}
+
+/** The review as Markdown; `within` a limit, a longer one is cut at a line and ends with a note saying where the whole is. */
+export function reviewMarkdown(review: Review, within?: MarkdownCut): string {
+  const lines = markdownLines(review);
+  const whole = joined(lines.map((line) => line.text));
+  return within === undefined || whole.length <= within.limit ? whole : cut(lines, within);
 }
 
 export function reviewJson(review: Review): string {

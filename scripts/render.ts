@@ -4,7 +4,7 @@ import { Command } from "commander";
 import type { LabView } from "../lib/lab-view";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { diffViews } from "../lib/view-diff";
-import { reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
+import { COMMENT_LIMIT, reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
 import { viewText } from "../lib/view-text";
 import { writeWholeFile } from "../lib/whole-files";
 import { evaluateView, withRevision } from "../offline/revision";
@@ -22,6 +22,8 @@ interface Options {
   readonly markdown?: boolean;
   readonly out?: string;
   readonly diff?: string;
+  readonly comment?: string;
+  readonly artifact?: string;
 }
 
 /** To stdout, or to a file whole or not at all. */
@@ -33,8 +35,11 @@ function emit(text: string, out: string | undefined): void {
 async function render(options: Options): Promise<number> {
   if (options.markdown && options.diff === undefined) throw new Error("--markdown formats a review: use it with --diff <git-ref>");
   if (options.markdown && options.json) throw new Error("--markdown and --json are alternatives: choose one");
+  // A cut comment points at the whole review, so there must be a file that holds it.
+  if (options.comment !== undefined && !(options.markdown && options.out !== undefined)) throw new Error("--comment cuts the Markdown review written whole with --out: use it with --markdown --out <file>");
+  if (options.artifact !== undefined && options.comment === undefined) throw new Error("--artifact names where a cut comment's whole review is: use it with --comment <file>");
   // A directory that cannot be made is named before the evaluation, not after it.
-  if (options.out !== undefined) mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
+  for (const file of [options.out, options.comment]) if (file !== undefined) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
 
   if (options.diff === undefined) {
     const view = await evaluateView(PROJECT_DIR, options.stack);
@@ -46,6 +51,7 @@ async function render(options: Options): Promise<number> {
   const after = await evaluateView(PROJECT_DIR, options.stack);
   const review = { base: { ref, commit: before.commit }, diff: diffViews(before.view, after) };
   emit(options.json ? reviewJson(review) : options.markdown ? reviewMarkdown(review) : reviewText(review), options.out);
+  if (options.comment !== undefined) writeWholeFile(options.comment, reviewMarkdown(review, { limit: COMMENT_LIMIT, file: path.basename(options.out!), artifact: options.artifact }));
   return review.diff.changed ? 2 : 0;
 }
 
@@ -57,6 +63,8 @@ const program = new Command()
   .option("--out <file>", "write the output to this file (whole or not at all) instead of stdout")
   .option("--diff <git-ref>", "compare the working tree with this revision (exit 0: no change, 2: changed, 1: error)")
   .option("--markdown", "with --diff: Markdown for a pull-request comment")
+  .option("--comment <file>", `with --markdown --out: also write the review cut at a line to fit a GitHub comment (${COMMENT_LIMIT} characters) to this file`)
+  .option("--artifact <name>", "with --comment: the CI artifact the --out file is uploaded in, named by a cut comment's note")
   .parse();
 
 render(program.opts<Options>()).then(

@@ -103,12 +103,16 @@ describe("render --diff on the fixture lab", () => {
     expect(text.status).toBe(2);
     expect(text.stdout.split("\n").filter((line) => line.length > WIDTH)).toEqual([]);
     expect(text.stdout).toContain("exposure summary:\n  hosts that became public:\n    ! web.example.test: now public");
-    const markdown = repo.render(["--stack", FIXTURE_STACK, "--diff", "HEAD", "--markdown", "--out", "reports/review.md"]);
+    const markdown = repo.render(["--stack", FIXTURE_STACK, "--diff", "HEAD", "--markdown", "--out", "reports/review.md", "--comment", "reports/comment.md", "--artifact", "homelab-review"]);
     expect([markdown.status, markdown.stdout]).toEqual([2, ""]);
     const body = readFileSync(path.join(repo.dir, "reports", "review.md"), "utf8");
     expect(body.startsWith(`${REVIEW_MARKER}\n### Review of stack \`fixture\``)).toBe(true);
     expect(body).toContain("- **New published ports**\n  - `review_web/web`: 8080:80/tcp ingress");
     expect(body).toContain("```diff\n");
+    // A review that fits a comment is the comment whole (the cut itself: test/review-diff.test.ts).
+    expect(readFileSync(path.join(repo.dir, "reports", "comment.md"), "utf8")).toBe(body);
+    const stray = repo.render(["--stack", FIXTURE_STACK, "--diff", "HEAD", "--markdown", "--comment", "reports/comment.md"]);
+    expect([stray.status, stray.stderr]).toEqual([1, "render: --comment cuts the Markdown review written whole with --out: use it with --markdown --out <file>\n"]);
   });
 
   test("a working tree the program refuses: exit 1 with the validation's words, no output file", () => {

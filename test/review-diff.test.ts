@@ -2,7 +2,7 @@ import type { Removal } from "../lab/model";
 import { inventoryOfStacks } from "../lib/deletion-safety";
 import type { ExposureItem } from "../lib/exposure";
 import type { LabView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
-import { REVIEW_MARKER, reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
+import { COMMENT_LIMIT, REVIEW_MARKER, reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
 import { WIDTH } from "../lib/text-layout";
 import { diffViews } from "../lib/view-diff";
 
@@ -270,6 +270,34 @@ describe("the reports", () => {
     const fences = markdown.split("\n").filter((line) => /^`{3,}/.test(line));
     expect(fences).toEqual(["````diff", "````"]);
     expect(markdown).toContain("-       nginx:1.27-alpine\n+       registry.example.test/");
+  });
+
+  describe("Markdown within a limit (a pull-request comment)", () => {
+    // Four backticks in every line: the fence is five, and the cut must close it with five.
+    const added = Array.from({ length: 5000 }, (_, i) => `a \`\`\`\` line of the diff, number ${i}`);
+    const long = { ...review, diff: { ...review.diff, stacks: [{ name: "app", status: "changed" as const, changes: [{ field: "labels", removed: [], added }], services: [] }] } };
+    const whole = reviewMarkdown(long);
+    const cut = reviewMarkdown(long, { limit: COMMENT_LIMIT, file: "review.md", artifact: "homelab-review" });
+    const kept = cut.slice(0, cut.lastIndexOf("\n`````\n") + 1);
+
+    test("a review that fits is the whole review", () => {
+      expect(reviewMarkdown(review, { limit: COMMENT_LIMIT, file: "review.md" })).toBe(reviewMarkdown(review));
+    });
+
+    test("a long one is cut at a line to fit the limit, the marker first, using the room it has", () => {
+      expect(whole.length).toBeGreaterThan(COMMENT_LIMIT);
+      expect(cut.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+      expect(cut.split("\n")[0]).toBe(REVIEW_MARKER);
+      expect(whole.startsWith(kept)).toBe(true);
+      expect(kept.length).toBeGreaterThan(COMMENT_LIMIT - 300);
+    });
+
+    test("the cut closes the fence and the details it opened, so the note after them is text, not diff", () => {
+      expect(cut.split("\n").filter((line) => /^`{3,}/.test(line))).toEqual(["`````diff", "`````"]);
+      const [total, shown] = [whole.split("\n").length - 1, kept.split("\n").length - 1];
+      expect(cut.slice(kept.length)).toBe(`\`\`\`\`\`\n\n</details>\n\n_Cut here to fit ${COMMENT_LIMIT} characters, ${total - shown} of the review's ${total} lines left out: the whole review is \`review.md\` in this run's artifact \`homelab-review\`._\n`);
+      expect(() => reviewMarkdown(long, { limit: 100, file: "review.md" })).toThrow("the review cannot be cut to fit 100 characters");
+    });
   });
 
   test("JSON: everything, parseable", () => {

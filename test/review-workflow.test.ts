@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { REVIEW_MARKER } from "../lib/review-report";
+import { COMMENT_LIMIT, REVIEW_MARKER, reviewMarkdown } from "../lib/review-report";
 import { readWorkflow } from "./support/workflows";
 
 /**
@@ -19,6 +19,8 @@ describe("the review on pull requests (lab-preview.yml: review)", () => {
   const step = (name: RegExp) => job.steps.find((candidate) => name.test(candidate.name ?? candidate.uses ?? ""))!;
   const render = step(/^review against the base branch/);
   const post = step(/^post the review/);
+  const upload = step(/^actions\/upload-artifact@/);
+  const RENDER = "npm run -s render -- --stack prod --diff HEAD^1 --markdown --out reports/review.md --comment reports/comment.md --artifact homelab-review";
 
   test("runs for either deployer on a GitHub-hosted runner, with no secret, never for forks", () => {
     expect(job["runs-on"]).toBe("ubuntu-latest");
@@ -28,8 +30,13 @@ describe("the review on pull requests (lab-preview.yml: review)", () => {
   });
 
   test("renders the review of the merge commit against its first parent, the base branch", () => {
-    expect(render.run).toContain("npm run -s render -- --stack prod --diff HEAD^1 --markdown --out reports/review.md");
+    expect(render.run).toContain(RENDER);
     expect(render.id).toBe("review");
+  });
+
+  test("the whole review goes into the artifact the job uploads, and the comment's note names that artifact", () => {
+    expect(upload.with).toMatchObject({ path: "reports/" });
+    expect(render.run).toContain(`--out reports/review.md --comment reports/comment.md --artifact ${upload.with!.name}`);
   });
 
   /** The step's script as GitHub runs `shell: bash` steps, with `npm` answering `code`. */
@@ -58,7 +65,7 @@ describe("the review on pull requests (lab-preview.yml: review)", () => {
   ])("render exit code %i: the step exits %i with output %j", (code, status, output) => {
     const result = runRender(code);
     expect([result.status, result.output]).toEqual([status, output]);
-    expect(result.calls).toBe("npm run -s render -- --stack prod --diff HEAD^1 --markdown --out reports/review.md\n");
+    expect(result.calls).toBe(`${RENDER}\n`);
     if (code === 1) expect(result.stdout).toContain("::error::the review could not be made (render exit code 1");
   });
 
@@ -93,10 +100,11 @@ describe("the review on pull requests (lab-preview.yml: review)", () => {
 
   const review = `${REVIEW_MARKER}\n### Review of stack \`prod\`\n`;
 
-  test("reads the review the render step wrote, by the marker the render writes", () => {
+  test("reads the comment the render step cut to fit, by the marker the render writes (not a copy of it)", () => {
     expect(post.uses).toBe("actions/github-script@v7");
-    expect(post.env).toEqual({ REVIEW_FILE: "reports/review.md" });
-    expect(post.with!.script).toContain(`const marker = "${REVIEW_MARKER}";`);
+    expect(post.env).toEqual({ REVIEW_FILE: "reports/comment.md" });
+    expect(render.run).toContain(`--comment ${post.env!.REVIEW_FILE} `);
+    expect(post.with!.script).not.toContain(REVIEW_MARKER);
   });
 
   test("creates one comment, then updates its own on every push (not a person's that quotes the marker)", async () => {
@@ -108,11 +116,19 @@ describe("the review on pull requests (lab-preview.yml: review)", () => {
     expect((await runPost(review, existing)).slice(1)).toEqual([["update", { owner: "owner", repo: "homelab", comment_id: 2, body: review }]]);
   });
 
-  test("a review too long for a comment is cut below GitHub's limit, its open block closed, with a note", async () => {
-    const long = `${review}<details><summary>Changes</summary>\n\n\`\`\`diff\n${"+ a line of the diff\n".repeat(5000)}`;
-    const [, [, args]] = (await runPost(long, [])) as [unknown, [string, { body: string }]];
+  test("its comment is found by the body's own first line: another bot's marked comment is left alone", async () => {
+    const other = [{ id: 3, body: "<!-- another-bot -->\nits report", user: { type: "Bot" } }];
+    expect((await runPost(review, other)).slice(1)).toEqual([["create", { owner: "owner", repo: "homelab", issue_number: 7, body: review }]]);
+  });
+
+  test("a review the render cut to fit a comment is posted as it is: below GitHub's limit, its block closed, with a note", async () => {
+    const added = Array.from({ length: 5000 }, () => "a line of the diff");
+    const diff = { stack: "prod", changed: true, exposure: [], lab: [], stacks: [{ name: "app", status: "changed" as const, changes: [{ field: "labels", removed: [], added }], services: [] }] };
+    const cut = reviewMarkdown({ base: { ref: "HEAD^1", commit: "0123456789abcdef" }, diff }, { limit: COMMENT_LIMIT, file: "review.md", artifact: "homelab-review" });
+    const [, [, args]] = (await runPost(cut, [])) as [unknown, [string, { body: string }]];
+    expect(args.body).toBe(cut);
     expect(args.body.length).toBeLessThan(65536);
-    expect(args.body).toMatch(/\n`{10}\n<\/details>\n\n_Cut at 60000 characters: the whole review is in this run's artifact `homelab-review`\._\n$/);
+    expect(args.body).toMatch(/\n`{3}\n\n<\/details>\n\n_Cut here to fit 65536 characters, \d+ of the review's \d+ lines left out: the whole review is `review\.md` in this run's artifact `homelab-review`\._\n$/);
   });
 
   test("a file that is not a review is refused, not posted", async () => {
@@ -120,7 +136,6 @@ describe("the review on pull requests (lab-preview.yml: review)", () => {
   });
 
   test("the review files are kept as an artifact whatever happened", () => {
-    const upload = step(/^actions\/upload-artifact@/);
     expect(upload.if).toContain("!cancelled()");
     expect(upload.with).toEqual({ name: "homelab-review", path: "reports/" });
   });
