@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { nearest } from "../lib/nearest";
 import { ProblemList } from "../lib/problems";
-import { type ConfigNamespaces, unreadConfigKeys } from "./namespaces";
+import { describe, issueProblems } from "./issues";
+import { type ConfigNamespaces, namespaceValues, unreadConfigKeys } from "./namespaces";
 import { configSchema, type HomelabConfig } from "./schema";
 
 export { type CloudflareConfig, type HomelabConfig, type ServiceOverride, type UnifiConfig } from "./schema";
@@ -42,65 +42,9 @@ function parseValue(raw: string): unknown {
   }
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function keyName(path: readonly PropertyKey[]): string {
-  const [head, ...rest] = path;
-  let name = `${PROJECT}:${String(head ?? "")}`;
-  for (const part of rest) name += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
-  return name;
-}
-
-/** The keys the schema allows in the object at `path` (through optional, default and union wrappers). */
-function schemaKeysAt(path: readonly PropertyKey[]): string[] {
-  type Def = { type: string; shape?: Record<string, unknown>; innerType?: unknown; valueType?: unknown; element?: unknown; options?: unknown[] };
-  const def = (schema: unknown) => (schema as { _zod: { def: Def } })._zod.def;
-  const keysOf = (schema: unknown): string[] => {
-    const d = def(schema);
-    if (d.type === "object") return Object.keys(d.shape ?? {});
-    if (d.innerType) return keysOf(d.innerType);
-    if (d.type === "union") return [...new Set((d.options ?? []).flatMap(keysOf))];
-    return [];
-  };
-  const step = (schema: unknown, key: PropertyKey): unknown[] => {
-    const d = def(schema);
-    if (d.innerType) return step(d.innerType, key);
-    if (d.type === "object") return d.shape?.[String(key)] ? [d.shape[String(key)]] : [];
-    if (d.type === "record") return [d.valueType];
-    if (d.type === "array") return [d.element];
-    if (d.type === "union") return (d.options ?? []).flatMap((option) => step(option, key));
-    return [];
-  };
-  let schemas: unknown[] = [configSchema];
-  for (const key of path) schemas = schemas.flatMap((schema) => step(schema, key));
-  return [...new Set(schemas.flatMap(keysOf))];
-}
-
+/** The lab's schema issues as problems; only `homelab:secretValues` holds values not to quote. */
 function issueMessage(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string[] {
-  if (issue.code === "unrecognized_keys") {
-    const known = schemaKeysAt(issue.path);
-    return issue.keys.map((key) => {
-      const suggestion = nearest(key, known);
-      return `${keyName([...issue.path, key])}: unknown key${suggestion ? `; the nearest valid key is ${keyName([...issue.path, suggestion])}` : ""}`;
-    });
-  }
-  const value = valueAt(raw, issue.path);
-  if (value === undefined && issue.path.length > 0) return [`${keyName(issue.path)}: required, ${issue.message.replace(/^Invalid input: /, "")}`];
-  const secret = issue.path[0] === "secretValues";
-  return [`${keyName(issue.path)}: ${issue.message.replace(/^Invalid input: /, "")}${secret ? "" : `, got ${describe(value)}`}`];
+  return issueProblems(issue, raw, { project: PROJECT, schema: configSchema, secret: (path) => path[0] === "secretValues" });
 }
 
 export interface ParseOptions {
@@ -129,11 +73,7 @@ export function lacksOnePasswordCredentials(rawConfig: Readonly<Record<string, s
 
 /** Validates raw `homelab:*` values (strings as Pulumi stores them) and cross-checks them. */
 export function parseConfig(rawConfig: Readonly<Record<string, string>>, options: ParseOptions = {}): LoadedConfig {
-  const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(rawConfig)) {
-    const [namespace, key] = fullKey.split(":", 2);
-    if (namespace === PROJECT && key) raw[key] = parseValue(value);
-  }
+  const raw: Record<string, unknown> = namespaceValues(rawConfig, PROJECT, parseValue);
   // Checks that do not need a valid homelab config run first, so one run reports them all.
   const problems: string[] = unreadConfigKeys(rawConfig, NAMESPACES);
   const { host: dockerHost, sshOpts: dockerSshOpts } = readDocker(rawConfig, problems);

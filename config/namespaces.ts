@@ -28,14 +28,40 @@ interface ProviderKeys {
   readonly keys: readonly string[];
 }
 
-/** A provider's config namespace and keys, read from the package installed in node_modules. */
-export function providerKeys(packageName: string): ProviderKeys {
+function providerManifest(packageName: string): { version: string; namespace: string } {
   const manifest = require(`${packageName}/package.json`) as { version: string; pulumi?: { name?: string } };
   const namespace = manifest.pulumi?.name;
   if (!namespace) throw new Error(`${packageName} is not a Pulumi provider package (no pulumi.name in its package.json)`);
+  return { version: manifest.version, namespace };
+}
+
+/** A provider's config namespace and keys, read from the package installed in node_modules. */
+export function providerKeys(packageName: string): ProviderKeys {
+  const { version, namespace } = providerManifest(packageName);
   // The generated config module defines one enumerable getter per key; listing them reads no value.
   const keys = Object.keys(require(`${packageName}/config/vars`) as object);
-  return { namespace, package: packageName, version: manifest.version.replace(/^v/, ""), keys };
+  return { namespace, package: packageName, version: version.replace(/^v/, ""), keys };
+}
+
+/** The namespaces a project's stack file holds keys of: its own, then its providers' (Pulumi's aside). */
+export function projectNamespaces(namespaces: ConfigNamespaces): string[] {
+  return [namespaces.project, ...namespaces.providers.map((packageName) => providerManifest(packageName).namespace)];
+}
+
+/** The values of one namespace's keys by key (`homelab:domain` gives `domain`), each read with `read`. */
+export function namespaceValues<T>(rawConfig: Readonly<Record<string, string>>, namespace: string, read: (value: string) => T): Record<string, T> {
+  const values: Record<string, T> = {};
+  for (const [fullKey, value] of Object.entries(rawConfig)) {
+    const [keyNamespace, key] = fullKey.split(":", 2);
+    if (keyNamespace === namespace && key) values[key] = read(value);
+  }
+  return values;
+}
+
+/** "; the nearest valid key is <name>" for the candidate nearest `word`, or nothing when none is near. */
+export function nearestKeyHint(word: string, candidates: readonly string[], name: (candidate: string) => string = (candidate) => candidate): string {
+  const suggestion = nearest(word, candidates);
+  return suggestion ? `; the nearest valid key is ${name(suggestion)}` : "";
 }
 
 const joined = (names: readonly string[]) => (names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
@@ -48,11 +74,8 @@ export function unreadConfigKeys(rawConfig: Readonly<Record<string, string>>, na
     ...providers.flatMap((provider) => provider.keys.map((key) => `${provider.namespace}:${key}`)),
     ...PULUMI_KEYS,
   ];
-  const readers = [namespaces.project, ...providers.map((provider) => provider.namespace), "pulumi"];
-  const hint = (fullKey: string) => {
-    const suggestion = nearest(fullKey, valid);
-    return suggestion ? `; the nearest valid key is ${suggestion}` : "";
-  };
+  const readers = [...projectNamespaces(namespaces), "pulumi"];
+  const hint = (fullKey: string) => nearestKeyHint(fullKey, valid);
 
   const problems: string[] = [];
   for (const fullKey of Object.keys(rawConfig)) {
@@ -60,8 +83,7 @@ export function unreadConfigKeys(rawConfig: Readonly<Record<string, string>>, na
     if (colon < 0) {
       // Compared with the names alone: the namespace is what is missing.
       const names = valid.map((key) => key.slice(key.indexOf(":") + 1));
-      const suggestion = nearest(fullKey, names);
-      problems.push(`${fullKey}: expected a key of the form <namespace>:<name>${suggestion ? `; the nearest valid key is ${valid[names.indexOf(suggestion)]}` : ""}`);
+      problems.push(`${fullKey}: expected a key of the form <namespace>:<name>${nearestKeyHint(fullKey, names, (name) => valid[names.indexOf(name)]!)}`);
       continue;
     }
     const namespace = fullKey.slice(0, colon);

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { type ConfigNamespaces, unreadConfigKeys } from "../config/namespaces";
+import { NAMESPACES } from "../config";
+import { type ConfigSchema, issueProblems, pathKeyName } from "../config/issues";
+import { type ConfigNamespaces, namespaceValues, projectNamespaces, unreadConfigKeys } from "../config/namespaces";
 import { ProblemList } from "../lib/problems";
 import { cronProblem, knownHostsProblem, privateKeyProblem } from "./values";
 
@@ -82,7 +84,7 @@ export interface OpsConfig extends Omit<ParsedOps, SecretKey> {
 }
 
 /** `homelab-ops:<key>`, as errors and hints name a key. */
-export const keyName = (key: string) => `${OPS_PROJECT}:${key}`;
+export const keyName = (key: string) => pathKeyName(OPS_PROJECT, [key]);
 
 /** Who reads which keys of this project's stack file: itself, the Pulumi Cloud provider, Pulumi. */
 export const OPS_NAMESPACES: ConfigNamespaces = {
@@ -90,17 +92,15 @@ export const OPS_NAMESPACES: ConfigNamespaces = {
   projectKeys: Object.keys(KEY_HELP),
   providers: ["@pulumi/pulumiservice"],
   // The lab program's own keys and its providers' belong in the lab's stack file.
-  elsewhere: Object.fromEntries(["homelab", "docker", "onepassword", "cloudflare"].map((namespace) => [namespace, "the lab's own project (Pulumi.<stack>.yaml at the repository root)"])),
+  elsewhere: Object.fromEntries(projectNamespaces(NAMESPACES).map((namespace) => [namespace, "the lab's own project (Pulumi.<stack>.yaml at the repository root)"])),
 };
-
-function describe(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 
 function help(key: string): string {
   return key in KEY_HELP ? KEY_HELP[key as OpsConfigKey] : "";
 }
+
+/** The keys are flat, so a path is one key; a missing one is explained by what it holds. */
+const OPS_SCHEMA: ConfigSchema = { project: OPS_PROJECT, schema: opsSchema, secret: (path) => isSecretKey(String(path[0])), required: (path) => help(String(path[0])) };
 
 /**
  * Validates the raw configuration (every key as Pulumi hands it to a program, `<namespace>:<key>`
@@ -108,11 +108,7 @@ function help(key: string): string {
  * Every problem is reported at once, each naming its key; secret values are never echoed.
  */
 export function parseOpsConfig(rawConfig: Readonly<Record<string, string>>, isSecret: (fullKey: string) => boolean): OpsConfig {
-  const raw: Record<string, string> = {};
-  for (const [fullKey, value] of Object.entries(rawConfig)) {
-    const [namespace, key] = fullKey.split(":", 2);
-    if (namespace === OPS_PROJECT && key) raw[key] = value;
-  }
+  const raw = namespaceValues(rawConfig, OPS_PROJECT, (value) => value);
 
   const problems: string[] = unreadConfigKeys(rawConfig, OPS_NAMESPACES);
   for (const [key, value] of Object.entries(raw)) {
@@ -128,16 +124,7 @@ export function parseOpsConfig(rawConfig: Readonly<Record<string, string>>, isSe
     const { opServiceAccountToken, dockerSshPrivateKey, ...rest } = result.data;
     return { ...rest, secrets: { opServiceAccountToken: pulumi.secret(opServiceAccountToken), dockerSshPrivateKey: pulumi.secret(dockerSshPrivateKey) } };
   }
-  for (const issue of result.success ? [] : result.error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) problems.push(`${keyName(key)}: unknown key (check its spelling; known keys: ${Object.keys(KEY_HELP).join(", ")})`);
-      continue;
-    }
-    const key = String(issue.path[0] ?? "");
-    if (flagged.has(keyName(key))) continue;
-    const value = raw[key];
-    if (value === undefined) problems.push(`${keyName(key)}: required: ${help(key)}`);
-    else problems.push(`${keyName(key)}: ${issue.message}${isSecretKey(key) ? "" : `, got ${describe(value)}`}`);
-  }
-  throw new OpsConfigError(problems);
+  // A key already named as a placeholder or as plain text is not named again for its value.
+  const issues = (result.success ? [] : result.error.issues).filter((issue) => issue.code === "unrecognized_keys" || !flagged.has(keyName(String(issue.path[0] ?? ""))));
+  throw new OpsConfigError([...problems, ...issues.flatMap((issue) => issueProblems(issue, raw, OPS_SCHEMA))]);
 }
