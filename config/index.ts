@@ -18,10 +18,8 @@ export class ConfigError extends ProblemList {
 
 export interface LoadedConfig {
   readonly homelab: HomelabConfig;
-  /** `docker:host`, the engine the program manages. */
-  readonly dockerHost: string | undefined;
-  /** `docker:sshOpts`, the provider's extra `ssh` arguments for an `ssh://` host. */
-  readonly dockerSshOpts?: readonly string[];
+  /** The Docker provider's settings, checked as `dockerSettings` checks them. */
+  readonly docker: DockerSettings;
 }
 
 /** Who reads which keys of this project's stack files (see namespaces.ts). */
@@ -76,7 +74,7 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>, options
   const raw: Record<string, unknown> = namespaceValues(rawConfig, PROJECT, parseValue);
   // Checks that do not need a valid homelab config run first, so one run reports them all.
   const problems: string[] = unreadConfigKeys(rawConfig, NAMESPACES);
-  const { host: dockerHost, sshOpts: dockerSshOpts } = readDocker(rawConfig, problems);
+  const docker = readDocker(rawConfig, problems);
   if ((options.purpose ?? "deploy") === "deploy" && lacksOnePasswordCredentials(rawConfig)) {
     problems.push(
       "onepassword:serviceAccountToken: required to read the lab's secrets (or onepassword:url with onepassword:token for a Connect server outside the cluster); set it with `pulumi config set --secret`",
@@ -109,7 +107,7 @@ export function parseConfig(rawConfig: Readonly<Record<string, string>>, options
     if (!name.endsWith(`.${homelab.internalDomain}`)) problems.push(`${PROJECT}:unifi.adopt.${name}: expected a name in ${homelab.internalDomain}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { homelab, dockerHost, ...(dockerSshOpts ? { dockerSshOpts } : {}) };
+  return { homelab, docker };
 }
 
 export interface DockerSettings {

@@ -320,7 +320,7 @@ describe("bad configuration stops the whole program before anything is registere
 
   test("keys Pulumi itself defines are accepted beside the providers' own", async () => {
     const rawConfig = { ...prodConfig(), "pulumi:tags": '{"owner":"lab"}', "pulumi:disable-default-providers": '["cloudflare"]', "docker:disableDockerDaemonCheck": "true" };
-    expect(parseConfig(rawConfig).dockerSshOpts).toEqual(["-o", "ServerAliveInterval=30"]);
+    expect(parseConfig(rawConfig).docker.sshOpts).toEqual(["-o", "ServerAliveInterval=30"]);
   });
 
   test("the unbroken prod config is the control: it deploys", async () => {
@@ -414,7 +414,7 @@ describe("1Password credentials", () => {
     try {
       const loaded = parseConfig(withoutOnePasswordKeys(readStackConfig("prod")));
       expect(loaded.homelab.secrets).toEqual({ source: "onepassword", vault: "homelab" });
-      expect(loaded.dockerHost).toBe("ssh://deploy@barbary.in.hypyr.space");
+      expect(loaded.docker.host).toBe("ssh://deploy@barbary.in.hypyr.space");
     } finally {
       delete process.env.OP_SERVICE_ACCOUNT_TOKEN;
     }
