@@ -169,8 +169,3 @@ export function mergeBlocks(into: Block[], incoming: readonly Block[]): void {
 export function cloneBlocks(blocks: readonly Block[]): Block[] {
   return blocks.map((b) => ({ keys: [...b.keys], children: cloneBlocks(b.children), order: b.order, sources: [...b.sources] }));
 }
-
-/** The tree's shape without orders or sources, to compare what was written with what is read. */
-export function shapeOf(blocks: readonly Block[]): unknown {
-  return blocks.map((b) => [b.keys, shapeOf(b.children)]);
-}

@@ -1,4 +1,4 @@
-import { type Block, CaddyfileSyntaxError, type LabelSource, cloneBlocks, marshal, mergeBlocks, parseCaddyfile, shapeOf, sortBlocks } from "./caddyfile";
+import { type Block, CaddyfileSyntaxError, type LabelSource, cloneBlocks, marshal, mergeBlocks, parseCaddyfile, sortBlocks } from "./caddyfile";
 import { blocksFromLabels } from "./from-labels";
 import { TemplateError } from "./template";
 
@@ -101,21 +101,3 @@ export function processCaddyfile(text: string, judge: Judge): ProcessedCaddyfile
   return processBlocks(blocks, judge);
 }
 
-/**
- * The tree Caddy will read: the written text parsed back. When it has the shape that was written,
- * the labels each block came from are carried over; when it does not, a label was written in a
- * way that reads back differently (a mis-parse), and `faithful` is false.
- */
-export function readBack(generated: GeneratedCaddyfile): { readonly blocks: Block[]; readonly faithful: boolean } {
-  const parsed = parseCaddyfile(generated.text);
-  const faithful = JSON.stringify(shapeOf(parsed)) === JSON.stringify(shapeOf(generated.blocks));
-  if (faithful) {
-    const carry = (to: Block[], from: readonly Block[]) =>
-      to.forEach((b, i) => {
-        b.sources = [...from[i]!.sources];
-        carry(b.children, from[i]!.children);
-      });
-    carry(parsed, generated.blocks);
-  }
-  return { blocks: parsed, faithful };
-}
