@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { writeWholeFiles } from "../lib/whole-files";
+import { unwritableDir, writeErrorText as reason, writeWholeFiles } from "../lib/whole-files";
 
 /**
  * Where the review commands write their reports. The directory is tried before anything slow
@@ -17,56 +17,10 @@ export class ReportDirError extends Error {
   }
 }
 
-const reason = (error: unknown) => {
-  const err = error as NodeJS.ErrnoException;
-  return err.code ? `${err.code}: ${err.message.replace(/^\w+: /, "").replace(/, \w+ '.*'$/, "")}` : String(err.message ?? error);
-};
-
-/**
- * Proves that files can be written in `outDir` (created if missing) by writing one, then leaves
- * the file system as it was: the probe and any directory made for it are removed again.
- */
+/** Proves that reports can be written in `outDir` before anything is scanned (see `unwritableDir`). */
 export function checkReportDir(outDir: string, option = "--out-dir"): void {
-  const absolute = path.resolve(outDir);
-  const created: string[] = [];
-  for (let dir = absolute; ; dir = path.dirname(dir)) {
-    if (pathExists(dir) || dir === path.dirname(dir)) break;
-    created.unshift(dir);
-  }
-  const probe = path.join(absolute, `.write-test-${process.pid}`);
-  try {
-    for (const dir of created) mkdirSync(dir);
-    if (!statSync(absolute).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
-    writeFileSync(probe, "");
-  } catch (error) {
-    throw new ReportDirError(`${option} ${outDir}: cannot write reports there (${reason(error)}); nothing was scanned`);
-  } finally {
-    try {
-      rmSync(probe, { force: true });
-    } catch {
-      // never written: the path was not a directory
-    }
-    for (const dir of created.reverse()) tryRemoveDir(dir);
-  }
-}
-
-function pathExists(file: string): boolean {
-  try {
-    statSync(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    // ENOTDIR (a file on the way) and EACCES are for the probe to report.
-    return true;
-  }
-}
-
-function tryRemoveDir(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    // not empty any more (someone else writes there): leave it
-  }
+  const why = unwritableDir(outDir);
+  if (why !== undefined) throw new ReportDirError(`${option} ${outDir}: cannot write reports there (${why}); nothing was scanned`);
 }
 
 /** The reports, by file name, written into `outDir` all or none. */

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 /**
@@ -28,4 +28,60 @@ export function writeWholeFiles(files: Readonly<Record<string, string>>): string
 /** One file, written whole (see `writeWholeFiles`). */
 export function writeWholeFile(file: string, text: string): void {
   writeWholeFiles({ [file]: text });
+}
+
+/** A write error in one short phrase: its code and what it says, without the path repeated. */
+export function writeErrorText(error: unknown): string {
+  const err = error as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message.replace(/^\w+: /, "").replace(/, \w+ '.*'$/, "")}` : String(err.message ?? error);
+}
+
+/**
+ * Why files cannot be written in `dir`, or undefined when they can: proven by making the folder if
+ * missing and writing a probe file, then leaving the file system as it was (the probe and every
+ * folder made for it removed). Commands ask this before their slow work, so a wrong output path
+ * costs a second, not a scan or an evaluation.
+ */
+export function unwritableDir(dir: string): string | undefined {
+  const absolute = path.resolve(dir);
+  const created: string[] = [];
+  for (let at = absolute; ; at = path.dirname(at)) {
+    if (pathExists(at) || at === path.dirname(at)) break;
+    created.unshift(at);
+  }
+  const probe = path.join(absolute, `.write-test-${process.pid}`);
+  try {
+    for (const folder of created) mkdirSync(folder);
+    if (!statSync(absolute).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+    writeFileSync(probe, "");
+    return undefined;
+  } catch (error) {
+    return writeErrorText(error);
+  } finally {
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      // never written: the path was not a directory
+    }
+    for (const folder of created.reverse()) tryRemoveDir(folder);
+  }
+}
+
+function pathExists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    // ENOTDIR (a file on the way) and EACCES are for the probe to report.
+    return true;
+  }
+}
+
+function tryRemoveDir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty any more (someone else writes there): leave it
+  }
 }

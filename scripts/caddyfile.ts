@@ -1,7 +1,8 @@
+import * as path from "node:path";
 import { Command } from "commander";
 import { labCaddyfile } from "../offline/caddyfile";
 import { runOffline } from "../offline/run";
-import { writeWholeFile } from "../lib/whole-files";
+import { unwritableDir, writeWholeFile } from "../lib/whole-files";
 
 /**
  * `npm run -s caddyfile`: the Caddyfile caddy-docker-proxy would build from the labels the program
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     .option("--image", "print the ingress controller's image instead")
     .parse();
   const options = program.opts<{ stack: string; out?: string; image?: boolean }>();
+  const why = options.out === undefined ? undefined : unwritableDir(path.dirname(path.resolve(options.out)));
+  if (why !== undefined) throw new Error(`--out ${options.out}: cannot write there (${why}); nothing was evaluated`);
   const caddyfile = labCaddyfile(await runOffline({ stack: options.stack }));
   const text = options.image ? `${caddyfile.controllerImage ?? ""}\n` : caddyfile.text;
   if (options.out) writeWholeFile(options.out, text);

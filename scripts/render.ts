@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import type { LabView } from "../lib/lab-view";
@@ -6,7 +5,7 @@ import { PROJECT_DIR } from "../lib/project-dir";
 import { diffViews } from "../lib/view-diff";
 import { COMMENT_LIMIT, reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
 import { viewText } from "../lib/view-text";
-import { writeWholeFile } from "../lib/whole-files";
+import { unwritableDir, writeWholeFile } from "../lib/whole-files";
 import { evaluateView, withRevision } from "../offline/revision";
 
 /**
@@ -38,8 +37,11 @@ async function render(options: Options): Promise<number> {
   // A cut comment points at the whole review, so there must be a file that holds it.
   if (options.comment !== undefined && !(options.markdown && options.out !== undefined)) throw new Error("--comment cuts the Markdown review written whole with --out: use it with --markdown --out <file>");
   if (options.artifact !== undefined && options.comment === undefined) throw new Error("--artifact names where a cut comment's whole review is: use it with --comment <file>");
-  // A directory that cannot be made is named before the evaluation, not after it.
-  for (const file of [options.out, options.comment]) if (file !== undefined) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // A place that cannot be written is named before the evaluation, not after it.
+  for (const [option, file] of [["--out", options.out], ["--comment", options.comment]] as const) {
+    const why = file === undefined ? undefined : unwritableDir(path.dirname(path.resolve(file)));
+    if (why !== undefined) throw new Error(`${option} ${file}: cannot write there (${why}); nothing was evaluated`);
+  }
 
   if (options.diff === undefined) {
     const view = await evaluateView(PROJECT_DIR, options.stack);

@@ -72,6 +72,10 @@ describe("the render as the README runs it", () => {
     expect(stack.status).toBe(1);
     expect(stack.stderr).toMatch(/^render: cannot read Pulumi\.nosuch\.yaml/);
     expect(existsSync(file)).toBe(false);
+    writeFileSync(path.join(scratch, "a-file"), "");
+    const under = path.join(scratch, "a-file", "reports", "view.txt");
+    const unwritable = npm(["run", "-s", "render", "--", "--out", under]);
+    expect([unwritable.status, unwritable.stderr]).toEqual([1, `render: --out ${under}: cannot write there (ENOTDIR: not a directory); nothing was evaluated\n`]);
   });
 });
 

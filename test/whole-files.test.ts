@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { writeWholeFile, writeWholeFiles } from "../lib/whole-files";
+import { unwritableDir, writeWholeFile, writeWholeFiles } from "../lib/whole-files";
 
 /** The one way the tools write their outputs (render --out, the image lock, the review reports). */
 describe("writeWholeFiles", () => {
@@ -33,5 +33,27 @@ describe("writeWholeFiles", () => {
     writeWholeFile(path.join(dir, "one.md"), "# one\n");
     expect(readFileSync(path.join(dir, "one.md"), "utf8")).toBe("# one\n");
     expect(readdirSync(dir)).toEqual(["one.md"]);
+  });
+});
+
+/** The check commands make before their slow work, that the place they will write to takes files. */
+describe("unwritableDir", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "homelab-writable-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("an existing folder, or one that can be made: writable, and nothing is left behind", () => {
+    expect(unwritableDir(dir)).toBeUndefined();
+    expect(unwritableDir(path.join(dir, "new", "nested"))).toBeUndefined();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test("a file on the way: why, and the folders it made are removed again", () => {
+    writeFileSync(path.join(dir, "a-file"), "");
+    expect(unwritableDir(path.join(dir, "a-file"))).toBe("ENOTDIR: not a directory");
+    expect(unwritableDir(path.join(dir, "a-file", "below"))).toMatch(/^ENOTDIR: /);
+    expect(readdirSync(dir)).toEqual(["a-file"]);
   });
 });
