@@ -17,10 +17,14 @@ import { expandTemplate, type TemplateContext } from "./template";
 
 /** `parent.N_name_M`: the parent path, the order N and the name without its `_M` suffix. */
 const LABEL_PATH = /^(?:(.+)\.)?(?:(\d+)_)?([^.]+?)(?:_(\d+))?$/;
-const CADDY_LABEL = /^caddy(_\d+)?(\.|$)/;
+/** The root a Caddy label belongs to: `caddy` or `caddy_<N>`, followed by a dot or nothing. */
+const CADDY_LABEL = /^caddy(_\d+)?(?=\.|$)/;
 const ESCAPED_DOT = "\u0000";
 
 export const isCaddyLabel = (key: string): boolean => CADDY_LABEL.test(key);
+
+/** The root of a Caddy label (`caddy_1` for `caddy_1.route.0_import`), undefined for any other label. */
+export const caddyLabelRoot = (key: string): string | undefined => CADDY_LABEL.exec(key)?.[0];
 
 function parsePath(path: string): { parent: string; order: number; name: string } {
   const match = LABEL_PATH.exec(path.split("\\.").join(ESCAPED_DOT));
@@ -70,4 +74,17 @@ export function blocksFromLabels(service: string, labels: Readonly<Record<string
     target.keys.push(...args);
   }
   return root;
+}
+
+/**
+ * The top-level blocks of blocksFromLabels by the root label that opened each (`caddy`, `caddy_1`):
+ * every label of a root lands in that root's block, so any of its sources names the root.
+ */
+export function blocksByRoot(blocks: readonly Block[]): Map<string, Block> {
+  const byRoot = new Map<string, Block>();
+  for (const b of blocks) {
+    const root = caddyLabelRoot(b.sources[0]?.label ?? "");
+    if (root !== undefined) byRoot.set(root, b);
+  }
+  return byRoot;
 }

@@ -35,6 +35,17 @@ const LISTED_CASES: readonly [string, TestResource, readonly string[]][] =
 const CASES: readonly [string, TestResource, readonly string[]][] = [
   ["two protected sites", service("app_sonarr", { labels: { ...protectedSite("caddy", "sonarr.in.example.com", 8989), ...protectedSite("caddy_1", "tv.in.example.com", 8989) } }), []],
   ["a site-level import", service("app_radarr", { labels: { caddy: "radarr.in.example.com", "caddy.import": FORWARD_AUTH_SNIPPET, "caddy.reverse_proxy": "{{upstreams 7878}}" } }), []],
+  // Caddy's lexer drops the quotes: the snippet's name is the quoted text.
+  ["a quoted snippet name", service("app_quoted", { labels: { ...protectedSite("caddy", "quoted.in.example.com", 80), "caddy.route.0_import": `"${FORWARD_AUTH_SNIPPET}"` } }), []],
+  ["a quoted site-level import", service("app_quoted_site", { labels: { caddy: "q.in.example.com", "caddy.import": `"${FORWARD_AUTH_SNIPPET}"`, "caddy.reverse_proxy": "{{upstreams 80}}" } }), []],
+  // Caddy orders forward_auth, which a site-level import brings, before handle.
+  [
+    "a site-level import beside a handle",
+    service("app_top", { labels: { caddy: "top.in.example.com", "caddy.import": FORWARD_AUTH_SNIPPET, "caddy.handle_0": "/api/*", "caddy.handle_0.reverse_proxy": "{{upstreams 81}}" } }),
+    [],
+  ],
+  // `0_route` is the site's route all the same; its order prefix only places it among the site's directives.
+  ["an ordered route", service("app_ordered", { labels: { caddy: "ordered.in.example.com", "caddy.0_route.0_import": FORWARD_AUTH_SNIPPET, "caddy.0_route.1_reverse_proxy": "{{upstreams 80}}" } }), []],
   ["a service without sites", service("app_worker", { labels: { "homepage.name": "Worker" } }), []],
   ["the ingress controller defines the snippet", service("caddy_caddy", { labels: controllerLabels }), []],
   [
@@ -62,6 +73,21 @@ const CASES: readonly [string, TestResource, readonly string[]][] = [
     "a handle that answers before the route",
     service("app_handle", { labels: { ...protectedSite("caddy", "api.in.example.com", 80), "caddy.handle_0": "/api/*", "caddy.handle_0.reverse_proxy": "{{upstreams 81}}" } }),
     [unprotected("app_handle", "api.in.example.com")],
+  ],
+  [
+    // A second route without matcher runs after the first, so the first decides.
+    "a route that proxies before the route that imports",
+    service("app_two_routes", { labels: { caddy: "two.in.example.com", "caddy.0_route.0_reverse_proxy": "{{upstreams 80}}", "caddy.1_route.0_import": FORWARD_AUTH_SNIPPET } }),
+    [unprotected("app_two_routes", "two.in.example.com")],
+  ],
+  [
+    // caddy-docker-proxy skips every Caddy label of a service whose template fails, and this program does not guess at what it cannot evaluate.
+    "a template this program cannot evaluate",
+    service("app_sprig", { labels: { ...protectedSite("caddy", "sprig.in.example.com", 80), "caddy.route.1_reverse_proxy": "{{ upstreams 80 | join \" \" }}" } }),
+    [
+      `${POLICY}: app_sprig: caddy-docker-proxy skips every Caddy label of this service (template: :1: pipelines, variables and parentheses are not modelled by this program: {{ upstreams 80 | join " " }}), ` +
+        "so neither its sites nor its snippets can be checked for forward auth.",
+    ],
   ],
   ...LISTED_CASES,
   ["an open site of a service no list names", service("app_kiosk", { labels: openSite }), [unprotected("app_kiosk", "plex.in.example.com")]],
