@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type * as cloudflare from "@pulumi/cloudflare";
 import type { Removal, ServiceSpec, StackSpec } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
+import { caddyRootsOf, runsSnippetFirst } from "../lib/caddy/forward-auth";
 import { disabledServices, inventoryOfStacks } from "../lib/deletion-safety";
 import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../lib/labels";
 import type { FileRefView, IngressView, LabView, PolicyView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
@@ -59,16 +60,26 @@ function under(labels: Record<string, string>, prefix: string, skip: ReadonlySet
   return Object.fromEntries(Object.entries(labels).filter(([key]) => !skip.has(key) && key.startsWith(`${prefix}.`)).map(([key, value]) => [key.slice(prefix.length + 1), value]));
 }
 
-function siteView(spec: ServiceSpec, index: number, labels: Record<string, string>, raw: ReadonlySet<string>): SiteView {
+/**
+ * The roots (`caddy`, `caddy_1`) whose sites run the forward-auth snippet first, asked of
+ * lib/caddy/forward-auth.ts as the policy pack asks it. Labels caddy-docker-proxy would skip (a
+ * template error) guard nothing.
+ */
+function guardedRoots(service: string, labels: Readonly<Record<string, string>>): ReadonlySet<string> {
+  const read = caddyRootsOf(service, labels);
+  if ("unreadable" in read) return new Set();
+  return new Set([...read.roots].filter(([, block]) => runsSnippetFirst(block, FORWARD_AUTH_SNIPPET)).map(([root]) => root));
+}
+
+function siteView(spec: ServiceSpec, index: number, labels: Record<string, string>, raw: ReadonlySet<string>, guarded: ReadonlySet<string>): SiteView {
   const site = spec.sites![index]!;
   const prefix = siteLabelPrefix(index);
   const own = under(labels, prefix, raw);
-  const guarded = own["route.0_import"] === FORWARD_AUTH_SNIPPET;
   const auth = site.auth ?? { kind: "authentik" };
   return defined({
     host: labels[prefix] ?? site.host,
     public: site.public ?? false,
-    auth: guarded ? "authentik" : auth.kind === "authentik" ? "MISSING" : `${auth.kind}: ${auth.reason}`,
+    auth: guarded.has(prefix) ? "authentik" : auth.kind === "authentik" ? "MISSING" : `${auth.kind}: ${auth.reason}`,
     upstream: own["route.1_reverse_proxy"] ?? own.reverse_proxy,
     labels: own,
   });
@@ -77,7 +88,8 @@ function siteView(spec: ServiceSpec, index: number, labels: Record<string, strin
 /** Sites, Homepage, monitors, the declared labels, and whatever is left (snippets). */
 function labelGroups(spec: ServiceSpec, labels: Record<string, string>) {
   const raw = new Set(Object.keys(spec.labels ?? {}));
-  const sites = (spec.sites ?? []).map((_, index) => siteView(spec, index, labels, raw));
+  const guarded = guardedRoots(spec.name, labels);
+  const sites = (spec.sites ?? []).map((_, index) => siteView(spec, index, labels, raw, guarded));
   const sitePrefixes = sites.map((_, index) => siteLabelPrefix(index));
   const homepage: Record<string, string> = {};
   const monitors = new Map<string, { id: string; type: string; settings: Record<string, string> }>();

@@ -1,4 +1,6 @@
 import { type Block, compareBlocks, isMatcher } from "./caddyfile";
+import { blocksByRoot, blocksFromLabels } from "./from-labels";
+import { TemplateError } from "./template";
 
 /**
  * Whether a site runs a snippet's directives (the lab's Authentik forward auth) before anything
@@ -31,4 +33,19 @@ export function runsSnippetFirst(site: Block, snippet: string): boolean {
   // Matcher definitions (`@name`) inside the route are not handlers.
   const [handler] = (first?.children ?? []).filter((child) => !isMatcher(child)).sort(compareBlocks);
   return handler !== undefined && importsSnippet(handler, snippet);
+}
+
+/**
+ * One service's Caddy blocks by root label (`caddy`, `caddy_1`), or the template error for which
+ * caddy-docker-proxy skips all of them (template.ts also refuses, by name, what it does not model,
+ * so an unjudged label never passes as judged). Built without upstreams: `{{upstreams}}` expands to
+ * nothing, and where a site proxies to does not decide whether it runs the snippet first.
+ */
+export function caddyRootsOf(service: string, labels: Readonly<Record<string, string>>): { readonly roots: ReadonlyMap<string, Block> } | { readonly unreadable: string } {
+  try {
+    return { roots: blocksByRoot(blocksFromLabels(service, labels, { upstreams: [] })) };
+  } catch (error) {
+    if (error instanceof TemplateError) return { unreadable: error.message };
+    throw error;
+  }
 }

@@ -1,9 +1,7 @@
 import { type ResourceValidationArgs, type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import type { ServiceSpec } from "../../lab/model";
-import { type Block, isGlobal, isSnippet } from "../../lib/caddy/caddyfile";
-import { runsSnippetFirst } from "../../lib/caddy/forward-auth";
-import { blocksByRoot, blocksFromLabels } from "../../lib/caddy/from-labels";
-import { TemplateError } from "../../lib/caddy/template";
+import { isGlobal, isSnippet } from "../../lib/caddy/caddyfile";
+import { caddyRootsOf, runsSnippetFirst } from "../../lib/caddy/forward-auth";
 import { FORWARD_AUTH_SNIPPET } from "../../lib/labels";
 import { ROLE_LABEL } from "../../lib/naming";
 import { FORWARD_AUTH_EXCEPTIONS } from "../forward-auth-exceptions";
@@ -12,22 +10,6 @@ import { DockerService, labelsOf, nameOf, stringRecord } from "./resources";
 /** Every Caddy site behind Authentik's forward auth, unless its service is a listed exception. */
 
 const INGRESS_CONTROLLER_ROLE: NonNullable<ServiceSpec["role"]> = "ingress-controller";
-
-/**
- * The service's Caddy blocks as caddy-docker-proxy builds them, by root label, or the template
- * error for which caddy-docker-proxy skips all of them (lib/caddy/template.ts also refuses, by
- * name, template features it does not model, so an unjudged label never passes as judged). No
- * upstreams: `{{upstreams}}` expands to nothing, and where a site proxies to does not decide
- * whether it is protected.
- */
-function caddyRoots(service: string, labels: ReadonlyMap<string, string>): { readonly roots: ReadonlyMap<string, Block> } | { readonly unreadable: string } {
-  try {
-    return { roots: blocksByRoot(blocksFromLabels(service, Object.fromEntries(labels), { upstreams: [] })) };
-  } catch (error) {
-    if (error instanceof TemplateError) return { unreadable: error.message };
-    throw error;
-  }
-}
 
 function forwardAuthExceptions(args: ResourceValidationArgs): Record<string, string> {
   return { ...FORWARD_AUTH_EXCEPTIONS, ...stringRecord(args.getConfig<{ exceptions?: unknown }>().exceptions) };
@@ -53,7 +35,7 @@ export const caddySitesUseForwardAuth: ResourceValidationPolicy = {
     const labels = labelsOf(service);
     const controller = labels.get(ROLE_LABEL) === INGRESS_CONTROLLER_ROLE;
     const excepted = forwardAuthExceptions(args)[name] !== undefined;
-    const read = caddyRoots(name, labels);
+    const read = caddyRootsOf(name, Object.fromEntries(labels));
     if ("unreadable" in read) {
       if (controller || !excepted) {
         reportViolation(`${name}: caddy-docker-proxy skips every Caddy label of this service (${read.unreadable}), so neither its sites nor its snippets can be checked for forward auth.`);
