@@ -16,6 +16,7 @@ import {
   convergeLine,
   policyLine,
 } from "./lab-view";
+import { caddyLabelRoot } from "./caddy/from-labels";
 import { LOCK_FILE, UPDATE_COMMAND } from "./image-lock";
 import { field, shellLine, wrap } from "./text-layout";
 
@@ -52,7 +53,7 @@ function runLines(run: ServiceView["run"]): string[] {
  * controller's forward-auth snippet, its health answer, the global options): one line each.
  */
 function derivedCaddyLines(derived: Readonly<Record<string, string>>): string[] {
-  const prefixes = [...new Set(Object.keys(derived).flatMap((key) => /^caddy(_\d+)?(?=\.|$)/.exec(key)?.[0] ?? []))];
+  const prefixes = [...new Set(Object.keys(derived).flatMap((key) => caddyLabelRoot(key) ?? []))];
   return prefixes.map((prefix) => {
     const root = derived[prefix];
     const children = Object.entries(derived).filter(([key]) => key.startsWith(`${prefix}.`));
