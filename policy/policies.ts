@@ -27,3 +27,6 @@ export const POLICIES: readonly ResourceValidationPolicy[] = [
   imagesHaveTagOrDigest,
   imagesAvoidLatest,
 ];
+
+/** The name index.ts gives the pack; the SDK's messages name it (`<name>@v<version>`), so the tests' analyzer reads it here. */
+export const POLICY_PACK_NAME = "homelab-architecture";

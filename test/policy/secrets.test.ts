@@ -1,6 +1,5 @@
 import { POLICIES } from "../../policy/policies";
-import { RESOURCE_TYPES } from "../../policy/rules/resources";
-import { service, type TestResource, UNKNOWN_STRING, violations } from "../support/policy-analyzer";
+import { PREVIEW_UNKNOWNS, service, swarmSecret as secret, type TestResource, violations } from "../support/policy-analyzer";
 
 /** policy/rules/secrets.ts: no secret value in an environment, swarm secret data encrypted in state. */
 
@@ -50,16 +49,9 @@ const ENV_CASES: readonly [string, Record<string, string>, readonly string[]][] 
   ["variables in name order", { SONARR_API_KEY: "0123456789abcdef", DB_PASSWORD: "hunter2" }, [literal("DB_PASSWORD"), literal("SONARR_API_KEY")]],
 ];
 
-const secret = (name: string, inputs: Record<string, unknown>, additionalSecretOutputs: readonly string[]): TestResource => ({
-  type: RESOURCE_TYPES.secret,
-  name,
-  inputs: { name, ...inputs },
-  additionalSecretOutputs,
-});
-
 const DATA_CASES: readonly [string, TestResource, readonly string[]][] = [
   ["data registered as a secret", secret("app_db_password-1a2b3c4d", { data: "aHVudGVyMg==" }, ["data"]), []],
-  ["data registered as a secret while its value is unknown", secret("caddy_cloudflared_TUNNEL_TOKEN-5e6f7a8b", { data: UNKNOWN_STRING }, ["data"]), []],
+  ["data registered as a secret while its value is unknown", PREVIEW_UNKNOWNS.secretData, []],
   [
     "data not registered as a secret",
     secret("app_plain-1a2b3c4d", { data: "aHVudGVyMg==" }, []),

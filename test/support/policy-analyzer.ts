@@ -1,16 +1,19 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { type EnforcementLevel, type ResourceValidationArgs, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { isSecretWrapper } from "../../offline/registered";
 import { type OfflineRun } from "../../offline/run";
-import { POLICIES } from "../../policy/policies";
-import { RESOURCE_TYPES } from "../../policy/rules/resources";
+import { POLICIES, POLICY_PACK_NAME } from "../../policy/policies";
+import { PUBLIC_INGRESS_TYPE, RESOURCE_TYPES } from "../../policy/rules/resources";
 
 /**
- * The policy pack, exercised the way @pulumi/policy's analyzer runs it: for every policy and every
- * resource, `validateResource` gets the inputs with Pulumi secrets unwrapped (as the SDK hands them
- * to validations) behind the SDK's own unknown-checking proxy, the registration's options and the
- * policy's config; `notApplicable` and unknown values are handled as the SDK does. No PolicyPack is
- * constructed (that starts a gRPC server); test/policy/pack.test.ts starts the real one and checks
- * that it answers as this does.
+ * The policy pack, exercised the way @pulumi/policy 1.21's analyzer runs it (server.js,
+ * makeAnalyzeRpcFun): for every policy and every resource, `validateResource` gets the inputs with
+ * Pulumi secrets unwrapped (as the SDK hands them to validations) behind the SDK's own
+ * unknown-checking proxy, the registration's options and the policy's config; `notApplicable` and
+ * unknown values are handled as the SDK does, and findings are worded as the SDK words its
+ * diagnostics. No PolicyPack is constructed (that starts a gRPC server); test/policy/pack.test.ts
+ * starts the real one and checks that it answers exactly as this does.
  */
 
 export interface TestResource {
@@ -22,17 +25,33 @@ export interface TestResource {
   readonly additionalSecretOutputs?: readonly string[];
 }
 
+/** One diagnostic, as the SDK sends it to the engine. */
 export interface Finding {
   readonly policy: string;
   readonly level: EnforcementLevel;
   readonly resource: string;
+  /** The policy's description, which the SDK sets on every diagnostic. */
+  readonly description: string;
+  /** For a violation the description, a line break and what the policy reported; for a policy that read an unknown value, the SDK's own words. */
   readonly message: string;
 }
 
 /** `--policy-pack-config` as a file holds it: per policy, a level or a level with properties. */
 export type PackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
 
+/** The pack as the SDK names it in messages: the name given to PolicyPack (policy/index.ts), `@v`, policy/package.json's version. */
+export const POLICY_PACK = `${POLICY_PACK_NAME}@v${(JSON.parse(readFileSync(path.join(__dirname, "..", "..", "policy", "package.json"), "utf8")) as { version: string }).version}`;
+
 class NotApplicable extends Error {}
+
+/** The SDK's wording (makeReportViolationFun): the description, then the policy's message on a line of its own. */
+const violation = (description: string, message: string) => (message ? `${description}\n${message}` : description);
+
+/** What the policy itself said: a violation's message without the description the SDK puts first. */
+export function reported(finding: Finding): string {
+  if (finding.message === finding.description) return "";
+  return finding.message.startsWith(`${finding.description}\n`) ? finding.message.slice(finding.description.length + 1) : finding.message;
+}
 
 /** What the SDK does to a secret before a validation sees it: the plain value. */
 export function unwrapSecrets(value: unknown): unknown {
@@ -74,14 +93,15 @@ export async function analyze(resources: readonly TestResource[], config: PackCo
           throw new NotApplicable(reason);
         },
       };
+      const found = (finding: Omit<Finding, "policy" | "resource" | "description">) => findings.push({ policy: policy.name, resource: resource.name, description: policy.description, ...finding });
       for (const validation of validations) {
         try {
-          await validation(args, (message) => findings.push({ policy: policy.name, level, resource: resource.name, message }));
+          await validation(args, (message) => found({ level, message: violation(policy.description, message) }));
         } catch (error) {
           if (error instanceof NotApplicable) continue;
           // Typed loosely by the SDK's declarations (marked internal), exported at run time.
           if (error instanceof UnknownValueError) {
-            findings.push({ policy: policy.name, level: "advisory", resource: resource.name, message: `can't run during preview: ${(error as Error).message}` });
+            found({ level: "advisory", message: `can't run policy '${policy.name}' from policy pack '${POLICY_PACK}' during preview: ${(error as Error).message}` });
             continue;
           }
           throw error;
@@ -98,7 +118,7 @@ export async function analyze(resources: readonly TestResource[], config: PackCo
  */
 export async function violations(policies: readonly string[], resources: TestResource | readonly TestResource[], config: PackConfig = {}): Promise<string[]> {
   const findings = await analyze(Array.isArray(resources) ? resources : [resources as TestResource], config);
-  return findings.filter((finding) => policies.includes(finding.policy)).map((finding) => `${finding.policy}: ${finding.message}`);
+  return findings.filter((finding) => policies.includes(finding.policy)).map((finding) => `${finding.policy}: ${reported(finding)}`);
 }
 
 /** A rendered lab's registrations as the engine would hand them to the pack. */
@@ -150,3 +170,34 @@ export const SOCKET = "/var/run/docker.sock";
 
 /** The SDK's sentinel for a string that is unknown during preview. */
 export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A swarm secret's inputs; @pulumi/docker's Secret registers `data` in additionalSecretOutputs. */
+export const swarmSecret = (name: string, inputs: Record<string, unknown>, additionalSecretOutputs: readonly string[]): TestResource => ({
+  type: RESOURCE_TYPES.secret,
+  name,
+  inputs: { name, ...inputs },
+  additionalSecretOutputs,
+});
+
+export const TUNNEL_ID = "982a903b-099f-4cbc-88ba-182436554578";
+export const INGRESS_PARENT = `urn:pulumi:prod::homelab::${PUBLIC_INGRESS_TYPE}::public-ingress`;
+
+/** A public DNS record as the public ingress registers one: a proxied CNAME to the tunnel. */
+export const tunnelRecord = (name: string, inputs: Record<string, unknown>, parent = INGRESS_PARENT): TestResource => ({
+  type: RESOURCE_TYPES.dnsRecord,
+  name: `public-ingress-record-${name}`,
+  parent,
+  inputs: { zoneId: "ddce6d6c99c8c4cb71d57f003c8e1c13", name, type: "CNAME", content: `${TUNNEL_ID}.cfargotunnel.com`, proxied: true, ttl: 1, ...inputs },
+});
+
+/**
+ * Resources holding a value the engine cannot know during preview, which the SDK's proxy refuses
+ * to read. Their policies' tests judge them with this analyzer; test/policy/pack.test.ts sends
+ * them to the real pack, which holds this analyzer to the SDK's handling of that path.
+ */
+export const PREVIEW_UNKNOWNS = {
+  /** An unproxied record whose tunnel id is not known yet. */
+  tunnelTarget: tunnelRecord("d.example.com", { proxied: false, content: UNKNOWN_STRING }),
+  /** A secret whose data comes from a resource not yet created. */
+  secretData: swarmSecret("caddy_cloudflared_TUNNEL_TOKEN-5e6f7a8b", { data: UNKNOWN_STRING }, ["data"]),
+} as const;

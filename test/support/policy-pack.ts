@@ -113,8 +113,8 @@ export class PolicyPackProcess {
     await this.call((done) => this.client.configure(request, done));
   }
 
-  /** The engine's request for one resource; the SDK appends each message to its policy's description. */
-  async analyze(resource: TestResource): Promise<(Finding & { readonly description: string })[]> {
+  /** The engine's request for one resource: the diagnostics as the SDK sends them. */
+  async analyze(resource: TestResource): Promise<Finding[]> {
     const options = new proto.AnalyzerResourceOptions().setAdditionalsecretoutputsList([...(resource.additionalSecretOutputs ?? [])]);
     if (resource.parent) options.setParent(resource.parent);
     const request = new proto.AnalyzeRequest()
