@@ -1,4 +1,5 @@
-import { type OfflineRun, runOffline } from "../offline/run";
+import { STACK_REFERENCE_TYPE } from "../lib/resource-types";
+import { type OfflineRun, runOffline, waitsToConverge } from "../offline/run";
 import { type RegisteredResource } from "../offline/registered";
 import { urnKey } from "../offline/desired";
 import { median } from "./stats";
@@ -29,9 +30,10 @@ export interface ParallelismFigures {
 const isComponent = (resource: RegisteredResource) => resource.type.startsWith("homelab:");
 /** Providers are configured in-process and the self-reference is a read: neither is a create. */
 const isCreate = (resource: RegisteredResource) =>
-  !isComponent(resource) && !resource.type.startsWith("pulumi:providers:") && resource.type !== "pulumi:pulumi:StackReference";
+  !isComponent(resource) && !resource.type.startsWith("pulumi:providers:") && resource.type !== STACK_REFERENCE_TYPE;
 
-const converges = (resource: RegisteredResource) => resource.type === "docker:index/service:Service" && resource.inputs.convergeConfig !== undefined;
+/** Weighted as the mock monitor delays it (offline/run.ts). */
+const converges = (resource: RegisteredResource) => waitsToConverge(resource.type, resource.inputs);
 
 /** The longest chain of creates, each weighted by `weight`, counting only resources the engine actually creates. */
 function depthOf(resources: readonly RegisteredResource[], weight: (resource: RegisteredResource) => number = () => 1): number {

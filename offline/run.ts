@@ -1,9 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lacksOnePasswordCredentials, parseConfig, PROJECT } from "../config";
-import { STACK_REFERENCE_TYPE } from "../lib/resource-types";
-import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
-import { ONEPASSWORD_CALLS } from "../lib/resource-types";
-import { SWARM_TYPES } from "../lib/resource-types";
+import { ONEPASSWORD_CALLS, PUBLIC_INGRESS_TYPES, STACK_REFERENCE_TYPE, SWARM_TYPES } from "../lib/resource-types";
 import { STACKS } from "../lab";
 import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
 import { type DeployOptions, deployLab, type LabOutputs } from "../program";
@@ -62,6 +59,11 @@ export class OfflineRunError extends Error {
   }
 }
 
+/** A create the provider only reports done once the service's tasks run (its converge config). */
+export function waitsToConverge(type: string, inputs: Readonly<Record<string, unknown>>): boolean {
+  return type === SWARM_TYPES.service && inputs.convergeConfig !== undefined;
+}
+
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   const stack = options.stack ?? "prod";
   // Offline review must work where no registry can be reached: a tag-only image missing from the
@@ -109,8 +111,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
       // Creates take the latency. Not reads of existing resources (an `id` is given: lookups),
       // nor providers (the engine configures them in-process; nothing is created).
       const creates = args.custom && !args.id && !args.type.startsWith("pulumi:providers:");
-      const converges = args.type === SWARM_TYPES.service && args.inputs.convergeConfig !== undefined;
-      const wait = creates ? (options.latencyMs ?? 0) + (converges ? (options.convergeMs ?? 0) : 0) : 0;
+      const wait = creates ? (options.latencyMs ?? 0) + (waitsToConverge(args.type, args.inputs) ? (options.convergeMs ?? 0) : 0) : 0;
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (args.type === PUBLIC_INGRESS_TYPES.tunnel) return { id: fakeUuid(args.name), state: args.inputs };
       if (args.type === STACK_REFERENCE_TYPE) {
