@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { readWorkflow, stepNamed } from "./support/workflows";
 import { preRunCommands, RUN_ENV } from "../ops/settings";
 import { PROJECT_DIR } from "../lib/project-dir";
+import { waitUntil } from "./support/daemon";
 import { engineUnavailable, freePort } from "./support/engine";
 import { type ReviewSlice, startReviewSlice, writeConfig } from "./support/review-slice";
 import { type ClientHome, clientHome, sshUnavailable, startTestSshServer, type TestSshServer } from "./support/sshd";
@@ -98,7 +99,7 @@ describeSsh("adopt and drift over SSH, against a real sshd", () => {
       expect(overSocket.status).toBe(0);
       expect(reports(overSsh.outDir)).toEqual(reports(overSocket.outDir));
       // The session ended with the command: only the listening sshd is left.
-      for (let wait = 0; sshd.pids().length > 1 && wait < 20; wait++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitUntil("the session's processes to end", () => sshd.pids().length <= 1, { timeoutMs: 2000 });
       expect(sshd.pids()).toHaveLength(1);
     });
 
@@ -192,7 +193,7 @@ describeSsh("adopt and drift over SSH, against a real sshd", () => {
       expect(Date.now() - started).toBeLessThan(60_000);
       // ssh did not outlive the command: no process of it is left, and its connection was closed.
       expect(processesWith(["ssh", "-p", String(port)])).toEqual([]);
-      for (let wait = 0; closed < 1 && wait < 20; wait++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitUntil("ssh's connection to close", () => closed >= 1, { timeoutMs: 2000 });
       expect([sockets.length, closed]).toEqual([1, 1]);
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -7,6 +7,7 @@ import { WIDTH } from "../lib/text-layout";
 import type { LabDiff } from "../lib/view-diff";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { FIXTURE_DIGEST, FIXTURE_STACK } from "./fixtures/review-lab";
+import { waitUntil } from "./support/daemon";
 import { fixtureIndexWith, makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**
@@ -135,7 +136,7 @@ describe("render --diff on the fixture lab", () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     // Interrupt once the worktree is checked out (its node_modules link is the last step before the evaluation).
     const checkedOut = () => scratch(repo).some((entry) => existsSync(path.join(repo.tmp, entry, "tree", "node_modules")));
-    for (let waited = 0; !checkedOut() && waited < 20_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil("the revision's worktree to be checked out", checkedOut, { timeoutMs: 20_000, intervalMs: 20, exited: () => child.exitCode !== null || child.signalCode !== null });
     expect(checkedOut()).toBe(true);
     child.kill("SIGINT");
     expect(await exited).toBe(130);

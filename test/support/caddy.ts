@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type Block, cloneBlocks, marshal } from "../../lib/caddy/caddyfile";
 import type { Judge } from "../../lib/caddy/generate";
+import { allAccept, startDaemon, stopDaemon, waitUntil } from "./daemon";
 import { freePort } from "./engine";
 
 /**
@@ -83,17 +83,6 @@ export function withoutCloudflareDns(blocks: readonly Block[]): { blocks: Block[
   return { blocks: copy, replaced };
 }
 
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 /**
  * An adapted config made to run on loopback: every server listens on a free 127.0.0.1 port of its
  * own (by its original listen address), plain HTTP with automatic HTTPS off and no certificates,
@@ -135,24 +124,17 @@ export async function startCaddy(config: Loose, ports: readonly number[]): Promi
   const file = path.join(dir, "caddy.json");
   writeFileSync(file, JSON.stringify(config));
   const log = path.join(dir, "caddy.log");
-  const output = openSync(log, "a");
-  const child: ChildProcess = spawn("caddy", ["run", "--config", file], { env: caddyEnv(dir), stdio: ["ignore", output, output] });
-  let exited = false;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
+  const daemon = startDaemon("caddy", ["run", "--config", file], { env: caddyEnv(dir), log });
   const stop = async () => {
-    if (!exited) process.kill(child.pid!, "SIGTERM");
-    await gone;
+    await stopDaemon(daemon);
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    if (exited) throw new Error(`caddy exited during start (log: ${log})`);
-    const ready = await Promise.all(ports.map(accepts));
-    if (ready.every(Boolean)) return { pid: child.pid!, log, stop };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error("caddy did not listen within 15 s");
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const listening = () => allAccept(ports);
+  try {
+    await waitUntil(`caddy to listen on ports ${ports.join(", ")}`, listening, { timeoutMs: 15_000, exited: daemon.exited, log });
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  return { pid: daemon.pid, log, stop };
 }

@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, copyFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
+import { startDaemon, stopDaemon, waitUntil } from "./daemon";
 
 /**
  * A Docker engine of the tests' own: Debian's dockerd with its own socket, data root, exec root
@@ -49,15 +50,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs: number, log?: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`test engine: ${what} did not happen within ${timeoutMs} ms${log ? ` (log: ${log})` : ""}`);
-}
-
 function cli(host: string) {
   return (args: readonly string[], options: { cwd?: string; input?: string } = {}) =>
     execFileSync("docker", [...args], {
@@ -93,8 +85,7 @@ export async function startTestEngine(): Promise<TestEngine> {
   const socket = path.join(dir, "docker.sock");
   const host = `unix://${socket}`;
   const log = path.join(dir, "dockerd.log");
-  const output = openSync(log, "a");
-  const daemon: ChildProcess = spawn(
+  const daemon = startDaemon(
     "dockerd",
     [
       "--host", host,
@@ -106,29 +97,18 @@ export async function startTestEngine(): Promise<TestEngine> {
       "--ip6tables=false",
       "--shutdown-timeout", "2",
     ],
-    // Use a local image when present instead of asking a registry first.
-    { stdio: ["ignore", output, output], env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: "1" } },
+    // Use a local image when present instead of asking a registry first. Its clean shutdown stops
+    // the containers, the swarm and containerd, which may take longer than another server's 5 s.
+    { log, env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: "1" }, graceMs: 20_000 },
   );
-  let exited = false;
-  daemon.on("exit", () => {
-    exited = true;
-  });
   const docker = cli(host);
-  const answers = () => {
-    if (exited) throw new Error(`test engine: dockerd exited during start (log: ${log})`);
-    return spawnSync("docker", ["version"], { env: { ...process.env, DOCKER_HOST: host } }).status === 0;
-  };
+  const answers = () => spawnSync("docker", ["version"], { env: { ...process.env, DOCKER_HOST: host } }).status === 0;
   const engine: TestEngine = {
     host,
     docker,
-    kill: () => {
-      if (!exited) daemon.kill("SIGKILL");
-    },
+    kill: () => daemon.signal("SIGKILL"),
     stop: async () => {
-      if (!exited) {
-        daemon.kill("SIGTERM");
-        await waitFor("dockerd exit", () => exited, 20_000).catch(() => daemon.kill("SIGKILL"));
-      }
+      await stopDaemon(daemon);
       // A killed engine leaves its containerd and shims behind; they live under our exec root.
       spawnSync("sh", ["-c", `pkill -f ${JSON.stringify(path.join(dir, "exec"))} || true`]);
       spawnSync("sh", ["-c", `grep ${JSON.stringify(dir)} /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r umount -l`]);
@@ -136,7 +116,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     },
   };
   try {
-    await waitFor("the engine's API", answers, 30_000, log);
+    await waitUntil("the test engine's API", answers, { timeoutMs: 30_000, intervalMs: 200, exited: daemon.exited, log });
     const [listen, dataPath] = [await freePort(), await freePort()];
     docker(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", `127.0.0.1:${listen}`, "--data-path-port", String(dataPath % 40000 + 9000)]);
     buildImages(host, dir);

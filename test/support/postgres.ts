@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { startDaemon, stopDaemon, waitUntil } from "./daemon";
 
 /**
  * Debian's PostgreSQL for the tests: the image's first start emulated by pg-entrypoint.sh in a
@@ -67,25 +68,19 @@ export async function startServer(bindir: string, options: { pgdata: string; por
   writeFileSync(hba, `local all all trust\nhost all all all ${options.method}\n`);
   const uid = spawnSync("id", ["-u", options.user], { encoding: "utf8" }).stdout.trim();
   const gid = spawnSync("id", ["-g", options.user], { encoding: "utf8" }).stdout.trim();
-  const output = openSync(options.log, "a");
   const args = ["-D", options.pgdata, "-c", "listen_addresses=127.0.0.1", "-p", String(options.port), "-c", `unix_socket_directories=${options.socketDir}`, "-c", `hba_file=${hba}`];
-  // setpriv execs postgres itself, so the PID is the postmaster's.
-  const child: ChildProcess = spawn("setpriv", ["--reuid", uid, "--regid", gid, "--clear-groups", path.join(bindir, "postgres"), ...args], { stdio: ["ignore", output, output] });
-  let exited = false;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
-  const stop = async () => {
-    if (!exited) process.kill(child.pid!, "SIGINT");
-    await gone;
-  };
-  const deadline = Date.now() + 30_000;
-  while (spawnSync(path.join(bindir, "pg_isready"), ["-h", "127.0.0.1", "-p", String(options.port)]).status !== 0) {
-    if (exited || Date.now() > deadline) {
-      await stop();
-      throw new Error(`postgres did not start (log: ${options.log})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  // setpriv execs postgres itself, so the PID is the postmaster's. SIGINT is its fast shutdown
+  // (SIGTERM would wait for every client to leave); it still writes a checkpoint, hence 10 s.
+  const daemon = startDaemon("setpriv", ["--reuid", uid, "--regid", gid, "--clear-groups", path.join(bindir, "postgres"), ...args], { log: options.log, stopSignal: "SIGINT", graceMs: 10_000 });
+  const stop = () => stopDaemon(daemon);
+  const ready = () => spawnSync(path.join(bindir, "pg_isready"), ["-h", "127.0.0.1", "-p", String(options.port)]).status === 0;
+  try {
+    await waitUntil(`postgres on 127.0.0.1:${options.port}`, ready, { timeoutMs: 30_000, exited: daemon.exited, log: options.log });
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  return { pid: child.pid!, stop };
+  return { pid: daemon.pid, stop };
 }
 
 /** psql with the given connection; returns stdout, or throws with psql's stderr. */
@@ -123,31 +118,19 @@ export function startProvisioner(bindir: string, options: { secrets: string; scr
     "shift 2",
     'exec "$@" /run/init-databases.sh',
   ].join("\n");
-  const output = openSync(options.log, "a");
-  // Detached: its own process group, so a stop reaches the script and the sleep it waits on.
-  const child = spawn("unshare", ["-m", "--propagation", "private", "bash", "-c", setup, "bash", options.secrets, options.script, ...options.imageSh.split(" ")], {
+  // A process group of its own, so a stop reaches the script and the sleep it waits on.
+  const daemon = startDaemon("unshare", ["-m", "--propagation", "private", "bash", "-c", setup, "bash", options.secrets, options.script, ...options.imageSh.split(" ")], {
     env: { PATH: `${bindir}:${process.env.PATH ?? "/usr/bin:/bin"}`, ...options.env },
-    stdio: ["ignore", output, output],
-    detached: true,
+    log: options.log,
+    group: true,
   });
-  let exited = false;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
   const [kind, ...test] = options.healthcheck;
   const check = kind === "CMD-SHELL" ? ["sh", "-c", test.join(" ")] : test;
-  const healthy = () => !exited && spawnSync("nsenter", ["-t", String(child.pid), "-m", "--", ...check]).status === 0;
+  const healthy = () => !daemon.exited() && spawnSync("nsenter", ["-t", String(daemon.pid), "-m", "--", ...check]).status === 0;
   return {
-    pid: child.pid!,
+    pid: daemon.pid,
     healthy,
-    untilHealthy: async (timeoutMs = 60_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!healthy()) {
-        if (exited || Date.now() > deadline) throw new Error(`pg-provision ${exited ? "exited" : "never turned healthy"}:\n${readFileSync(options.log, "utf8")}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    },
-    stop: async () => {
-      if (!exited) process.kill(-child.pid!, "SIGTERM");
-      await gone;
-    },
+    untilHealthy: (timeoutMs = 60_000) => waitUntil("pg-provision's health check to pass", healthy, { timeoutMs, exited: daemon.exited, log: options.log }),
+    stop: () => stopDaemon(daemon),
   };
 }

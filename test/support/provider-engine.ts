@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { familiarName, parseImageReference } from "../../lib/image-ref";
+import { waitUntil } from "./daemon";
 import { createServiceSpec, readService } from "./provider-service";
 
 /**
@@ -28,10 +29,9 @@ export async function createNetwork(api: Docker, args: Loose): Promise<{ id: str
   } as Docker.NetworkCreateOptions);
   // A swarm network shows its driver and IPAM once the allocator has run; the provider's read
   // waits 2 s before its first look (networkReadRefreshDelay), here we wait for the allocation.
-  let live = (await network.inspect()) as Loose;
-  for (const deadline = Date.now() + 10_000; !live.Driver && Date.now() < deadline; live = (await network.inspect()) as Loose) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let live: Loose = {};
+  const allocated = async () => Boolean((live = (await network.inspect()) as Loose).Driver);
+  await waitUntil(`the allocation of network ${args.name}`, allocated, { timeoutMs: 10_000 });
   return {
     id: live.Id,
     state: {
@@ -95,12 +95,13 @@ async function resolveContainerSpecImage(api: Docker, spec: Loose): Promise<void
 
 /** The service's state once its endpoint is allocated (the read waits for it, too). */
 async function inspectWhenAllocated(api: Docker, id: string): Promise<Loose> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const live = (await api.getService(id).inspect()) as Loose;
-    if (live.Endpoint?.Spec?.Mode || live.Spec?.EndpointSpec?.Mode || Date.now() > deadline) return live;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let live: Loose = {};
+  const allocated = async () => {
+    live = (await api.getService(id).inspect()) as Loose;
+    return Boolean(live.Endpoint?.Spec?.Mode || live.Spec?.EndpointSpec?.Mode);
+  };
+  await waitUntil(`the endpoint of service ${id}`, allocated, { timeoutMs: 30_000 });
+  return live;
 }
 
 /** `resourceDockerServiceCreate` (without its convergence wait: the test node runs no tasks), then the read. */

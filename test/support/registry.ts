@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createSign, X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import * as path from "node:path";
+import { startDaemon, stopDaemon, waitUntil } from "./daemon";
 import { freePort } from "./engine";
 
 /**
@@ -28,20 +29,6 @@ export function registryUnavailable(): string | undefined {
     if (spawnSync("sh", ["-c", `command -v ${binary}`]).status !== 0) return `${binary} is not installed (bash scripts/install-test-tools.sh)`;
   }
   return undefined;
-}
-
-async function answers(url: string, deadlineMs: number, exited: () => boolean, log: string): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error(`test registry exited during start (log: ${log})`);
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(1000) });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`test registry did not answer within ${deadlineMs} ms (log: ${log})`);
 }
 
 const base64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
@@ -100,24 +87,22 @@ export async function startTestRegistry(options: { storage?: string; tokenAuth?:
   ].join("\n");
   writeFileSync(path.join(dir, "config.yml"), `${config}\n`);
   const log = path.join(dir, "registry.log");
-  const output = openSync(log, "a");
-  const child: ChildProcess = spawn("docker-registry", ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", output, output] });
-  let exited = false;
-  child.on("exit", () => {
-    exited = true;
-  });
+  const daemon = startDaemon("docker-registry", ["serve", path.join(dir, "config.yml")], { log });
   const stop = async () => {
-    if (!exited) {
-      child.kill("SIGTERM");
-      const deadline = Date.now() + 5000;
-      while (!exited && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      if (!exited) child.kill("SIGKILL");
-    }
+    await stopDaemon(daemon);
     if (token) await new Promise((resolve) => token.server.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   };
+  const answers = async () => {
+    try {
+      await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1000) });
+      return true;
+    } catch {
+      return false;
+    }
+  };
   try {
-    await answers(`http://${host}/v2/`, 15_000, () => exited, log);
+    await waitUntil(`the test registry at ${host}`, answers, { timeoutMs: 15_000, exited: daemon.exited, log });
   } catch (error) {
     await stop();
     throw error;

@@ -1,8 +1,8 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import * as path from "node:path";
+import { allAccept, startDaemon, stopDaemon, waitUntil } from "./daemon";
 import { freePort } from "./engine";
 
 /**
@@ -72,13 +72,6 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-
 export async function startTestSshServer(dockerHost: string): Promise<TestSshServer> {
   const dir = mkdtempSync("/tmp/homelab-sshd-");
   const serverHome = path.join(dir, "server-home");
@@ -127,40 +120,22 @@ export async function startTestSshServer(dockerHost: string): Promise<TestSshSer
     ].join("\n"),
   );
   const log = path.join(dir, "sshd.log");
-  const output = openSync(log, "a");
   // One process from start to end: unshare and sh exec, so the PID spawned is sshd's.
-  const server: ChildProcess = spawn(
+  const daemon = startDaemon(
     "unshare",
     ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", 'mount -t tmpfs -o mode=755 tmpfs /run && mkdir -m 755 /run/sshd && mount --bind "$1" "$2" && exec "$3" -D -e -f "$4"', "sh", serverHome, userInfo().homedir, SSHD, path.join(dir, "sshd_config")],
-    { stdio: ["ignore", output, output] },
+    { log },
   );
-  let exited = false;
-  server.on("exit", () => (exited = true));
-  const pid = server.pid!;
+  const pid = daemon.pid;
 
+  // Its sessions are processes of their own, which a stopped sshd leaves running.
   const stop = async () => {
-    const sessions = descendants(pid);
-    if (!exited) server.kill("SIGTERM");
-    for (const session of sessions) {
-      try {
-        process.kill(session, "SIGTERM");
-      } catch {
-        // ended on its own meanwhile
-      }
-    }
-    for (let wait = 0; !exited && wait < 50; wait++) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (!exited) server.kill("SIGKILL");
+    await stopDaemon(daemon, descendants(pid));
     rmSync(dir, { recursive: true, force: true });
   };
+  const listening = () => allAccept(Object.values(ports));
   try {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (exited) throw new Error(`sshd exited during start: ${readFileSync(log, "utf8")}`);
-      const up = await Promise.all(Object.values(ports).map(listening));
-      if (up.every(Boolean)) break;
-      if (Date.now() > deadline) throw new Error(`sshd did not listen within 10 s: ${readFileSync(log, "utf8")}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitUntil(`sshd to listen on ports ${Object.values(ports).join(", ")}`, listening, { timeoutMs: 10_000, exited: daemon.exited, log });
   } catch (error) {
     await stop();
     throw error;
@@ -175,7 +150,7 @@ export async function startTestSshServer(dockerHost: string): Promise<TestSshSer
       .map((port) => line(port, hostKey))
       .join("\n")}\n`,
     changedKnownHosts: (port) => `${line(port, impostorKey)}\n`,
-    pids: () => (exited ? [] : [pid, ...descendants(pid)]),
+    pids: () => (daemon.exited() ? [] : [pid, ...descendants(pid)]),
     stop,
   };
 }
