@@ -3,11 +3,15 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../lib/project-dir";
 
-/** What a fresh clone of this working tree has: its tracked and new files, nothing ignored. */
+/**
+ * What a fresh clone of this working tree has: its tracked and new files, nothing ignored, and
+ * never node_modules: where it is a link (a git worktree using another checkout's), git lists it
+ * as a new file, since `node_modules/` in .gitignore ignores directories only.
+ */
 export function projectFiles(): string[] {
   return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: PROJECT_DIR, encoding: "utf8" })
     .split("\0")
-    .filter((file) => file !== "");
+    .filter((file) => file !== "" && file !== "node_modules");
 }
 
 /** Copies those files to `to` (node_modules is the caller's: link it, never copy it). */
