@@ -8,7 +8,8 @@ import { PROJECT_DIR } from "../lib/project-dir";
 import { benchParallelism } from "./parallelism";
 import { benchRemoteCalls } from "./remote-calls";
 import { benchScan, sshScanText } from "./scan";
-import { engineUnavailable } from "../test/support/engine";
+import { ENGINE_NEEDS } from "../test/support/engine";
+import { unmet } from "../test/support/tools";
 import { tableCell as cell } from "../lib/markdown";
 import { median } from "./stats";
 
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     },
   );
 
-  const unavailable = engineUnavailable();
+  const unavailable = unmet(ENGINE_NEEDS);
   if (unavailable) {
     rows.push({ figure: "live-swarm scan", value: `not run: ${unavailable}`, floor: "-", target: "< 1 s, calls independent of size", met: undefined });
   } else {

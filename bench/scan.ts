@@ -5,7 +5,8 @@ import { connectEngine } from "../engine/connect";
 import { scanSwarm } from "../engine/scan";
 import { SYSTEM_NETWORKS } from "../lib/swarm-state";
 import { startTestEngine, TEST_IMAGE } from "../test/support/engine";
-import { sshUnavailable, startTestSshServer, type TestSshServer } from "../test/support/sshd";
+import { SSH_NEEDS, startTestSshServer, type TestSshServer } from "../test/support/sshd";
+import { unmet } from "../test/support/tools";
 import { median } from "./stats";
 
 /**
@@ -92,7 +93,7 @@ export async function benchScan(options: { services?: number; networks?: number;
       }),
     );
     const full = await timeScans(engine.host, runs);
-    const unavailable = sshUnavailable();
+    const unavailable = unmet(SSH_NEEDS);
     let ssh: ScanFigures["ssh"] = { notRun: unavailable ?? "" };
     if (!unavailable) {
       const sshd = await startTestSshServer(engine.host);

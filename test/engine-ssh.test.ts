@@ -5,9 +5,10 @@ import { readWorkflow, stepNamed } from "./support/workflows";
 import { preRunCommands, RUN_ENV } from "../ops/settings";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { waitUntil } from "./support/daemon";
-import { engineUnavailable, freePort } from "./support/engine";
+import { ENGINE_NEEDS, freePort } from "./support/engine";
 import { type ReviewSlice, startReviewSlice, writeConfig } from "./support/review-slice";
-import { type ClientHome, clientHome, sshUnavailable, startTestSshServer, type TestSshServer } from "./support/sshd";
+import { type ClientHome, clientHome, SSH_NEEDS, startTestSshServer, type TestSshServer } from "./support/sshd";
+import { describeWith } from "./support/tools";
 
 /**
  * `adopt` and `drift` on the path prod uses: `docker:host: ssh://...`, through the system ssh
@@ -16,16 +17,11 @@ import { type ClientHome, clientHome, sshUnavailable, startTestSshServer, type T
  * these tests must run: a missing sshd or engine fails them.
  */
 
-const unavailable = engineUnavailable() ?? sshUnavailable();
-if (unavailable && process.env.CI === "true") throw new Error(`SSH tests cannot run under CI=true: ${unavailable}`);
-const describeSsh = unavailable ? describe.skip : describe;
-if (unavailable) console.warn(`SSH tests skipped: ${unavailable}`);
-
 type Command = "adopt" | "drift";
 const COMMANDS: readonly Command[] = ["adopt", "drift"];
 const TS_NODE = path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node");
 
-describeSsh("adopt and drift over SSH, against a real sshd", () => {
+describeWith(ENGINE_NEEDS, SSH_NEEDS)("adopt and drift over SSH, against a real sshd", () => {
   let review: ReviewSlice;
   let sshd: TestSshServer;
   const homes: ClientHome[] = [];

@@ -7,8 +7,9 @@ import { runAdopt, runDrift } from "../engine/commands";
 import { UNMANAGED_VALUE } from "../lib/drift";
 import { type OfflineRun } from "../offline/run";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { engineUnavailable, TEST_IMAGE, TEST_IMAGE_NEXT, type TestEngine } from "./support/engine";
+import { ENGINE_NEEDS, TEST_IMAGE, TEST_IMAGE_NEXT, type TestEngine } from "./support/engine";
 import { type ReviewSlice, startReviewSlice } from "./support/review-slice";
+import { describeWith } from "./support/tools";
 
 /**
  * `adopt` and `drift` against a real Docker engine the tests start themselves (own socket, own
@@ -17,12 +18,7 @@ import { type ReviewSlice, startReviewSlice } from "./support/review-slice";
  * changed by hand, and reviewed. Under CI=true these tests must run: a missing engine fails them.
  */
 
-const unavailable = engineUnavailable();
-if (unavailable && process.env.CI === "true") throw new Error(`engine tests cannot run under CI=true: ${unavailable}`);
-const describeEngine = unavailable ? describe.skip : describe;
-if (unavailable) console.warn(`engine tests skipped: ${unavailable}`);
-
-describeEngine("against a real Docker engine", () => {
+describeWith(ENGINE_NEEDS)("against a real Docker engine", () => {
   let review: ReviewSlice;
   let engine: TestEngine;
   let work: string;

@@ -8,8 +8,9 @@ import Docker from "dockerode";
 import { readImageLock } from "../lib/image-lock";
 import { MANIFEST_TYPES, resolveDigest } from "../registry/client";
 import { labImages, resolveLock, updateLockFile } from "../registry/update-lock";
-import { engineUnavailable, freePort, startTestEngine, type TestEngine } from "./support/engine";
-import { PRIVATE_USER, registryUnavailable, startTestRegistry, type TestRegistry } from "./support/registry";
+import { ENGINE_NEEDS, freePort, startTestEngine, type TestEngine } from "./support/engine";
+import { PRIVATE_USER, REGISTRY_NEEDS, startTestRegistry, type TestRegistry } from "./support/registry";
+import { describeWith } from "./support/tools";
 
 /**
  * `npm run images` against a real registry: Debian's docker-registry, started here on 127.0.0.1,
@@ -19,16 +20,11 @@ import { PRIVATE_USER, registryUnavailable, startTestRegistry, type TestRegistry
  * image), for a single image and for a manifest list. Under CI=true these tests must run.
  */
 
-const unavailable = engineUnavailable() ?? registryUnavailable();
-if (unavailable && process.env.CI === "true") throw new Error(`registry tests cannot run under CI=true: ${unavailable}`);
-const describeRegistry = unavailable ? describe.skip : describe;
-if (unavailable) console.warn(`registry tests skipped: ${unavailable}`);
-
 const ROOT = path.resolve(__dirname, "..");
 const LIST_TYPE = "application/vnd.docker.distribution.manifest.list.v2+json";
 const MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json";
 
-describeRegistry("the image lock against a real registry", () => {
+describeWith(ENGINE_NEEDS, REGISTRY_NEEDS)("the image lock against a real registry", () => {
   let engine: TestEngine;
   let registry: TestRegistry;
   let api: Docker;

@@ -5,11 +5,12 @@ import { taggedName } from "../lib/image-ref";
 import { resolveDigest } from "../registry/client";
 import { isSecretWrapper, type RegisteredResource } from "../offline/registered";
 import { type OfflineRun, runOffline } from "../offline/run";
-import { engineUnavailable, startTestEngine, TEST_IMAGE, type TestEngine } from "./support/engine";
+import { ENGINE_NEEDS, startTestEngine, TEST_IMAGE, type TestEngine } from "./support/engine";
 import { createConfig, createNetwork, createSecret, createService } from "./support/provider-engine";
 import { CONFIG_SCHEMA, differences, NETWORK_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from "./support/provider-schema";
 import { readService } from "./support/provider-service";
-import { registryUnavailable, startTestRegistry, type TestRegistry } from "./support/registry";
+import { REGISTRY_NEEDS, startTestRegistry, type TestRegistry } from "./support/registry";
+import { describeWith } from "./support/tools";
 
 /**
  * A second `pulumi up` is a no-op: every network, secret, config and service of the prod and dev
@@ -18,11 +19,6 @@ import { registryUnavailable, startTestRegistry, type TestRegistry } from "./sup
  * rules (test/support/provider-*.ts). Zero differences. The engine's only node is drained, so no
  * task starts and no image is pulled: this is about the spec. Under CI=true these tests must run.
  */
-
-const unavailable = engineUnavailable() ?? registryUnavailable();
-if (unavailable && process.env.CI === "true") throw new Error(`round-trip tests cannot run under CI=true: ${unavailable}`);
-const describeEngine = unavailable ? describe.skip : describe;
-if (unavailable) console.warn(`round-trip tests skipped: ${unavailable}`);
 
 type Loose = Record<string, any>;
 const SERVICE = "docker:index/service:Service";
@@ -61,7 +57,7 @@ async function lockedRun(stack: string): Promise<OfflineRun> {
   return runOffline({ stack, deploy: { images: { lock, unlocked: "refuse" } } });
 }
 
-describeEngine("a second up is a no-op: the provider's create and read on a real engine", () => {
+describeWith(ENGINE_NEEDS, REGISTRY_NEEDS)("a second up is a no-op: the provider's create and read on a real engine", () => {
   let engine: TestEngine;
   let registry: TestRegistry;
   let api: Docker;

@@ -4,6 +4,7 @@ import { parseSshUrl, sshArguments, type SshTarget } from "../engine/ssh-command
 import { describeSshFailure } from "../engine/ssh-failure";
 import { editDistance, nearest } from "../lib/nearest";
 import { parseTimeout } from "../scripts/timeout-option";
+import { testWith } from "./support/tools";
 
 /**
  * The pure halves of the SSH path: the `ssh` command line (as the Docker CLI's connection helper
@@ -62,9 +63,7 @@ describe("the ssh command line", () => {
     expect(sshArguments(sshTarget, options, timeoutMs)).toEqual(expected);
   });
 
-  const ssh = spawnSync("sh", ["-c", "command -v ssh"]).status === 0;
-  if (!ssh && process.env.CI === "true") throw new Error("ssh tests cannot run under CI=true: ssh is not installed");
-  (ssh ? test : test.skip)("ssh itself resolves them so: no prompt and strict host keys even when docker:sshOpts asks otherwise", () => {
+  testWith(["ssh"])("ssh itself resolves them so: no prompt and strict host keys even when docker:sshOpts asks otherwise", () => {
     const args = sshArguments(target, ["-F", "/dev/null", "-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=no"], 15000);
     // `ssh -G` prints the configuration it would use, without connecting.
     const resolved = spawnSync("ssh", ["-G", ...args.slice(0, args.indexOf("--") + 2)], { encoding: "utf8" });

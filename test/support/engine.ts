@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync }
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { startDaemon, stopDaemon, waitUntil } from "./daemon";
+import type { Needs } from "./tools";
 
 /**
  * A Docker engine of the tests' own: Debian's dockerd with its own socket, data root, exec root
@@ -28,15 +29,11 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-/** Why the engine tests cannot run here, or undefined when they can. */
-export function engineUnavailable(): string | undefined {
-  if (process.env.HOMELAB_TEST_DOCKER_HOST) return undefined;
-  for (const binary of ["dockerd", "docker", "busybox"]) {
-    if (spawnSync("sh", ["-c", `command -v ${binary}`]).status !== 0) return `${binary} is not installed (apt-get install -y docker.io busybox-static)`;
-  }
-  if (process.getuid?.() !== 0) return "dockerd needs root";
-  return undefined;
-}
+/**
+ * What the engine tests need (see tools.ts): the docker CLI and busybox for the test images, and
+ * for an engine of their own dockerd, as root; an engine named by HOMELAB_TEST_DOCKER_HOST needs neither.
+ */
+export const ENGINE_NEEDS: Needs = process.env.HOMELAB_TEST_DOCKER_HOST ? { programs: ["docker", "busybox"] } : { programs: ["dockerd", "docker", "busybox"], root: true };
 
 /** A TCP port on 127.0.0.1 nothing listens on right now. */
 export async function freePort(): Promise<number> {

@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createSign, X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import * as path from "node:path";
 import { startDaemon, stopDaemon, waitUntil } from "./daemon";
 import { freePort } from "./engine";
+import type { Needs } from "./tools";
 
 /**
  * Debian's docker-registry (distribution v2) as the tests' own registry: its own config, storage
@@ -23,13 +24,8 @@ export interface TestRegistry {
 
 export const PRIVATE_USER = { username: "tester", secret: "registry-test-password" };
 
-/** Why the registry tests cannot run here, or undefined when they can. */
-export function registryUnavailable(): string | undefined {
-  for (const binary of ["docker-registry", "openssl"]) {
-    if (spawnSync("sh", ["-c", `command -v ${binary}`]).status !== 0) return `${binary} is not installed (bash scripts/install-test-tools.sh)`;
-  }
-  return undefined;
-}
+/** What the registry tests need (see tools.ts): the registry, and openssl for the token service's certificate. */
+export const REGISTRY_NEEDS: Needs = { programs: ["docker-registry", "openssl"] };
 
 const base64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 

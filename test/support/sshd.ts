@@ -4,6 +4,7 @@ import { userInfo } from "node:os";
 import * as path from "node:path";
 import { allAccept, startDaemon, stopDaemon, waitUntil } from "./daemon";
 import { freePort } from "./engine";
+import type { Needs } from "./tools";
 
 /**
  * An SSH server of the tests' own: Debian's OpenSSH sshd, started as a process on 127.0.0.1 with
@@ -40,14 +41,8 @@ export interface TestSshServer {
 
 const SSHD = "/usr/sbin/sshd";
 
-/** Why the SSH tests cannot run here, or undefined when they can. */
-export function sshUnavailable(): string | undefined {
-  for (const binary of [SSHD, "ssh", "ssh-keygen", "unshare", "setpriv", "ssh-agent", "ssh-add"]) {
-    if (spawnSync("sh", ["-c", `command -v ${binary}`]).status !== 0) return `${binary} is not installed (bash scripts/install-test-tools.sh)`;
-  }
-  if (process.getuid?.() !== 0) return "sshd and the mount namespaces need root";
-  return undefined;
-}
+/** What the SSH tests need (see tools.ts): both sides of OpenSSH, and root for sshd and the mount namespaces. */
+export const SSH_NEEDS: Needs = { programs: ["sshd", "ssh", "ssh-keygen", "unshare", "setpriv", "ssh-agent", "ssh-add"], root: true };
 
 function keygen(file: string, comment: string): string {
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
