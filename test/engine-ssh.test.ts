@@ -172,6 +172,14 @@ describeWith(ENGINE_NEEDS, SSH_NEEDS)("adopt and drift over SSH, against a real 
     );
   });
 
+  test("no engine running on the remote host: named, asking whether dockerd runs there", () => {
+    const url = hostUrl(sshd.ports.engineDown);
+    expect(expectRefused(cli(home(), "drift", sshConfig(url)), "drift")).toBe(
+      `drift: reading the engine's info: ${url}: docker on 127.0.0.1 cannot reach its engine ` +
+        "(failed to open the raw stream connection: dial unix /var/run/docker.sock: connect: no such file or directory): is dockerd running there?",
+    );
+  });
+
   test("a host that accepts the connection and never answers: --timeout ends it, and ssh is stopped", async () => {
     const sockets: Socket[] = [];
     let closed = 0;

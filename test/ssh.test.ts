@@ -8,9 +8,13 @@ import { testWith } from "./support/tools";
 
 /**
  * The pure halves of the SSH path: the `ssh` command line (as the Docker CLI's connection helper
- * builds it), the sentences for each failure (from OpenSSH's and the remote side's real messages,
- * recorded from Debian's OpenSSH 9.2 and Docker CLI; test/engine-ssh.test.ts produces each of them
- * for real), `--timeout`, and the nearest-key hint.
+ * builds it), the sentence for each failure, `--timeout`, and the nearest-key hint. The failures'
+ * stderr is OpenSSH's and the remote side's, recorded from Debian's OpenSSH 9.2 and Docker CLI.
+ * test/engine-ssh.test.ts produces most of them for real, against a real sshd: an unknown and a
+ * changed host key, a closed port, an unknown host name, a refused user, docker missing (bash),
+ * a socket the user may not open, and no engine running. The others are recorded text only: the
+ * banner timeout, docker missing (dash), a warning before the real cause, and the fallback for
+ * anything else (whose text is made up).
  */
 
 describe("ssh:// URLs, with the Docker CLI's rules", () => {

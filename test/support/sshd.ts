@@ -13,9 +13,11 @@ import type { Needs } from "./tools";
  * It runs in a private mount namespace with an empty home for root and its own /run (sshd needs
  * /run/sshd), so nothing of the machine's is read or changed; it is stopped by PID.
  *
- * Three ports, three remote hosts: a good one; one whose PATH has no docker (as on a host without
- * the CLI: the remote shell's own "command not found"); and one whose sessions run as `nobody`
- * (ForceCommand through setpriv), who may not open the engine's socket.
+ * Four ports, four remote hosts: a good one; one whose PATH has no docker (as on a host without
+ * the CLI: the remote shell's own "command not found"); one whose sessions run as `nobody`
+ * (ForceCommand through setpriv), who may not open the engine's socket; and one where no engine
+ * runs: its sessions drop DOCKER_HOST (ForceCommand through `env -u`, which no SetEnv overrides),
+ * so docker dials its default /var/run/docker.sock, which the server's private /run lacks.
  *
  * The client side (`clientHome`) runs a command in a mount namespace of its own where the home
  * directory ssh reads (`~` is the passwd entry's, never $HOME) is a test directory, and name
@@ -23,7 +25,7 @@ import type { Needs } from "./tools";
  */
 
 export interface TestSshServer {
-  readonly ports: { readonly good: number; readonly noDocker: number; readonly socketDenied: number };
+  readonly ports: { readonly good: number; readonly noDocker: number; readonly socketDenied: number; readonly engineDown: number };
   /** The user the keys are authorized for. */
   readonly user: string;
   /** The private key in the default place of a client home (`~/.ssh/id_ed25519`). */
@@ -78,9 +80,9 @@ export async function startTestSshServer(dockerHost: string): Promise<TestSshSer
   const authorized = [keygen(defaultKey, "homelab-test-default"), keygen(extraKey, "homelab-test-extra")];
   writeFileSync(path.join(dir, "authorized_keys"), `${authorized.join("\n")}\n`, { mode: 0o600 });
   const free = new Set<number>();
-  while (free.size < 3) free.add(await freePort());
-  const [good, noDocker, socketDenied] = [...free] as [number, number, number];
-  const ports = { good, noDocker, socketDenied };
+  while (free.size < 4) free.add(await freePort());
+  const [good, noDocker, socketDenied, engineDown] = [...free] as [number, number, number, number];
+  const ports = { good, noDocker, socketDenied, engineDown };
   const user = userInfo().username;
 
   writeFileSync(
@@ -111,6 +113,8 @@ export async function startTestSshServer(dockerHost: string): Promise<TestSshSer
       "  SetEnv PATH=/nonexistent/bin",
       `Match LocalPort ${ports.socketDenied}`,
       '  ForceCommand exec setpriv --reuid=65534 --regid=65534 --clear-groups -- /bin/sh -c "$SSH_ORIGINAL_COMMAND"',
+      `Match LocalPort ${ports.engineDown}`,
+      '  ForceCommand exec env -u DOCKER_HOST /bin/sh -c "$SSH_ORIGINAL_COMMAND"',
       "",
     ].join("\n"),
   );
