@@ -1,11 +1,9 @@
-import type { Site } from "../lab/model";
 import { judgeCaddyfile, misreadBlocks } from "../lib/caddy/check";
 import { processBlocks } from "../lib/caddy/generate";
 import { isProtected } from "../lib/sites";
-import { type LabCaddyfile, labCaddyfile } from "../offline/caddyfile";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { acmeIssuers, handlerChain, isForwardAuth, isOutpostProxy, routesByHost } from "./support/caddy-json";
-import { caddyAdapt, realCaddyJudge, withoutCloudflareDns } from "./support/caddy";
+import { declaredSites, type LabForRealCaddy, labForRealCaddy } from "./support/caddy";
 import { describeWith } from "./support/tools";
 
 /**
@@ -14,32 +12,15 @@ import { describeWith } from "./support/tools";
  * (read from its adapted JSON, not from label strings) is what each site declares.
  */
 
-type Loose = Record<string, any>;
-
-interface Case {
+interface Case extends LabForRealCaddy {
   readonly run: OfflineRun;
-  readonly caddyfile: LabCaddyfile;
-  readonly replaced: number;
-  readonly dropped: readonly { message: string }[];
-  readonly adapted: { json?: Loose; error?: string };
 }
 
 const cases = new Map<string, Case>();
 
 async function load(stack: string): Promise<Case> {
   const run = await runOffline({ stack });
-  const caddyfile = labCaddyfile(run);
-  const { blocks, replaced } = withoutCloudflareDns(caddyfile.blocks);
-  const processed = processBlocks(blocks, realCaddyJudge);
-  return { run, caddyfile, replaced, dropped: processed.dropped, adapted: caddyAdapt(processed.text, { validate: true }) };
-}
-
-/** Every declared site with the service that serves it. */
-function declaredSites(run: OfflineRun): { host: string; site: Site; owner: string; swarmName: string }[] {
-  return run.lab.ingressPlan.routes.map((route) => {
-    const service = run.lab.stacks.find((stack) => stack.name === route.stack)!.services.find((candidate) => candidate.name === route.service)!;
-    return { host: route.host, site: service.sites![route.index]!, owner: route.owner, swarmName: `${route.stack}_${route.service}` };
-  });
+  return { run, ...labForRealCaddy(run, { validate: true }) };
 }
 
 describeWith(["caddy"]).each(["prod", "dev"])("the %s labels, judged by the real Caddy (dns.providers.cloudflare replaced by `issuer acme`, a module Debian's Caddy lacks)", (stack) => {
@@ -113,12 +94,11 @@ describeWith(["caddy"]).each(["prod", "dev"])("the %s labels, judged by the real
 describeWith(["caddy"])("the running lab's own defect, as the real Caddy sees it", () => {
   test("`caddy.email` on the Caddy service lands in its first site: caddy-docker-proxy drops that site, and the pure check says what Caddy says", async () => {
     const run = await runOffline({ stack: "prod" });
-    const withRawEmail = labCaddyfile(run, {
+    const real = labForRealCaddy(run, {
       labels: (svc) => (svc.name === "caddy_caddy" ? { ...svc.labels, "caddy.email": "admin@hypyr.space" } : svc.labels),
     });
-    const real = processBlocks(withoutCloudflareDns(withRawEmail.blocks).blocks, realCaddyJudge);
     expect(real.dropped.map((drop) => [drop.block.keys, drop.message])).toEqual([[["barbary.in.hypyr.space"], "unrecognized directive: email"]]);
-    const modelled = processBlocks(withRawEmail.blocks, judgeCaddyfile);
+    const modelled = processBlocks(real.caddyfile.blocks, judgeCaddyfile);
     expect(modelled.dropped.map((drop) => [drop.block.keys, drop.message, drop.at?.sources])).toEqual([
       [["barbary.in.hypyr.space"], "unrecognized directive: email", [{ service: "caddy_caddy", label: "caddy.email" }]],
     ]);

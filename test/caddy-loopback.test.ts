@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { INGRESS_HEALTH, type Site } from "../lab/model";
-import { processBlocks } from "../lib/caddy/generate";
 import { AUTHENTIK_FORWARD_AUTH } from "../lib/labels";
 import { isProtected } from "../lib/sites";
-import { type LabCaddyfile, labCaddyfile, type RegisteredLabels } from "../offline/caddyfile";
+import type { LabCaddyfile, RegisteredLabels } from "../offline/caddyfile";
 import { type OfflineRun, runOffline } from "../offline/run";
-import { caddyAdapt, forLoopback, type RunningCaddy, realCaddyJudge, startCaddy, withoutCloudflareDns } from "./support/caddy";
+import { declaredSites, forLoopback, labForRealCaddy, type RunningCaddy, startCaddy } from "./support/caddy";
 import { get, SESSION, startAuthentikStub, startEchoStub, type Stub } from "./support/http-stubs";
 import { describeWith } from "./support/tools";
 
@@ -30,9 +29,8 @@ interface Lab {
 const AUTHENTIK = new URL(AUTHENTIK_FORWARD_AUTH.upstream).host;
 
 async function serveOnLoopback(run: OfflineRun, labels?: Labels): Promise<Lab> {
-  const caddyfile = labCaddyfile(run, labels ? { labels } : {});
-  const processed = processBlocks(withoutCloudflareDns(caddyfile.blocks).blocks, realCaddyJudge);
-  const { json, error } = caddyAdapt(processed.text);
+  const { caddyfile, adapted } = labForRealCaddy(run, { labels });
+  const { json, error } = adapted;
   if (!json) throw new Error(`caddy adapt: ${error}`);
   const dials = new Set<string>();
   JSON.stringify(json, (key, value) => (key === "dial" && typeof value === "string" && dials.add(value), value));
@@ -53,25 +51,25 @@ async function serveOnLoopback(run: OfflineRun, labels?: Labels): Promise<Lab> {
   };
 }
 
-interface DeclaredSite {
+interface StubbedSite {
   readonly host: string;
   readonly site: Site;
   /** The stub the site's own upstream is (its service's task at the declared port, or its literal upstream). */
   readonly upstream: string;
 }
 
-function declaredSites(run: OfflineRun, caddyfile: LabCaddyfile): DeclaredSite[] {
-  return run.lab.ingressPlan.routes
-    .map((route) => {
-      const site = run.lab.stacks.find((stack) => stack.name === route.stack)!.services.find((service) => service.name === route.service)!.sites![route.index]!;
-      const task = caddyfile.taskAddresses.get(`${route.stack}_${route.service}`)?.[0];
-      return { host: route.host, site, upstream: site.port !== undefined ? `${task}:${site.port}` : (site.upstream ?? "") };
+/** The declared sites that have an upstream of their own, with the stub that stands for it. */
+function stubbedSites(run: OfflineRun, caddyfile: LabCaddyfile): StubbedSite[] {
+  return declaredSites(run)
+    .map(({ host, site, swarmName }) => {
+      const task = caddyfile.taskAddresses.get(swarmName)?.[0];
+      return { host, site, upstream: site.port !== undefined ? `${task}:${site.port}` : (site.upstream ?? "") };
     })
     .filter((declared) => declared.upstream !== "");
 }
 
 /** Everything that must hold for a protected site; an empty list when it does. */
-async function protectedSiteProblems(lab: Lab, { host, upstream }: DeclaredSite): Promise<string[]> {
+async function protectedSiteProblems(lab: Lab, { host, upstream }: StubbedSite): Promise<string[]> {
   const problems: string[] = [];
   const seen = (stub: string, id: string) => lab.stubs.get(stub)!.received.filter((r) => r.headers["x-test-id"] === id);
 
@@ -106,11 +104,11 @@ const sonarr = (svc: RegisteredLabels) => svc.name === "application_media_core_s
 describeWith(["caddy"])("the prod labels served by the real Caddy on loopback (dns.providers.cloudflare replaced by `issuer acme`; plain HTTP)", () => {
   let run: OfflineRun;
   let lab: Lab;
-  let sites: DeclaredSite[];
+  let sites: StubbedSite[];
   beforeAll(async () => {
     run = await runOffline({ stack: "prod" });
     lab = await serveOnLoopback(run);
-    sites = declaredSites(run, lab.caddyfile);
+    sites = stubbedSites(run, lab.caddyfile);
   });
   afterAll(async () => lab?.stop());
 
@@ -164,7 +162,7 @@ describeWith(["caddy"])("the loopback check fails when the protection it checks 
   ])("%s", async (_case, labels, expected) => {
     const lab = await serveOnLoopback(run, labels);
     try {
-      const site = declaredSites(run, lab.caddyfile).find(({ host }) => host === "sonarr.in.hypyr.space")!;
+      const site = stubbedSites(run, lab.caddyfile).find(({ host }) => host === "sonarr.in.hypyr.space")!;
       expect(await protectedSiteProblems(lab, site)).toContain(expected);
     } finally {
       await lab.stop();

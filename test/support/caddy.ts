@@ -3,14 +3,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type Block, cloneBlocks, marshal } from "../../lib/caddy/caddyfile";
-import type { Judge } from "../../lib/caddy/generate";
+import { type Dropped, type Judge, processBlocks } from "../../lib/caddy/generate";
+import type { Site } from "../../lab/model";
+import { type LabCaddyfile, labCaddyfile, type RegisteredLabels } from "../../offline/caddyfile";
+import type { OfflineRun } from "../../offline/run";
 import { allAccept, startDaemon, stopDaemon, waitUntil } from "./daemon";
 import { freePort } from "./engine";
 
 /**
  * The real Caddy (Debian's `caddy`, 2.6), run by the tests only: `caddy adapt` as
- * caddy-docker-proxy's adapter, and `caddy run` on loopback, started and stopped by PID with its
- * own data and config directories, never as a service.
+ * caddy-docker-proxy's adapter (and the lab's whole Caddyfile through it, with the sites it
+ * declares), and `caddy run` on loopback, started and stopped by PID with its own data and
+ * config directories, never as a service.
  */
 
 type Loose = Record<string, any>;
@@ -81,6 +85,44 @@ export function withoutCloudflareDns(blocks: readonly Block[]): { blocks: Block[
   };
   visit(copy);
   return { blocks: copy, replaced };
+}
+
+/** The lab's Caddyfile as the real Caddy takes it (see `labForRealCaddy`). */
+export interface LabForRealCaddy {
+  readonly caddyfile: LabCaddyfile;
+  /** How many `dns cloudflare` subdirectives became `issuer acme`. */
+  readonly replaced: number;
+  /** The blocks caddy-docker-proxy drops, as the real Caddy judges them. */
+  readonly dropped: readonly Dropped[];
+  /** `caddy adapt` of the blocks it keeps. */
+  readonly adapted: Adapted;
+}
+
+/**
+ * The lab's labels as caddy-docker-proxy turns them into a Caddyfile (`labels` may change a
+ * service's), without the Cloudflare DNS module, judged block by block and adapted (with
+ * `validate`, every module provisioned too) by the real Caddy.
+ */
+export function labForRealCaddy(run: OfflineRun, options: { labels?: (service: RegisteredLabels) => Record<string, string>; validate?: boolean } = {}): LabForRealCaddy {
+  const caddyfile = labCaddyfile(run, options.labels ? { labels: options.labels } : {});
+  const { blocks, replaced } = withoutCloudflareDns(caddyfile.blocks);
+  const processed = processBlocks(blocks, realCaddyJudge);
+  return { caddyfile, replaced, dropped: processed.dropped, adapted: caddyAdapt(processed.text, { validate: options.validate ?? false }) };
+}
+
+export interface DeclaredSite {
+  readonly host: string;
+  readonly site: Site;
+  /** The swarm service that serves it (`<stack>_<service>`). */
+  readonly swarmName: string;
+}
+
+/** Every site the lab declares (its ingress plan's routes), with the service that serves it. */
+export function declaredSites(run: OfflineRun): DeclaredSite[] {
+  return run.lab.ingressPlan.routes.map((route) => {
+    const service = run.lab.stacks.find((stack) => stack.name === route.stack)!.services.find((candidate) => candidate.name === route.service)!;
+    return { host: route.host, site: service.sites![route.index]!, swarmName: `${route.stack}_${route.service}` };
+  });
 }
 
 /**
