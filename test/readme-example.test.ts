@@ -1,9 +1,8 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { copyProject } from "./support/project-copy";
+import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**
  * The README's "Adding a service", followed literally on a copy of this repository (what a fresh
@@ -71,36 +70,27 @@ export default defineStack((lab): StackSpec => ({
 
 describe("the README's \"Adding a service\", followed on a copy of the repository", () => {
   const adding = section("### Adding a service");
-  let dir: string;
+  let repo: ReviewRepo;
   const run = (command: string, args: readonly string[]) => {
     // npm's own settings from an outer `npm test -s` (loglevel and the like) are not the user's.
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("npm_")));
-    return spawnSync(command, [...args], { cwd: dir, encoding: "utf8", env: { ...env, FORCE_COLOR: "0" }, maxBuffer: 1 << 26 });
+    return spawnSync(command, [...args], { cwd: repo.dir, encoding: "utf8", env: { ...env, FORCE_COLOR: "0" }, maxBuffer: 1 << 26 });
   };
   const npm = (args: readonly string[]) => run("npm", args);
 
   beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), "homelab-readme-"));
-    copyProject(dir);
-    symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
-    git("init", "-q", "-b", "main");
-    writeFileSync(path.join(dir, ".git", "info", "exclude"), "node_modules\n");
-    git("add", "-A");
-    git("-c", "user.name=readme test", "-c", "user.email=readme@test.invalid", "commit", "-q", "-m", "the lab as cloned");
+    repo = makeReviewRepo({ fixture: false });
 
     const [service, database] = codeBlocks(adding, "ts");
     const [serviceFile, databaseFile] = stackFiles(adding);
-    insert(dir, serviceFile!, /services: \[/, service!);
-    insert(dir, databaseFile!, /const apps\b[^=]*= \[/, database!);
-    mkdirSync(path.join(dir, "lab/stacks/application/notes"));
-    writeFileSync(path.join(dir, "lab/stacks/application/notes/index.ts"), NEW_STACK);
-    insert(dir, "lab/index.ts", /^export const STACKS/m, 'import notes from "./stacks/application/notes";\n', "before");
-    insert(dir, "lab/index.ts", /(?<=export const STACKS[\s\S]*?)\n\];/, "  notes,", "before");
+    insert(repo.dir, serviceFile!, /services: \[/, service!);
+    insert(repo.dir, databaseFile!, /const apps\b[^=]*= \[/, database!);
+    mkdirSync(path.join(repo.dir, "lab/stacks/application/notes"));
+    writeFileSync(path.join(repo.dir, "lab/stacks/application/notes/index.ts"), NEW_STACK);
+    insert(repo.dir, "lab/index.ts", /^export const STACKS/m, 'import notes from "./stacks/application/notes";\n', "before");
+    insert(repo.dir, "lab/index.ts", /(?<=export const STACKS[\s\S]*?)\n\];/, "  notes,", "before");
   });
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => repo?.remove());
 
   test("the section shows a service entry, a database entry and the commands to run", () => {
     expect(codeBlocks(adding, "ts")).toHaveLength(2);
@@ -122,7 +112,7 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     expect(npm(["run", "docs"]).status).toBe(0);
     expect(npm(["run", "-s", "docs", "--", "--check"]).status).toBe(0);
     const tests = npm(["run", "test:lab", "--", "--maxWorkers=2"]);
-    if (tests.status !== 0) throw new Error(`npm run test:lab failed in the copy (${dir}):\n${tests.stdout.slice(-6000)}\n${tests.stderr.slice(-12000)}`);
+    if (tests.status !== 0) throw new Error(`npm run test:lab failed in the copy (${repo.dir}):\n${tests.stdout.slice(-6000)}\n${tests.stderr.slice(-12000)}`);
     // Every suite that runs passes (the upstream-fixture suite skips without its checkout).
     expect(tests.stderr).toMatch(/Test Suites: +(?:\d+ skipped, )?\d+ passed, \d+ (?:of \d+ )?total/);
   }, 600_000);
