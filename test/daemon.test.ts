@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { accepts, allAccept, startDaemon, stopDaemon, waitUntil } from "./support/daemon";
+import { accepts, allAccept, running, startDaemon, stopDaemon, waitUntil } from "./support/daemon";
 
 /**
  * test/support/daemon.ts, with Node itself as the server (a script of the test's): the stop ends
@@ -22,14 +22,6 @@ function node(name: string, source: string, options: Omit<Parameters<typeof star
   return startDaemon(process.execPath, ["-e", source], { log, ...options });
 }
 
-const alive = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]![0] !== "Z";
-  } catch {
-    return false;
-  }
-};
-
 test("a server that ignores its stop signal gets SIGKILL at the deadline, and the stop waits for its exit", async () => {
   const server = node("stubborn", 'process.on("SIGTERM", () => console.log("ignored SIGTERM")); console.log("up"); setInterval(() => {}, 1000);', { graceMs: 500 });
   await waitUntil("the stubborn server to be up", () => readFileSync(server.log, "utf8").includes("up"), { timeoutMs: 10_000, exited: server.exited, log: server.log });
@@ -37,7 +29,7 @@ test("a server that ignores its stop signal gets SIGKILL at the deadline, and th
   await stopDaemon(server);
   expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   expect(readFileSync(server.log, "utf8")).toContain("ignored SIGTERM");
-  expect([server.exited(), alive(server.pid)]).toEqual([true, false]);
+  expect([server.exited(), running(server.pid)]).toEqual([true, false]);
 });
 
 test("the stop sends the server's own signal and waits no longer than its exit", async () => {
@@ -55,13 +47,13 @@ test("a server started as a group is stopped with the commands its script waits 
   const script = startDaemon("sh", ["-c", 'sleep 60 & echo $! > "$1"; wait', "sh", pidFile], { log: path.join(dir, "script.log"), group: true });
   const sleep = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) : 0);
   try {
-    await waitUntil("the script's sleep to start", () => sleep() > 0 && alive(sleep()), { timeoutMs: 10_000, exited: script.exited, log: script.log });
+    await waitUntil("the script's sleep to start", () => sleep() > 0 && running(sleep()), { timeoutMs: 10_000, exited: script.exited, log: script.log });
   } finally {
     await stopDaemon(script);
   }
   // Its signal reached the sleep, which ends a moment after the script (alone, it would run 60 s).
-  await waitUntil("the script's sleep to end", () => !alive(sleep()), { timeoutMs: 2000 });
-  expect([script.exited(), alive(sleep())]).toEqual([true, false]);
+  await waitUntil("the script's sleep to end", () => !running(sleep()), { timeoutMs: 2000 });
+  expect([script.exited(), running(sleep())]).toEqual([true, false]);
 });
 
 test("a wait that fails names what it awaited and ends with the log's last lines", async () => {

@@ -124,7 +124,7 @@ function signalGroup(leader: number, signal: NodeJS.Signals): void {
 }
 
 /** Whether `pid` is a process that has not ended (a zombie has). */
-function running(pid: number): boolean {
+export function running(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat[stat.lastIndexOf(")") + 2] !== "Z";
@@ -144,7 +144,7 @@ function signalPid(pid: number, signal: NodeJS.Signals): void {
 /**
  * Stops it: its shutdown signal, SIGKILL once the grace time is over, then waits for its exit.
  * `companions` are PIDs of its own that do not end with it (sshd's sessions): they get the same
- * signals, and are awaited too.
+ * signals, and the grace time waits for them too.
  */
 export async function stopDaemon(daemon: Daemon, companions: readonly number[] = []): Promise<void> {
   const { signal, graceMs } = daemon.stopping;
