@@ -1,0 +1,333 @@
+import { type ConfigFile, type Healthcheck, type Mount, op, opTemplate, type PublishedPort, type RestartPolicy, SecretEnv, type SecretEnvDelivery, type SecretFile, type SecretValue, type ServiceSpec, type Site } from "../lab/model";
+import type { IngressSettings } from "../lib/labels";
+import { swarmName } from "../lib/naming";
+import { IGNORED_BY_STACK_DEPLOY, integer, isRecord, list, type Loose, memoryText, record, strings, text } from "./compose";
+import { importCaddyLabels } from "./map-caddy";
+import { mapMounts } from "./map-mounts";
+import type { Notes } from "./notes";
+
+/**
+ * One compose service, as `docker stack config` prints it, in the lab's vocabulary. Every key is
+ * read by name; a key this module does not read is a note, so nothing is left out unsaid. Pure.
+ */
+
+/** A compose secret or config, as the stack file will refer to it. */
+export interface ImportedObject {
+  /** Its name in the swarm `docker stack deploy` made. */
+  readonly liveName: string;
+  /** Secrets: where the value comes from. */
+  readonly value?: SecretValue;
+  /** Configs: the file in the stack's folder. */
+  readonly file?: string;
+}
+
+export interface StackImportContext {
+  readonly stack: string;
+  readonly ingress: IngressSettings;
+  readonly pinStateful: boolean;
+  /** Compose network key → the lab's network key. */
+  readonly networkKeys: ReadonlyMap<string, string>;
+  /** Only what could be carried over; the others have their note already. */
+  readonly secrets: ReadonlyMap<string, ImportedObject>;
+  readonly configs: ReadonlyMap<string, ImportedObject>;
+  readonly volumes: Readonly<Record<string, unknown>>;
+  readonly forwardAuthSnippets: ReadonlySet<string>;
+  /** 1Password item for values that become secrets: the stack's own. */
+  readonly item: string;
+  readonly notes: Notes;
+}
+
+/** The keys read below; anything else is noted as not representable. */
+const READ = new Set([
+  "image", "command", "entrypoint", "environment", "labels", "deploy", "networks", "ports", "volumes", "secrets", "configs",
+  "healthcheck", "user", "init", "stop_grace_period", "extra_hosts",
+]);
+
+/** Images whose way of reading a secret from a file is known (lab/model.ts's SecretEnv). */
+const DELIVERIES: readonly [RegExp, SecretEnvDelivery][] = [
+  [/(^|\/)linuxserver\//, SecretEnv.linuxserver],
+  [/(^|\/)(postgres|postgis\/postgis|timescale\/timescaledb[^:]*)(:|@|$)/, SecretEnv.postgres],
+  [/(^|\/)grafana\/grafana(-oss|-enterprise)?(:|@|$)/, SecretEnv.grafana],
+  [/(^|\/)goauthentik\//, SecretEnv.authentik],
+  [/(^|\/)cloudflare\/cloudflared(:|@|$)/, SecretEnv.cloudflared],
+];
+
+/** Variables whose literal values are credentials: they go to 1Password, never into a stack file. */
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)(_|$)/i;
+const OP_REFERENCE = /op:\/\/[^/\s]+\/([^/\s]+)\/([^\s"']+)/g;
+
+/** `op://vault/item/field` alone, or inside a text: the lab's reference (its vault comes from config). */
+export function opValue(value: string): SecretValue | undefined {
+  const whole = /^op:\/\/[^/\s]+\/([^/\s]+)\/(\S+)$/.exec(value);
+  if (whole) return op(whole[1]!, whole[2]!);
+  if (!/op:\/\/[^/\s]+\/[^/\s]+\/\S/.test(value)) return undefined;
+  return opTemplate(value.replace(OP_REFERENCE, (_, item: string, field: string) => `{{ op://${item}/${field} }}`));
+}
+
+/** The lab's name for a compose service: lower case, `-` for `_`. */
+export function serviceName(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+}
+
+interface EnvironmentParts {
+  readonly env: Record<string, string>;
+  readonly secretEnv?: Record<string, SecretValue>;
+  readonly secretEnvDelivery?: SecretEnvDelivery;
+  readonly entrypoint?: string[] | undefined;
+  readonly command?: string[] | undefined;
+}
+
+function environment(at: readonly string[], service: Loose, image: string, entrypoint: string[] | undefined, command: string[] | undefined, ctx: StackImportContext, swarm: string): EnvironmentParts {
+  const env: Record<string, string> = {};
+  const secretEnv: Record<string, SecretValue> = {};
+  for (const [name, value] of Object.entries(record(service.environment))) {
+    if (value === null || value === undefined) {
+      ctx.notes.add("not-representable", [...at, "environment", name], "set without a value (taken from the deploying shell, if at all); give it a value", { service: swarm, fields: ["env (names)"] });
+      continue;
+    }
+    const written = String(value);
+    const reference = opValue(written) ?? (SECRET_NAME.test(name) && written !== "" ? op(ctx.item, name) : undefined);
+    if (reference) secretEnv[name] = reference;
+    else env[name] = written;
+  }
+  if (Object.keys(secretEnv).length === 0) return { env, entrypoint, command };
+  const delivery = DELIVERIES.find(([pattern]) => pattern.test(image))?.[1] ?? (entrypoint ? SecretEnv.envFile([...entrypoint, ...(command ?? [])]) : undefined);
+  for (const name of Object.keys(secretEnv)) {
+    const from = secretEnv[name]!.kind === "op" && !opValue(String(record(service.environment)[name])) ? `its value belongs in 1Password, item "${ctx.item}", field "${name}" (not written to the stack file)` : "a 1Password reference";
+    if (!delivery) {
+      ctx.notes.add("not-representable", [...at, "environment", name], `${from}; the image's way of reading a secret file is unknown and its entrypoint is not in the compose file: declare secretEnv with a secretEnvDelivery`, { service: swarm, fields: ["env (names)"] });
+      delete secretEnv[name];
+      continue;
+    }
+    const identity = delivery.kind === "env-file" ? swarmName(swarm, "env") : swarmName(swarm, name);
+    ctx.notes.add("changed", [...at, "environment", name], `${from}, delivered as a swarm secret file (${delivery.kind === "env-file" ? "an env file sourced before the entrypoint" : delivery.variable.replace("{name}", name)})`, {
+      service: swarm,
+      fields: ["env (names)", "secrets"],
+      missing: [{ kind: "secret", name: identity }],
+    });
+  }
+  if (Object.keys(secretEnv).length === 0) return { env, entrypoint, command };
+  // An env-file delivery runs the service's command itself (validation refuses both).
+  return { env, secretEnv, secretEnvDelivery: delivery!, ...(delivery!.kind === "env-file" ? {} : { entrypoint, command }) };
+}
+
+function secretFiles(at: readonly string[], service: Loose, ctx: StackImportContext, swarm: string): SecretFile[] {
+  return list(service.secrets).flatMap((entry, index): SecretFile[] => {
+    const source = text(record(entry).source) ?? "";
+    const imported = ctx.secrets.get(source);
+    if (!imported?.value) {
+      ctx.notes.add("not-representable", [...at, "secrets", index], `secret "${source}" could not be carried over (see its own note)`, { service: swarm, fields: ["secrets"] });
+      return [];
+    }
+    const written = text(record(entry).target) ?? source;
+    const target = written.startsWith("/") ? written : `/run/secrets/${written}`;
+    const [uid, gid, mode] = [integer(record(entry).uid), integer(record(entry).gid), integer(record(entry).mode)];
+    ctx.notes.add("changed", [...at, "secrets", index], `secret "${source}" is created by the program under its own content-addressed name`, {
+      service: swarm,
+      fields: ["secrets"],
+      missing: [{ kind: "secret", name: swarmName(swarm, (target.split("/").pop() ?? target).replace(/[^A-Za-z0-9_.-]/g, "_")) }],
+    });
+    return [{ target, value: imported.value, ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}), ...(mode !== undefined ? { mode } : {}) }];
+  });
+}
+
+function configFiles(at: readonly string[], service: Loose, ctx: StackImportContext, swarm: string): ConfigFile[] {
+  return list(service.configs).flatMap((entry, index): ConfigFile[] => {
+    const source = text(record(entry).source) ?? "";
+    const imported = ctx.configs.get(source);
+    if (!imported?.file) {
+      ctx.notes.add("not-representable", [...at, "configs", index], `config "${source}" could not be carried over (see its own note)`, { service: swarm, fields: ["configs"] });
+      return [];
+    }
+    const target = text(record(entry).target) ?? `/${source}`;
+    if (record(entry).uid !== undefined || record(entry).gid !== undefined) {
+      ctx.notes.add("not-representable", [...at, "configs", index], "a config's owner (uid/gid) is not in the lab's vocabulary; it is owned by root");
+    }
+    const mode = integer(record(entry).mode);
+    ctx.notes.add("changed", [...at, "configs", index], `config "${source}" ships from the stack's folder (${imported.file}) under the program's content-addressed name`, {
+      service: swarm,
+      fields: ["configs"],
+      missing: [{ kind: "config", name: swarmName(swarm, (target.split("/").pop() ?? target).replace(/[^A-Za-z0-9_.-]/g, "_")) }],
+    });
+    return [{ file: imported.file, target, ...(mode !== undefined ? { mode } : {}) }];
+  });
+}
+
+function ports(at: readonly string[], service: Loose, hasSites: boolean, ctx: StackImportContext, swarm: string): PublishedPort[] {
+  return list(service.ports).flatMap((entry, index): PublishedPort[] => {
+    const port = record(entry);
+    const [target, published] = [integer(port.target), integer(port.published)];
+    const where = [...at, "ports", index];
+    if (target === undefined || published === undefined) {
+      ctx.notes.add("not-representable", where, "a port without a published port (the engine picks one) is not in the lab's vocabulary", { service: swarm, fields: ["ports"] });
+      return [];
+    }
+    for (const key of Object.keys(port).filter((key) => !["target", "published", "mode", "protocol"].includes(key))) {
+      ctx.notes.add("not-representable", [...where, key], `a port's ${key} is not in the lab's vocabulary`);
+    }
+    const mode = text(port.mode) === "host" ? "host" : "ingress";
+    const protocol = text(port.protocol) === "udp" ? "udp" : "tcp";
+    if (text(port.protocol) === "sctp") ctx.notes.add("not-representable", [...where, "protocol"], "sctp is not in the lab's vocabulary; published as tcp", { service: swarm, fields: ["ports"] });
+    const location = ctx.notes.at(where);
+    // Lab validation asks why a routing-mesh port bypasses the service's site; the compose file is the only answer there is.
+    const reason = mode === "ingress" && hasSites ? { reason: `published on every node by the compose file (${location}); review: it bypasses the site's auth` } : {};
+    if (reason.reason) ctx.notes.add("changed", where, "a routing-mesh port on a service with a site: its reason was written for you; review it");
+    return [{ target, published, mode, ...(protocol === "udp" ? { protocol } : {}), ...reason }];
+  });
+}
+
+function healthcheck(value: unknown): Healthcheck | undefined {
+  if (!isRecord(value)) return undefined;
+  if (value.disable === true) return { test: ["NONE"] };
+  const test = strings(value.test);
+  if (!test) return undefined;
+  const retries = integer(value.retries);
+  return {
+    test: test.length === 1 && test[0] !== "NONE" ? ["CMD-SHELL", test[0]!] : test,
+    ...(text(value.interval) ? { interval: text(value.interval) } : {}),
+    ...(text(value.timeout) ? { timeout: text(value.timeout) } : {}),
+    ...(retries !== undefined ? { retries } : {}),
+    ...(text(value.start_period) ? { startPeriod: text(value.start_period) } : {}),
+  };
+}
+
+function resources(value: unknown): ServiceSpec["limits"] {
+  const cpus = text(record(value).cpus);
+  const memory = text(record(value).memory);
+  if (cpus === undefined && memory === undefined) return undefined;
+  return { ...(cpus !== undefined ? { cpus } : {}), ...(memory !== undefined ? { memory: memoryText(memory) } : {}) };
+}
+
+function restartPolicy(value: unknown): RestartPolicy | undefined {
+  if (!isRecord(value)) return undefined;
+  const condition = text(value.condition);
+  const maxAttempts = integer(value.max_attempts);
+  return {
+    condition: condition === "none" || condition === "on-failure" ? condition : "any",
+    ...(text(value.delay) ? { delay: text(value.delay) } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    ...(text(value.window) ? { window: text(value.window) } : {}),
+  };
+}
+
+/** The `deploy:` block's keys this module reads; the others are noted. */
+const DEPLOY_READ = new Set(["mode", "replicas", "labels", "placement", "resources", "restart_policy", "update_config", "rollback_config", "endpoint_mode"]);
+
+function deploy(at: readonly string[], value: Loose, ctx: StackImportContext, swarm: string): { replicas?: number | "global"; stateful?: boolean } {
+  const where = [...at, "deploy"];
+  for (const key of Object.keys(value).filter((key) => !DEPLOY_READ.has(key))) ctx.notes.add("not-representable", [...where, key], `deploy.${key} is not in the lab's vocabulary`);
+  for (const key of ["update_config", "rollback_config"].filter((key) => key in value)) {
+    ctx.notes.add("not-representable", [...where, key], "the program sets every service's update and rollback policy itself (health-gated, rolled back on failure: lib/rollout.ts)");
+  }
+  if (text(value.endpoint_mode) === "dnsrr") ctx.notes.add("not-representable", [...where, "endpoint_mode"], "DNS round-robin is not in the lab's vocabulary; the service gets a virtual IP");
+  const placement = record(value.placement);
+  for (const key of Object.keys(placement).filter((key) => key !== "constraints")) ctx.notes.add("not-representable", [...where, "placement", key], `placement.${key} is not in the lab's vocabulary`);
+  let stateful = false;
+  for (const [index, constraint] of (strings(placement.constraints) ?? []).entries()) {
+    const node = /^node\.hostname\s*==\s*(\S+)$/.exec(constraint)?.[1];
+    if (node === ctx.ingress.storageNode) {
+      stateful = true;
+      if (!ctx.pinStateful) ctx.notes.add("changed", [...where, "placement", "constraints", index], "pinned to the storage node as stateful: true, which homelab:pinStateful turns off in this stack of the program", { service: swarm, fields: ["placement"] });
+    } else {
+      ctx.notes.add("not-representable", [...where, "placement", "constraints", index], `"${constraint}": the lab pins a service only to the storage node (stateful: true)`, { service: swarm, fields: ["placement"] });
+    }
+  }
+  for (const kind of ["limits", "reservations"] as const) {
+    for (const key of Object.keys(record(record(value.resources)[kind])).filter((key) => key !== "cpus" && key !== "memory")) {
+      ctx.notes.add("not-representable", [...where, "resources", kind, key], `resources.${kind}.${key} is not in the lab's vocabulary`);
+    }
+  }
+  const mode = text(value.mode) ?? "replicated";
+  if (mode !== "global" && mode !== "replicated") ctx.notes.add("not-representable", [...where, "mode"], `mode ${mode}: the provider has no job mode; imported as a replicated service`);
+  const replicas = mode === "global" ? "global" : integer(value.replicas);
+  return { ...(replicas !== undefined && replicas !== 1 ? { replicas } : {}), ...(stateful ? { stateful } : {}) };
+}
+
+function networks(at: readonly string[], service: Loose, ctx: StackImportContext, swarm: string, key: string): string[] {
+  const attached = Array.isArray(service.networks) ? Object.fromEntries(service.networks.map((name) => [String(name), null])) : record(service.networks);
+  if (Object.keys(attached).length === 0) return [ctx.networkKeys.get("default") ?? "default"];
+  return Object.entries(attached).map(([network, settings]) => {
+    for (const [setting, value] of Object.entries(record(settings))) {
+      const extra = setting === "aliases" ? (strings(value) ?? []).filter((alias) => alias !== key) : [setting];
+      if (extra.length === 0) continue;
+      ctx.notes.add("not-representable", [...at, "networks", network, setting], setting === "aliases" ? `aliases ${extra.join(", ")}: the lab gives each service its own name as its one alias` : `networks.${network}.${setting} is not in the lab's vocabulary`, { service: swarm, fields: ["networks"] });
+    }
+    return ctx.networkKeys.get(network) ?? network;
+  });
+}
+
+/** The lab's declaration of one compose service, or undefined when it cannot be one (noted). */
+export function mapService(key: string, service: Loose, ctx: StackImportContext): ServiceSpec | undefined {
+  const at = ["services", key];
+  const name = serviceName(key);
+  const swarm = swarmName(ctx.stack, name);
+  const image = text(service.image);
+  if (!image) {
+    ctx.notes.add("not-representable", at, "a service without an image (build only) cannot be deployed to a swarm; left out", { unmanaged: [{ kind: "service", name: swarmName(ctx.stack, key) }] });
+    return undefined;
+  }
+  if (name !== key) ctx.notes.add("changed", at, `named "${name}" in the lab (lower-case letters, digits and '-'), so its swarm name and alias change`, { unmanaged: [{ kind: "service", name: swarmName(ctx.stack, key) }], missing: [{ kind: "service", name: swarm }] });
+  for (const other of Object.keys(service).filter((other) => !READ.has(other))) {
+    if (other.startsWith("x-")) continue; // extension fields: docker ignores them too
+    if (IGNORED_BY_STACK_DEPLOY.has(other)) ctx.notes.add("ignored-by-stack-deploy", [...at, other], `${other} never reached the swarm`);
+    else ctx.notes.add("not-representable", [...at, other], `${other} is not in the lab's vocabulary`);
+  }
+  for (const label of Object.keys(record(service.labels))) {
+    ctx.notes.add("not-representable", [...at, "labels", label], "container labels are not in the lab's vocabulary (labels go on the service: deploy.labels)", { service: swarm, fields: [`containerLabels.${label}`] });
+  }
+  const deployBlock = record(service.deploy);
+  const written = Object.fromEntries(Object.entries(record(deployBlock.labels)).map(([label, value]) => [label, String(value)]));
+  const location = ctx.notes.at([...at, "deploy", "labels"]);
+  const caddy = importCaddyLabels(ctx.stack, name, written, ctx.forwardAuthSnippets, ctx.ingress, `served without forward auth by the compose file (${location}); review`);
+  const sites: Site[] = [];
+  for (const root of caddy.roots) {
+    const where = [...at, "deploy", "labels", root.root];
+    if (root.kind === "site") {
+      sites.push(root.site);
+      if (root.site.auth) ctx.notes.add("changed", where, `site ${root.site.host} has no forward auth in the compose file: declared Auth.none with that reason; review (the lab's default is Authentik)`);
+      if (!root.matchesDerived) ctx.notes.add("changed", where, `site ${root.site.host}: the lab derives its Caddy labels (route, TLS) from the site`, { service: swarm, fields: ["labels.caddy"] });
+    } else if (root.kind === "raw") {
+      ctx.notes.add("changed", where, `kept as raw Caddy labels: ${root.why}`);
+    } else {
+      const what = root.kind === "global-options" ? "Caddy's global options are derived from config (homelab:acmeEmail)" : "the lab's ingress controller defines its own forward-auth snippet";
+      ctx.notes.add("not-representable", where, what, { service: swarm, fields: [`labels.${root.root}`] });
+    }
+  }
+  const entrypoint = strings(service.entrypoint);
+  const command = strings(service.command);
+  const { env, secretEnv, secretEnvDelivery, ...run } = environment(at, service, image, entrypoint, command, ctx, swarm);
+  const extraHosts = Object.fromEntries((strings(service.extra_hosts) ?? []).map((entry) => /^([^:=]+)[:=](.+)$/.exec(entry)).flatMap((match) => (match ? [[match[1]!, match[2]!]] : [])));
+  const secrets = secretFiles(at, service, ctx, swarm);
+  const configs = configFiles(at, service, ctx, swarm);
+  const mounts: Mount[] = mapMounts(at, service, ctx, swarm);
+  const health = healthcheck(service.healthcheck);
+  const limits = resources(record(deployBlock.resources).limits);
+  const reservations = resources(record(deployBlock.resources).reservations);
+  const restart = restartPolicy(deployBlock.restart_policy);
+  const published = ports(at, service, sites.length > 0, ctx, swarm);
+  if (record(service.healthcheck).start_interval !== undefined) ctx.notes.add("not-representable", [...at, "healthcheck", "start_interval"], "start_interval is not in the lab's vocabulary");
+  return {
+    name,
+    image,
+    ...deploy(at, deployBlock, ctx, swarm),
+    networks: networks(at, service, ctx, swarm, key),
+    ...(sites.length > 0 ? { sites } : {}),
+    ...(Object.keys(env).length > 0 ? { env } : {}),
+    ...(secretEnv ? { secretEnv, secretEnvDelivery } : {}),
+    ...(secrets.length > 0 ? { secretFiles: secrets } : {}),
+    ...(configs.length > 0 ? { configs } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
+    ...(text(service.user) ? { user: text(service.user) } : {}),
+    ...(run.entrypoint ? { entrypoint: run.entrypoint } : {}),
+    ...(run.command ? { command: run.command } : {}),
+    ...(health ? { healthcheck: health } : {}),
+    ...(limits ? { limits } : {}),
+    ...(reservations ? { reservations } : {}),
+    ...(restart ? { restart } : {}),
+    ...(published.length > 0 ? { ports: published } : {}),
+    ...(Object.keys(extraHosts).length > 0 ? { extraHosts } : {}),
+    ...(text(service.stop_grace_period) ? { stopGracePeriod: text(service.stop_grace_period) } : {}),
+    ...(service.init === true ? { init: true } : {}),
+    ...(Object.keys(caddy.labels).length > 0 ? { labels: caddy.labels } : {}),
+  };
+}
