@@ -266,6 +266,7 @@ export function mapService(key: string, service: Loose, ctx: StackImportContext)
     ctx.notes.add("not-representable", at, "a service without an image (build only) cannot be deployed to a swarm; left out", { unmanaged: [{ kind: "service", name: swarmName(ctx.stack, key) }] });
     return undefined;
   }
+  if (name !== key) ctx.notes.renamedService(swarm);
   if (name !== key) ctx.notes.add("changed", at, `named "${name}" in the lab (lower-case letters, digits and '-'), so its swarm name and alias change`, { unmanaged: [{ kind: "service", name: swarmName(ctx.stack, key) }], missing: [{ kind: "service", name: swarm }] });
   for (const other of Object.keys(service).filter((other) => !READ.has(other))) {
     if (other.startsWith("x-")) continue; // extension fields: docker ignores them too

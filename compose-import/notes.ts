@@ -39,7 +39,13 @@ export interface ImportNote extends Location {
 /** Collects notes at the place each compose key was written. */
 export class Notes {
   readonly list: ImportNote[] = [];
+  /** Services whose swarm name the import changes: drift shows them whole (unmanaged and missing), never field by field. */
+  private readonly renamed = new Set<string>();
   constructor(private readonly lines: SourceLines) {}
+
+  renamedService(swarmName: string): void {
+    this.renamed.add(swarmName);
+  }
 
   /** `file:line` of a compose path, for text that points back at it. */
   at(path: readonly PathSegment[]): string {
@@ -48,7 +54,9 @@ export class Notes {
   }
 
   add(kind: NoteKind, path: readonly PathSegment[], message: string, drift?: ExpectedDrift): void {
-    this.list.push({ ...this.lines.locate(path), kind, key: path.join("."), message, ...(drift ? { drift } : {}) });
+    const { service, fields, ...whole } = drift ?? {};
+    const shown: ExpectedDrift = service !== undefined && this.renamed.has(service) ? whole : (drift ?? {});
+    this.list.push({ ...this.lines.locate(path), kind, key: path.join("."), message, ...(Object.keys(shown).length > 0 ? { drift: shown } : {}) });
   }
 }
 
