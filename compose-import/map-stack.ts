@@ -5,7 +5,8 @@ import type { IngressSettings } from "../lib/labels";
 import { swarmName } from "../lib/naming";
 import { type ComposeModel, record, text } from "./compose";
 import { forwardAuthSnippets } from "./map-caddy";
-import { type ImportedObject, mapService, opValue, type StackImportContext } from "./map-service";
+import { opValue } from "./map-secrets";
+import { type ImportedObject, mapService, type StackImportContext } from "./map-service";
 import { type ImportNote, Notes } from "./notes";
 import type { SourceLines } from "./source-lines";
 

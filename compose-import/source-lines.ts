@@ -26,6 +26,9 @@ interface ParsedFile {
   readonly lines: LineCounter;
 }
 
+/** `<<`, which the parser gives as a symbol when it resolves merges. */
+const isMergeKey = (value: unknown): boolean => value === "<<" || (typeof value === "symbol" && value.description === "<<");
+
 /** A YAML node's child at one segment, through aliases and `<<` merge keys. */
 function child(document: Document, node: unknown, segment: PathSegment): Node | undefined {
   const resolved = isAlias(node) ? node.resolve(document) : node;
@@ -36,7 +39,7 @@ function child(document: Document, node: unknown, segment: PathSegment): Node | 
   }
   // Merge keys come last: a key written in the map itself wins over a merged one.
   for (const pair of resolved.items) {
-    if (!isScalar(pair.key) || pair.key.value !== "<<") continue;
+    if (!isScalar(pair.key) || !isMergeKey(pair.key.value)) continue;
     const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
     for (const source of sources) {
       const found = child(document, source, segment);
