@@ -5,9 +5,8 @@ import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { type StackDefinition, type Tier, TIERS } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
-import { evaluateLab, labContext } from "../lib/evaluate-lab";
+import { evaluateLab, ingressSettings, labContext } from "../lib/evaluate-lab";
 import { LAB_DIR, stackFolder } from "../lib/lab-files";
-import type { IngressSettings } from "../lib/labels";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { writeWholeFiles } from "../lib/whole-files";
 import { readConfigFile, readStackConfig } from "../offline/stack-config";
@@ -100,13 +99,7 @@ export function importStack(args: ImportArgs): ImportResult {
   const { tier, folder } = checkArgs(args);
   const raw = args.configFile ? readConfigFile(args.configFile) : readStackConfig(args.configStack ?? "prod");
   const { homelab } = parseConfig(raw, { purpose: "evaluate" });
-  const ingress: IngressSettings = {
-    domain: homelab.domain,
-    internalDomain: homelab.internalDomain,
-    storageNode: homelab.storageNode,
-    tls: homelab.cloudflare.enabled ? "cloudflare-dns" : "internal",
-    acmeEmail: homelab.acmeEmail,
-  };
+  const ingress = ingressSettings(homelab);
   const { model, lines } = readCompose(args.files, interpolationEnv(args.envFile, args.environment ?? process.env));
   const plan = planImport(model, lines, {
     stack: args.stack,

@@ -1,5 +1,7 @@
 import { type ConfigFile, op, opTemplate, SecretEnv, type SecretEnvDelivery, type SecretFile, type SecretValue } from "../lab/model";
-import { swarmName } from "../lib/naming";
+import { contentAddressedName, swarmName } from "../lib/naming";
+import { slug } from "../lib/service-plan";
+import { contentIdentity } from "../lib/swarm-state";
 import { integer, list, type Loose, record, text } from "./compose";
 import type { StackImportContext } from "./map-service";
 
@@ -35,6 +37,14 @@ export function opValue(value: string): SecretValue | undefined {
   return opTemplate(value.replace(OP_REFERENCE, (_, item: string, field: string) => `{{ op://${item}/${field} }}`));
 }
 
+/**
+ * The name a secret or config the program makes for this service goes by, without its content
+ * digest (as drift matches them): `<stack>_<service>_<key>`, shortened as lib/naming.ts shortens it.
+ */
+function objectIdentity(swarm: string, key: string): string {
+  return contentIdentity(contentAddressedName(swarmName(swarm, key), ""));
+}
+
 interface EnvironmentParts {
   readonly env: Record<string, string>;
   readonly secretEnv?: Record<string, SecretValue>;
@@ -65,7 +75,7 @@ export function environment(at: readonly string[], service: Loose, image: string
       delete secretEnv[name];
       continue;
     }
-    const identity = delivery.kind === "env-file" ? swarmName(swarm, "env") : swarmName(swarm, name);
+    const identity = objectIdentity(swarm, delivery.kind === "env-file" ? "env" : name);
     ctx.notes.add("changed", [...at, "environment", name], `${from}, delivered as a swarm secret file (${delivery.kind === "env-file" ? "an env file sourced before the entrypoint" : delivery.variable.replace("{name}", name)})`, {
       service: swarm,
       fields: ["env (names)", "secrets"],
@@ -91,7 +101,7 @@ export function secretFiles(at: readonly string[], service: Loose, ctx: StackImp
     ctx.notes.add("changed", [...at, "secrets", index], `secret "${source}" is created by the program under its own content-addressed name`, {
       service: swarm,
       fields: ["secrets"],
-      missing: [{ kind: "secret", name: swarmName(swarm, (target.split("/").pop() ?? target).replace(/[^A-Za-z0-9_.-]/g, "_")) }],
+      missing: [{ kind: "secret", name: objectIdentity(swarm, slug(target)) }],
     });
     return [{ target, value: imported.value, ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}), ...(mode !== undefined ? { mode } : {}) }];
   });
@@ -113,7 +123,7 @@ export function configFiles(at: readonly string[], service: Loose, ctx: StackImp
     ctx.notes.add("changed", [...at, "configs", index], `config "${source}" ships from the stack's folder (${imported.file}) under the program's content-addressed name`, {
       service: swarm,
       fields: ["configs"],
-      missing: [{ kind: "config", name: swarmName(swarm, (target.split("/").pop() ?? target).replace(/[^A-Za-z0-9_.-]/g, "_")) }],
+      missing: [{ kind: "config", name: objectIdentity(swarm, slug(target)) }],
     });
     return [{ file: imported.file, target, ...(mode !== undefined ? { mode } : {}) }];
   });

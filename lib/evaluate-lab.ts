@@ -74,6 +74,17 @@ export function labContext(config: HomelabConfig): LabContext {
   };
 }
 
+/** The zones and Caddy's settings, from config. */
+export function ingressSettings(config: HomelabConfig): IngressSettings {
+  return {
+    domain: config.domain,
+    internalDomain: config.internalDomain,
+    storageNode: config.storageNode,
+    tls: config.cloudflare.enabled ? "cloudflare-dns" : "internal",
+    acmeEmail: config.acmeEmail,
+  };
+}
+
 /** Applies `homelab:stacks` and `homelab:services`; names every unknown stack or service. */
 function select(all: readonly StackSpec[], config: HomelabConfig): StackSpec[] {
   const problems: string[] = [];
@@ -161,13 +172,7 @@ export function evaluateLab(
     config,
   );
   const lock = images.lock ?? readImageLock();
-  const ingress: IngressSettings = {
-    domain: config.domain,
-    internalDomain: config.internalDomain,
-    storageNode: config.storageNode,
-    tls: config.cloudflare.enabled ? "cloudflare-dns" : "internal",
-    acmeEmail: config.acmeEmail,
-  };
+  const ingress = ingressSettings(config);
   validateLab(selected, { sharedNetworks, ingress, images: { lock, requireLocked: images.unlocked === "refuse" }, cloudflare: config.cloudflare.enabled });
 
   const planContext: PlanContext = {

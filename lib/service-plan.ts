@@ -111,7 +111,7 @@ function ownerOf(user: string | undefined): { uid: string; gid: string } | undef
 }
 
 /** The file-name part of a path, made safe for a swarm object name. */
-function slug(target: string): string {
+export function slug(target: string): string {
   return (target.split("/").pop() ?? target).replace(/[^A-Za-z0-9_.-]/g, "_");
 }
 

@@ -74,8 +74,8 @@ describeWith({ programs: ["docker"] })("npm run import: mistakes and refusals", 
     expect(existsSync(path.join(copy, "lab", "stacks", "application", "unreachable", "index.ts"))).toBe(true);
   });
 
-  test("--tier puts the stack in its tier's folder and lists it in lab/index.ts", () => {
-    const result = run("--stack", "platform_whoami", "--tier", "platform", "compose/ok.yaml");
+  test("npm run import with --tier and --config-file: the stack in its tier's folder, listed in lab/index.ts", () => {
+    const result = spawnSync("npm", ["run", "-s", "import", "--", "--stack", "platform_whoami", "--tier", "platform", "--config-file", "Pulumi.dev.yaml", "compose/ok.yaml"], { cwd: copy, encoding: "utf8" });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("import: stack platform_whoami written to lab/stacks/platform/whoami\n");
