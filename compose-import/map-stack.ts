@@ -50,10 +50,17 @@ function networks(model: ComposeModel, options: ImportOptions, notes: Notes) {
   const keys = new Map<string, string>();
   const own: StackNetwork[] = [];
   const added: SharedNetworkSpec[] = [];
-  const declared = { ...record(model.networks) };
-  const usesDefault = Object.values(record(model.services)).some((service) => Object.keys(record(record(service).networks)).length === 0 && !Array.isArray(record(service).networks));
-  if (usesDefault && !("default" in declared)) declared.default = {};
-  for (const [key, value] of Object.entries(declared)) {
+  // Like docker stack deploy, only the networks some service joins (no list: the stack's default one).
+  const used = new Set(Object.values(record(model.services)).flatMap((service) => {
+    const joined = record(service).networks;
+    const keys = Array.isArray(joined) ? joined.map(String) : Object.keys(record(joined));
+    return keys.length > 0 ? keys : ["default"];
+  }));
+  const declared = { default: {}, ...record(model.networks) };
+  for (const key of Object.keys(record(model.networks)).filter((key) => !used.has(key))) {
+    notes.add("ignored-by-stack-deploy", ["networks", key], "no service joins it, so docker stack deploy never created it");
+  }
+  for (const [key, value] of Object.entries(declared).filter(([key]) => used.has(key))) {
     const network = record(value);
     const name = text(network.name) ?? (network.external === true ? key : swarmName(options.stack, key));
     if (network.external === true) {

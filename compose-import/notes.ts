@@ -56,7 +56,10 @@ export class Notes {
   add(kind: NoteKind, path: readonly PathSegment[], message: string, drift?: ExpectedDrift): void {
     const { service, fields, ...whole } = drift ?? {};
     const shown: ExpectedDrift = service !== undefined && this.renamed.has(service) ? whole : (drift ?? {});
-    this.list.push({ ...this.lines.locate(path), kind, key: path.join("."), message, ...(Object.keys(shown).length > 0 ? { drift: shown } : {}) });
+    const key = path.join(".");
+    // A top-level key two services use is noted once, at its own place.
+    if (this.list.some((note) => note.key === key && note.message === message)) return;
+    this.list.push({ ...this.lines.locate(path), kind, key, message, ...(Object.keys(shown).length > 0 ? { drift: shown } : {}) });
   }
 }
 
