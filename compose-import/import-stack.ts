@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
 import { parseConfig } from "../config";
@@ -108,6 +108,8 @@ export function importStack(args: ImportArgs): ImportResult {
     pinStateful: homelab.pinStateful,
     sharedNetworks: SHARED_NETWORKS,
     readFile: (file) => readFileSync(file, "utf8"),
+    isFile: (file) => existsSync(file) && statSync(file).isFile(),
+    composeDir: path.dirname(path.resolve(args.files[0] ?? ".")),
     files: args.files.map((file) => path.basename(file)),
   });
 

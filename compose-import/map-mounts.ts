@@ -1,7 +1,8 @@
-import { bind, hostBind, type Mount, tmpfs, volume } from "../lab/model";
+import { bind, type ConfigFile, hostBind, type Mount, tmpfs, volume } from "../lab/model";
 import { DOCKER_SOCKETS, normalisePath, systemPathOf } from "../lib/host-paths";
 import { swarmName } from "../lib/naming";
 import { integer, list, type Loose, record, text } from "./compose";
+import { configIdentity } from "./map-secrets";
 import type { StackImportContext } from "./map-service";
 
 /**
@@ -14,8 +15,12 @@ import type { StackImportContext } from "./map-service";
 /** Settings swarm gives no effect, which `docker stack config` adds to every short-syntax bind. */
 const WITHOUT_EFFECT = new Set(["create_host_path"]);
 
-export function mapMounts(at: readonly string[], service: Loose, ctx: StackImportContext, swarm: string): Mount[] {
-  return list(service.volumes).flatMap((entry, index): Mount[] => {
+/** Whether `file` is `dir` or inside it. */
+const inside = (file: string, dir: string) => file === dir || file.startsWith(`${dir.replace(/\/+$/, "")}/`);
+
+export function mapMounts(at: readonly string[], service: Loose, ctx: StackImportContext, swarm: string): { mounts: Mount[]; configs: ConfigFile[] } {
+  const configs: ConfigFile[] = [];
+  const mounts = list(service.volumes).flatMap((entry, index): Mount[] => {
     const mount = record(entry);
     const where = [...at, "volumes", index];
     const [type, source, target] = [text(mount.type), text(mount.source), text(mount.target) ?? ""];
@@ -29,6 +34,20 @@ export function mapMounts(at: readonly string[], service: Loose, ctx: StackImpor
     }
     for (const key of Object.keys(record(mount[type ?? ""])).filter((key) => !WITHOUT_EFFECT.has(key) && !(type === "tmpfs" && key === "size"))) {
       ctx.notes.add("not-representable", [...where, type ?? "", key], `${type}.${key} is not in the lab's vocabulary`);
+    }
+    if (type === "bind" && source !== undefined && inside(source, ctx.composeDir)) {
+      // A file of the compose project, bound from the machine that deploys: the lab ships it as a config.
+      if (ctx.isFile(source)) {
+        const file = ctx.ship(source);
+        configs.push({ file, target });
+        ctx.notes.add("changed", where, `a file beside the compose file: shipped from the stack's folder (${file}) as a swarm config`, {
+          service: swarm,
+          fields: ["mounts", "configs"],
+          missing: [{ kind: "config", name: configIdentity(swarm, target) }],
+        });
+        return [];
+      }
+      ctx.notes.add("changed", where, `${source} is bound from the machine that deploys, as written: it must exist on every node the service may run on (the lab ships files, not folders)`);
     }
     if (type === "bind" && source !== undefined) {
       if (DOCKER_SOCKETS.includes(normalisePath(source))) return drop("the Docker socket: in the lab only a socketProxy() service mounts it; give this service a socket proxy (lab/shared/socket-proxy.ts)");
@@ -52,4 +71,5 @@ export function mapMounts(at: readonly string[], service: Loose, ctx: StackImpor
     if (type === "tmpfs") return [tmpfs(target, integer(record(mount.tmpfs).size))];
     return drop(`a ${type ?? "typeless"} mount is not in the lab's vocabulary`);
   });
+  return { mounts, configs };
 }

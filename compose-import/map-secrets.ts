@@ -45,6 +45,9 @@ function objectIdentity(swarm: string, key: string): string {
   return contentIdentity(contentAddressedName(swarmName(swarm, key), ""));
 }
 
+/** What drift calls the config the program makes for a file mounted at `target`. */
+export const configIdentity = (swarm: string, target: string): string => objectIdentity(swarm, slug(target));
+
 interface EnvironmentParts {
   readonly env: Record<string, string>;
   readonly secretEnv?: Record<string, SecretValue>;
@@ -123,7 +126,7 @@ export function configFiles(at: readonly string[], service: Loose, ctx: StackImp
     ctx.notes.add("changed", [...at, "configs", index], `config "${source}" ships from the stack's folder (${imported.file}) under the program's content-addressed name`, {
       service: swarm,
       fields: ["configs"],
-      missing: [{ kind: "config", name: objectIdentity(swarm, slug(target)) }],
+      missing: [{ kind: "config", name: configIdentity(swarm, target) }],
     });
     return [{ file: imported.file, target, ...(mode !== undefined ? { mode } : {}) }];
   });

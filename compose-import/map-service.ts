@@ -1,4 +1,4 @@
-import type { Healthcheck, Mount, PublishedPort, RestartPolicy, SecretValue, ServiceSpec, Site } from "../lab/model";
+import type { Healthcheck, PublishedPort, RestartPolicy, SecretValue, ServiceSpec, Site } from "../lab/model";
 import type { IngressSettings } from "../lib/labels";
 import { swarmName } from "../lib/naming";
 import { IGNORED_BY_STACK_DEPLOY, integer, isRecord, list, type Loose, memoryText, record, strings, text } from "./compose";
@@ -35,6 +35,12 @@ export interface StackImportContext {
   readonly forwardAuthSnippets: ReadonlySet<string>;
   /** 1Password item for values that become secrets: the stack's own. */
   readonly item: string;
+  /** The compose project's folder (the first file's), which relative paths were resolved from. */
+  readonly composeDir: string;
+  /** Whether a host path (as the compose files resolve it) is a file on this machine. */
+  readonly isFile: (file: string) => boolean;
+  /** Copies a file of this machine beside the stack file; returns its name there. */
+  readonly ship: (file: string) => string;
   readonly notes: Notes;
 }
 
@@ -134,7 +140,6 @@ function deploy(at: readonly string[], value: Loose, ctx: StackImportContext, sw
     }
   }
   const mode = text(value.mode) ?? "replicated";
-  if (mode !== "global" && mode !== "replicated") ctx.notes.add("not-representable", [...where, "mode"], `mode ${mode}: the provider has no job mode; imported as a replicated service`);
   const replicas = mode === "global" ? "global" : integer(value.replicas);
   return { ...(replicas !== undefined && replicas !== 1 ? { replicas } : {}), ...(stateful ? { stateful } : {}) };
 }
@@ -164,6 +169,12 @@ export function mapService(key: string, service: Loose, ctx: StackImportContext)
   }
   if (name !== key) ctx.notes.renamedService(swarm);
   if (name !== key) ctx.notes.add("changed", at, `named "${name}" in the lab (lower-case letters, digits and '-'), so its swarm name and alias change`, { unmanaged: [{ kind: "service", name: swarmName(ctx.stack, key) }], missing: [{ kind: "service", name: swarm }] });
+  const mode = text(record(service.deploy).mode);
+  if (mode === "replicated-job" || mode === "global-job") {
+    // A one-shot job run as a service would run again and again.
+    ctx.notes.add("not-representable", [...at, "deploy", "mode"], `a ${mode}: the provider has no job mode; left out (run it by hand, or make it a long-running service)`, { unmanaged: [{ kind: "service", name: swarmName(ctx.stack, key) }] });
+    return undefined;
+  }
   for (const other of Object.keys(service).filter((other) => !READ.has(other))) {
     if (other.startsWith("x-")) continue; // extension fields: docker ignores them too
     if (IGNORED_BY_STACK_DEPLOY.has(other)) ctx.notes.add("ignored-by-stack-deploy", [...at, other], `${other} never reached the swarm`);
@@ -195,8 +206,8 @@ export function mapService(key: string, service: Loose, ctx: StackImportContext)
   const { env, secretEnv, secretEnvDelivery, ...run } = environment(at, service, image, entrypoint, command, ctx, swarm);
   const extraHosts = Object.fromEntries((strings(service.extra_hosts) ?? []).map((entry) => /^([^:=]+)[:=](.+)$/.exec(entry)).flatMap((match) => (match ? [[match[1]!, match[2]!]] : [])));
   const secrets = secretFiles(at, service, ctx, swarm);
-  const configs = configFiles(at, service, ctx, swarm);
-  const mounts: Mount[] = mapMounts(at, service, ctx, swarm);
+  const { mounts, configs: shipped } = mapMounts(at, service, ctx, swarm);
+  const configs = [...configFiles(at, service, ctx, swarm), ...shipped];
   const health = healthcheck(service.healthcheck);
   const limits = resources(record(deployBlock.resources).limits);
   const reservations = resources(record(deployBlock.resources).reservations);

@@ -25,8 +25,12 @@ export interface ImportOptions {
   readonly pinStateful: boolean;
   /** The lab's shared networks as they are. */
   readonly sharedNetworks: readonly SharedNetworkSpec[];
-  /** The text of a file the compose model names (configs and secrets from files). */
+  /** The text of a file the compose model names (configs and secrets from files, files bound from the project). */
   readonly readFile: (file: string) => string;
+  /** Whether a host path is a file on this machine. */
+  readonly isFile: (file: string) => boolean;
+  /** The compose project's folder (the first file's), which relative paths were resolved from. */
+  readonly composeDir: string;
   /** The compose files, for the stack's description. */
   readonly files: readonly string[];
 }
@@ -135,13 +139,19 @@ function configs(model: ComposeModel, options: ImportOptions, notes: Notes, file
       notes.add("not-representable", ["configs", key], "an external config: its content is not in the compose files; add the file to the stack's folder and declare it");
       continue;
     }
-    const base = file !== undefined ? path.basename(file) : key;
-    const name = files.has(base) ? `${key}-${base}` : base;
+    const name = besideStack(files, file !== undefined ? path.basename(file) : key, key);
     files.set(name, file !== undefined ? options.readFile(file) : content!);
     imported.set(key, { liveName, file: name });
     notes.add("changed", ["configs", key], `copied to ${name} beside the stack file`, { unmanaged: [{ kind: "config", name: liveName }] });
   }
   return imported;
+}
+
+/** A name for a file in the stack's folder that no other file of the import has. */
+function besideStack(files: ReadonlyMap<string, string>, base: string, qualifier: string): string {
+  let name = files.has(base) ? `${qualifier}-${base}` : base;
+  for (let index = 2; files.has(name); index += 1) name = `${qualifier}-${index}-${base}`;
+  return name;
 }
 
 export function planImport(model: ComposeModel, lines: SourceLines, options: ImportOptions): ImportPlan {
@@ -162,6 +172,13 @@ export function planImport(model: ComposeModel, lines: SourceLines, options: Imp
     volumes: record(model.volumes),
     forwardAuthSnippets: forwardAuthSnippets(Object.values(services).map((service) => Object.fromEntries(Object.entries(record(record(record(service).deploy).labels)).map(([key, value]) => [key, String(value)])))),
     item: options.stack,
+    composeDir: options.composeDir,
+    isFile: options.isFile,
+    ship: (file) => {
+      const name = besideStack(files, path.basename(file), "file");
+      files.set(name, options.readFile(file));
+      return name;
+    },
     notes,
   };
   const specs = Object.entries(services).flatMap(([key, service]) => mapService(key, record(service), ctx) ?? []);

@@ -119,6 +119,8 @@ function plan(model: Record<string, unknown>, options: { pinStateful?: boolean; 
     pinStateful: options.pinStateful ?? true,
     sharedNetworks: SHARED_NETWORKS,
     readFile: (file) => options.files?.[file] ?? "",
+    isFile: (file) => options.files?.[file] !== undefined,
+    composeDir: "/compose",
     files: ["compose.yaml"],
   });
 }
@@ -171,6 +173,27 @@ describe("what cannot be carried over is noted, each with its key", () => {
     ],
   ])("%s", (_, model, notes) => {
     expect(notesOf(plan(model))).toEqual(notes);
+  });
+
+  test("a one-shot job is left out (as a service it would run again and again); a file of the compose project becomes a config, a folder stays a bind", () => {
+    const result = plan(
+      {
+        services: {
+          hydrate: { image: IMAGE, deploy: { mode: "replicated-job" } },
+          web: { image: IMAGE, volumes: [{ type: "bind", source: "/compose/nginx.conf", target: "/etc/nginx/nginx.conf", read_only: true }, { type: "bind", source: "/compose/html", target: "/usr/share/nginx/html" }] },
+        },
+      },
+      { files: { "/compose/nginx.conf": "events {}\n" } },
+    );
+    expect(result.spec.services.map((service) => service.name)).toEqual(["web"]);
+    expect(result.spec.services[0]!.configs).toEqual([{ file: "nginx.conf", target: "/etc/nginx/nginx.conf" }]);
+    expect(result.spec.services[0]!.mounts).toEqual([model.bind("/compose/html", "/usr/share/nginx/html")]);
+    expect([...result.files]).toEqual([["nginx.conf", "events {}\n"]]);
+    expect(notesOf(result)).toEqual([
+      ["not-representable", "services.hydrate.deploy.mode", "a replicated-job: the provider has no job mode; left out (run it by hand, or make it a long-running service)"],
+      ["changed", "services.web.volumes.0", "a file beside the compose file: shipped from the stack's folder (nginx.conf) as a swarm config"],
+      ["changed", "services.web.volumes.1", "/compose/html is bound from the machine that deploys, as written: it must exist on every node the service may run on (the lab ships files, not folders)"],
+    ]);
   });
 
   test("a renamed service is announced whole to drift (unmanaged and missing), never field by field", () => {
