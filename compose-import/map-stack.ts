@@ -74,6 +74,13 @@ function networks(model: ComposeModel, options: ImportOptions, notes: Notes) {
       keys.set(key, sharedKey);
       continue;
     }
+    const shared = options.sharedNetworks.find((candidate) => candidate.name === name);
+    if (shared) {
+      // The lab's shared networks include those a stack created for others to join (platform_postgres_postgres).
+      keys.set(key, shared.key);
+      notes.add("changed", ["networks", key], `the lab's shared network "${shared.key}" (lab/networks.ts), created before any stack`, network.attachable === true ? undefined : { network: name, fields: ["attachable"] });
+      continue;
+    }
     if (name !== swarmName(options.stack, key)) {
       notes.add("not-representable", ["networks", key, "name"], `the stack's networks are named <stack>_<key>; this one becomes ${swarmName(options.stack, key)}`, {
         unmanaged: [{ kind: "network", name }],

@@ -227,6 +227,25 @@ describe("what cannot be carried over is noted, each with its key", () => {
     expect(result.spec.networks).toBeUndefined();
   });
 
+  test("a stack's own network that is one of the lab's shared networks (platform_postgres_postgres) joins it by its key", () => {
+    const result = planImport({ services: { db: { image: IMAGE, networks: { postgres: null } } }, networks: { postgres: {} } }, sourceLines([{ name: "compose.yaml", text: "" }]), {
+      stack: "platform_postgres",
+      tier: "platform",
+      ingress: INGRESS,
+      pinStateful: true,
+      sharedNetworks: [{ key: "pg", name: "platform_postgres_postgres", namespace: "platform_postgres", purpose: "shared" }],
+      readFile: () => "",
+      isFile: () => false,
+      composeDir: "/compose",
+      files: ["compose.yaml"],
+    });
+    expect(result.spec.services[0]!.networks).toEqual(["pg"]);
+    expect(result.spec.networks).toBeUndefined();
+    expect(result.notes.map((note) => [note.message, note.drift])).toEqual([
+      ['the lab\'s shared network "pg" (lab/networks.ts), created before any stack', { network: "platform_postgres_postgres", fields: ["attachable"] }],
+    ]);
+  });
+
   test("the storage node's constraint is stateful: true; where config does not pin, drift will show it", () => {
     const result = plan({ services: { db: { image: IMAGE, deploy: { placement: { constraints: ["node.hostname == dev"] } } } } }, { pinStateful: false });
     expect(result.spec.services[0]!.stateful).toBe(true);
