@@ -129,6 +129,15 @@ describeWith(ENGINE_NEEDS)("compose import, proven by docker stack deploy and dr
     for (const note of entry.result.notes) expect(note.line).toBeGreaterThan(0);
   });
 
+  test("an external network the lab did not know is added to lab/networks.ts; what was left out is listed in the stack file too", () => {
+    expect(imports.get("apps")!.result.newSharedNetworks).toEqual([{ key: "metrics", name: "platform_metrics", purpose: "external network of the apps stack (imported from compose.yaml:105)" }]);
+    expect(readFileSync(path.join(copy, "lab", "networks.ts"), "utf8")).toContain('name: "platform_metrics"');
+    const stackFile = readFileSync(path.join(copy, "lab", "stacks", "application", "apps", "index.ts"), "utf8");
+    const left = imports.get("apps")!.result.notes.filter((note) => note.kind === "not-representable");
+    expect(left.length).toBeGreaterThan(0);
+    for (const note of left) expect(stackFile).toContain(` * - ${note.file}:${note.line}: ${note.key}: `);
+  });
+
   test.each(CASES.map((entry) => [entry.stack]))("%s: drift of the imported lab shows exactly the differences the import announced", (stack) => {
     const notes = imports.get(stack)!.result.notes;
     const mine = (name: string) => name === stack || name.startsWith(`${stack}_`);
