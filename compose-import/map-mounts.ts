@@ -3,7 +3,7 @@ import { DOCKER_SOCKETS, normalisePath, systemPathOf } from "../lib/host-paths";
 import { swarmName } from "../lib/naming";
 import { integer, list, type Loose, record, text } from "./compose";
 import { configIdentity } from "./map-secrets";
-import type { StackImportContext } from "./map-service";
+import type { StackImportContext } from "./context";
 
 /**
  * A compose service's `volumes:` (long form, as `docker stack config` prints them) as the lab's

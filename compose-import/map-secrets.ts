@@ -3,7 +3,7 @@ import { contentAddressedName, swarmName } from "../lib/naming";
 import { slug } from "../lib/service-plan";
 import { contentIdentity } from "../lib/swarm-state";
 import { integer, list, type Loose, record, text } from "./compose";
-import type { StackImportContext } from "./map-service";
+import type { StackImportContext } from "./context";
 
 /**
  * What of a compose service holds or ships values: its environment (1Password references and

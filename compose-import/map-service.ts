@@ -1,48 +1,15 @@
-import type { Healthcheck, PublishedPort, RestartPolicy, SecretValue, ServiceSpec, Site } from "../lab/model";
-import type { IngressSettings } from "../lib/labels";
+import type { Healthcheck, PublishedPort, RestartPolicy, ServiceSpec, Site } from "../lab/model";
 import { swarmName } from "../lib/naming";
 import { IGNORED_BY_STACK_DEPLOY, integer, isRecord, list, type Loose, memoryText, record, strings, text } from "./compose";
 import { importCaddyLabels } from "./map-caddy";
 import { mapMounts } from "./map-mounts";
 import { configFiles, environment, secretFiles } from "./map-secrets";
-import type { Notes } from "./notes";
+import type { StackImportContext } from "./context";
 
 /**
  * One compose service, as `docker stack config` prints it, in the lab's vocabulary. Every key is
  * read by name; a key this module does not read is a note, so nothing is left out unsaid. Pure.
  */
-
-/** A compose secret or config, as the stack file will refer to it. */
-export interface ImportedObject {
-  /** Its name in the swarm `docker stack deploy` made. */
-  readonly liveName: string;
-  /** Secrets: where the value comes from. */
-  readonly value?: SecretValue;
-  /** Configs: the file in the stack's folder. */
-  readonly file?: string;
-}
-
-export interface StackImportContext {
-  readonly stack: string;
-  readonly ingress: IngressSettings;
-  readonly pinStateful: boolean;
-  /** Compose network key → the lab's network key. */
-  readonly networkKeys: ReadonlyMap<string, string>;
-  /** Only what could be carried over; the others have their note already. */
-  readonly secrets: ReadonlyMap<string, ImportedObject>;
-  readonly configs: ReadonlyMap<string, ImportedObject>;
-  readonly volumes: Readonly<Record<string, unknown>>;
-  readonly forwardAuthSnippets: ReadonlySet<string>;
-  /** 1Password item for values that become secrets: the stack's own. */
-  readonly item: string;
-  /** The compose project's folder (the first file's), which relative paths were resolved from. */
-  readonly composeDir: string;
-  /** Whether a host path (as the compose files resolve it) is a file on this machine. */
-  readonly isFile: (file: string) => boolean;
-  /** Copies a file of this machine beside the stack file; returns its name there. */
-  readonly ship: (file: string) => string;
-  readonly notes: Notes;
-}
 
 /** The keys read below; anything else is noted as not representable. */
 const READ = new Set([

@@ -6,7 +6,8 @@ import { swarmName } from "../lib/naming";
 import { type ComposeModel, record, text } from "./compose";
 import { forwardAuthSnippets } from "./map-caddy";
 import { opValue } from "./map-secrets";
-import { type ImportedObject, mapService, type StackImportContext } from "./map-service";
+import type { ImportedObject, StackImportContext } from "./context";
+import { mapService } from "./map-service";
 import { type ImportNote, Notes } from "./notes";
 import type { SourceLines } from "./source-lines";
 
