@@ -106,6 +106,10 @@ export function secretFiles(at: readonly string[], service: Loose, ctx: StackImp
       fields: ["secrets"],
       missing: [{ kind: "secret", name: objectIdentity(swarm, slug(target)) }],
     });
+    // The lab gives a secret to the service's own numeric user (0440) where stack deploy gave it to root (0444).
+    if (/^\d+:\d+$/.test(text(service.user) ?? "") && (uid === undefined || gid === undefined || mode === undefined)) {
+      ctx.notes.add("changed", [...at, "secrets", index], `secret "${source}" is owned by the service's user ${text(service.user)}, mode 0440 unless set (the lab's default; stack deploy gave it to root, 0444)`);
+    }
     return [{ target, value: imported.value, ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}), ...(mode !== undefined ? { mode } : {}) }];
   });
 }

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { Command } from "commander";
 import type { Tier } from "../lab/model";
 import { writeWholeFile } from "../lib/whole-files";
@@ -25,17 +26,20 @@ const program = new Command()
   .parse();
 
 const options = program.opts<{ stack: string; tier: string; envFile?: string; configStack: string; configFile?: string; report?: string }>();
+// `npm run import` runs in the project's root; paths are meant from where the user typed them.
+const typedIn = process.env.npm_lifecycle_event === "import" ? process.env.INIT_CWD : undefined;
+const from = (file: string) => (typedIn === undefined ? file : path.relative(process.cwd(), path.resolve(typedIn, file)) || ".");
 
 try {
   const result = importStack({
     stack: options.stack,
-    files: program.args,
+    files: program.args.map(from),
     tier: options.tier as Tier,
     configStack: options.configStack,
-    ...(options.envFile !== undefined ? { envFile: options.envFile } : {}),
-    ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
+    ...(options.envFile !== undefined ? { envFile: from(options.envFile) } : {}),
+    ...(options.configFile !== undefined ? { configFile: from(options.configFile) } : {}),
   });
-  if (options.report !== undefined) writeWholeFile(options.report, `${JSON.stringify(result, null, 2)}\n`);
+  if (options.report !== undefined) writeWholeFile(from(options.report), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`import: stack ${result.stack} written to lab/${result.folder}\n`);
   for (const file of result.written) process.stdout.write(`  ${file}\n`);
   process.stdout.write(`\n${notesText(result.notes)}`);

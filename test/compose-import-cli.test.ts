@@ -74,8 +74,8 @@ describeWith({ programs: ["docker"] })("npm run import: mistakes and refusals", 
     expect(existsSync(path.join(copy, "lab", "stacks", "application", "unreachable", "index.ts"))).toBe(true);
   });
 
-  test("npm run import with --tier and --config-file: the stack in its tier's folder, listed in lab/index.ts", () => {
-    const result = spawnSync("npm", ["run", "-s", "import", "--", "--stack", "platform_whoami", "--tier", "platform", "--config-file", "Pulumi.dev.yaml", "compose/ok.yaml"], { cwd: copy, encoding: "utf8" });
+  test("npm run import from another folder, with --tier and --config-file: paths from where they were typed, the stack in its tier's folder, listed in lab/index.ts", () => {
+    const result = spawnSync("npm", ["run", "-s", "import", "--", "--stack", "platform_whoami", "--tier", "platform", "--config-file", "../Pulumi.dev.yaml", "ok.yaml"], { cwd: compose, encoding: "utf8" });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("import: stack platform_whoami written to lab/stacks/platform/whoami\n");
