@@ -118,7 +118,7 @@ function secrets(model: ComposeModel, options: ImportOptions, notes: Notes, file
         imported.set(key, { liveName, value: reference });
         notes.add("changed", ["secrets", key], `the file holds a 1Password reference: op("${reference.item}", "${reference.field}")`, unmanaged);
       } else if (OP_PLACEHOLDER.test(content)) {
-        const name = path.posix.join("secrets", path.basename(file));
+        const name = path.posix.join("secrets", besideStack(files, path.basename(file), key, "secrets/"));
         // `op inject` names the vault; the lab's templates take it from config.
         files.set(name, content.replace(new RegExp(OP_PLACEHOLDER.source, "g"), "{{ op://$1/$2 }}"));
         imported.set(key, { liveName, value: opTemplateFile(name) });
@@ -156,9 +156,10 @@ function configs(model: ComposeModel, options: ImportOptions, notes: Notes, file
 }
 
 /** A name for a file in the stack's folder that no other file of the import has. */
-function besideStack(files: ReadonlyMap<string, string>, base: string, qualifier: string): string {
-  let name = files.has(base) ? `${qualifier}-${base}` : base;
-  for (let index = 2; files.has(name); index += 1) name = `${qualifier}-${index}-${base}`;
+function besideStack(files: ReadonlyMap<string, string>, base: string, qualifier: string, folder = ""): string {
+  const taken = (name: string) => files.has(`${folder}${name}`);
+  let name = taken(base) ? `${qualifier}-${base}` : base;
+  for (let index = 2; taken(name); index += 1) name = `${qualifier}-${index}-${base}`;
   return name;
 }
 
