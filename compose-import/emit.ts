@@ -45,8 +45,22 @@ type Loose = Record<string, any>;
 
 const DELIVERY_NAMES = Object.entries(SecretEnv).filter(([, delivery]) => typeof delivery !== "function");
 
+/** The lab's host paths (`homelab:paths`), which stack files name through `lab.appdata(...)` and friends. */
+export type LabPaths = Readonly<Record<"appdata" | "media" | "backups" | "dockerRoot", string>>;
+
+/** A host path as the stack file writes it: under one of the lab's roots, through its helper (the longest root wins). */
+function hostPath(source: string, paths: LabPaths | undefined, use: (name: string, code: Code) => Code): string | Code {
+  const roots = Object.entries(paths ?? {}).sort(([, a], [, b]) => b.length - a.length);
+  for (const [helper, root] of roots) {
+    const base = root.replace(/\/+$/, "");
+    if (source === base) return use("lab", new Code(`lab.${helper}("")`));
+    if (source.startsWith(`${base}/`)) return use("lab", new Code(`lab.${helper}(${JSON.stringify(source.slice(base.length + 1))})`));
+  }
+  return source;
+}
+
 /** The model's values in the shapes its helpers make, as calls of those helpers. */
-function withHelpers(service: ServiceSpec, used: Set<string>): Loose {
+function withHelpers(service: ServiceSpec, used: Set<string>, paths: LabPaths | undefined): Loose {
   const use = (name: string, code: Code) => (used.add(name.split(".")[0]!), code);
   const secret = (value: Loose) =>
     value.kind === "op" ? use("op", call("op", value.item, value.field)) : "file" in value ? use("opTemplateFile", call("opTemplateFile", value.file)) : use("opTemplate", call("opTemplate", value.text));
@@ -59,7 +73,8 @@ function withHelpers(service: ServiceSpec, used: Set<string>): Loose {
     if (value.type === "bind" && value.reason !== undefined) {
       return use("hostBind", call("hostBind", value.source, value.target, value.reason, ...(value.readOnly ? [] : [{ readOnly: false }])));
     }
-    if (value.type === "bind") return value.readOnly ? use("bindRO", call("bindRO", value.source, value.target)) : use("bind", call("bind", value.source, value.target));
+    const source = value.type === "bind" ? hostPath(value.source, paths, use) : undefined;
+    if (value.type === "bind") return value.readOnly ? use("bindRO", call("bindRO", source, value.target)) : use("bind", call("bind", source, value.target));
     if (value.type === "volume" && value.readOnly === undefined) return use("volume", call("volume", value.name, value.target));
     if (value.type === "tmpfs") return use("tmpfs", call("tmpfs", value.target, ...(value.sizeBytes !== undefined ? [value.sizeBytes] : [])));
     return value;
@@ -91,14 +106,16 @@ function comment(notes: readonly ImportNote[]): string[] {
 }
 
 /** The stack file: `lab/<folder>/index.ts`, with `model` the relative path to lab/model.ts. */
-export function stackFileText(spec: StackSpec, notes: readonly ImportNote[], model: string): string {
+export function stackFileText(spec: StackSpec, notes: readonly ImportNote[], model: string, paths?: LabPaths): string {
   const used = new Set<string>(["defineStack"]);
   const taken = new Set<string>();
   const services = spec.services.map((service) => {
     const name = identifier(service.name, taken);
     taken.add(name);
-    return { name, spec: withHelpers(service, used) };
+    return { name, spec: withHelpers(service, used, paths) };
   });
+  // `lab` is the stack file's parameter, not an import.
+  const usesLab = used.delete("lab");
   const helpers = [...used].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" }));
   const lines = [
     `import { ${[...helpers, "type ServiceSpec", "type StackSpec"].join(", ")} } from "${model}";`,
@@ -107,7 +124,7 @@ export function stackFileText(spec: StackSpec, notes: readonly ImportNote[], mod
     ` * ${spec.description}, by \`npm run import\`.`,
     ...comment(notes),
     " */",
-    "export default defineStack((): StackSpec => {",
+    `export default defineStack((${usesLab ? "lab" : ""}): StackSpec => {`,
   ];
   for (const service of services) lines.push(`  const ${service.name}: ServiceSpec = ${print(service.spec, 2, service.name.length + 22)};`, "");
   const { services: _, ...stack } = spec;

@@ -119,7 +119,7 @@ export function importStack(args: ImportArgs): ImportResult {
   const networksFile = path.join(LAB_DIR, "networks.ts");
   const modelPath = path.relative(stackDir, path.join(LAB_DIR, "model")).split(path.sep).join("/");
   const files: Record<string, string> = {
-    [stackFile]: stackFileText(plan.spec, plan.notes, modelPath),
+    [stackFile]: stackFileText(plan.spec, plan.notes, modelPath, homelab.paths),
     ...Object.fromEntries([...plan.files].map(([name, text]) => [path.join(stackDir, name), text])),
     [indexFile]: addStack(readFileSync(indexFile, "utf8"), folder).text,
   };

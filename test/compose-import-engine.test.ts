@@ -129,7 +129,8 @@ describeWith(ENGINE_NEEDS)("compose import, proven by docker stack deploy and dr
     for (const note of entry.result.notes) expect(note.line).toBeGreaterThan(0);
   });
 
-  test("an external network the lab did not know is added to lab/networks.ts; what was left out is listed in the stack file too", () => {
+  test("an external network the lab did not know is added to lab/networks.ts; what was left out is listed in the stack file too; host paths under the lab's roots go through lab.media(...)", () => {
+    expect(readFileSync(path.join(copy, "lab", "stacks", "application", "media", "index.ts"), "utf8")).toContain('bind(lab.media("sonarr"), "/config")');
     expect(imports.get("apps")!.result.newSharedNetworks).toEqual([{ key: "metrics", name: "platform_metrics", purpose: "external network of the apps stack (imported from compose.yaml:105)" }]);
     expect(readFileSync(path.join(copy, "lab", "networks.ts"), "utf8")).toContain('name: "platform_metrics"');
     const stackFile = readFileSync(path.join(copy, "lab", "stacks", "application", "apps", "index.ts"), "utf8");

@@ -302,6 +302,16 @@ describe("the stack file it writes", () => {
     expect(evaluateStackFile(text)(context)).toEqual(JSON.parse(JSON.stringify(rich.spec)));
   });
 
+  test("a host path under the lab's roots is written through lab.appdata(...) and friends, and evaluates to the same path", () => {
+    const paths = { appdata: "/srv", media: "/srv/media", backups: "/srv/backups", dockerRoot: "/var/lib/docker" };
+    const withPaths = stackFileText(rich.spec, rich.notes, "../../../model", paths);
+    expect(withPaths).toContain("export default defineStack((lab): StackSpec => {");
+    expect(withPaths).toContain('bind(lab.appdata("sonarr"), "/config")');
+    expect(withPaths).toContain('bindRO(lab.media(""), "/data")');
+    const homelab = parseConfig(readStackConfig("dev"), { purpose: "evaluate" }).homelab;
+    expect(evaluateStackFile(withPaths)(labContext({ ...homelab, paths }))).toEqual(JSON.parse(JSON.stringify(rich.spec)));
+  });
+
   test("uses the model's helpers, and ships the config beside it", () => {
     for (const helper of ['SecretEnv.linuxserver', 'op("sonarr", "api_key")', 'op("app", "token")', 'bind("/srv/sonarr", "/config")', 'bindRO("/srv/media", "/data")', 'volume("cache", "/cache")', 'tmpfs("/tmp", 1048576)', "hostBind(", "Auth.none(", "mode: 0o400"]) {
       expect(text).toContain(helper);
