@@ -9,9 +9,9 @@ import { SwarmStack } from "./components/swarm-stack";
 import { STACKS } from "./lab";
 import type { Removal, StackDefinition } from "./lab/model";
 import { REMOVED } from "./lab/removed";
-import { checkDeletions, type Inventory, inventoryOf } from "./lib/deletion-safety";
-import { evaluateLab, type ImageOptions } from "./lib/evaluate-lab";
-import { checkProgramFields, fieldsToRead } from "./lib/program-fields";
+import { checkDeletions, type Inventory, inventoryOf } from "./evaluation/deletion-safety";
+import { evaluateLab, type ImageOptions } from "./evaluation/evaluate-lab";
+import { checkProgramFields, fieldsToRead } from "./evaluation/program-fields";
 
 /**
  * The composition root: configuration → lab declaration → secret values → resources. Everything

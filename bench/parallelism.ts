@@ -1,7 +1,7 @@
 import { STACK_REFERENCE_TYPE } from "../lib/resource-types";
 import { type OfflineRun, runOffline, waitsToConverge } from "../offline/run";
-import { type RegisteredResource } from "../offline/registered";
-import { urnKey } from "../offline/desired";
+import { type RegisteredResource } from "../lib/registered";
+import { urnKey } from "../live/desired";
 import { median } from "./stats";
 
 /**

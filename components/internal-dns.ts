@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { InternalRecord } from "../lib/ingress";
+import type { InternalRecord } from "../evaluation/ingress";
 import { INTERNAL_DNS_TYPES } from "../lib/resource-types";
 import { UnifiDnsRecord } from "../providers/unifi/record";
 

@@ -1,6 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { PublicRecord, TunnelRule } from "../lib/ingress";
+import type { PublicRecord, TunnelRule } from "../evaluation/ingress";
 import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
 
 export interface PublicIngressArgs {

@@ -1,11 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProgramSecretName } from "../lab/model";
-import type { StackPlan } from "../lib/evaluate-lab";
+import type { StackPlan } from "../evaluation/evaluate-lab";
 import { contentAddressedName, logicalName, swarmName } from "../lib/naming";
 import { SWARM_TYPES } from "../lib/resource-types";
-import { type FieldValues, renderEnvFile, renderSecretValue } from "../lib/secret-values";
-import type { SecretContent } from "../lib/service-plan";
+import { type FieldValues, renderEnvFile, renderSecretValue } from "../evaluation/secret-values";
+import type { SecretContent } from "../evaluation/service-plan";
 import { SERVICE_IGNORE_CHANGES, toServiceArgs } from "./service-args";
 import { overlayNetwork } from "./shared-networks";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IMAGE_REFERENCE } from "../lib/image-ref";
+import { IMAGE_REFERENCE } from "../images/image-ref";
 import { TTL_SECONDS } from "../providers/unifi/dns-record";
 
 /**

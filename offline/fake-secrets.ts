@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { HomelabConfig } from "../config";
 import type { OpRef } from "../lab/model";
-import type { EvaluatedLab } from "../lib/evaluate-lab";
-import { type FieldShape, fieldsToRead, programFields } from "../lib/program-fields";
-import { refKey } from "../lib/secret-values";
+import type { EvaluatedLab } from "../evaluation/evaluate-lab";
+import { type FieldShape, fieldsToRead, programFields } from "../evaluation/program-fields";
+import { refKey } from "../evaluation/secret-values";
 
 /**
  * The fake values an offline run hands out instead of reading 1Password: one per field the run

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Invocation, RegisteredOptions, RegisteredResource } from "./registered";
+import type { Invocation, RegisteredOptions, RegisteredResource } from "../lib/registered";
 
 /**
  * Pulumi's mock monitor (`pulumi.runtime.setMocks`), recording every registered resource with the

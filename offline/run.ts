@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { lacksOnePasswordCredentials, parseConfig, PROJECT } from "../config";
 import { ONEPASSWORD_CALLS, PUBLIC_INGRESS_TYPES, STACK_REFERENCE_TYPE, SWARM_TYPES } from "../lib/resource-types";
 import { STACKS } from "../lab";
-import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
+import { type EvaluatedLab, evaluateLab } from "../evaluation/evaluate-lab";
 import { type DeployOptions, deployLab, type LabOutputs } from "../program";
 import { digest, FAKE_TUNNEL_TOKEN_KEY, fakeFieldValues, fakeUuid } from "./fake-secrets";
 import { startMockMonitor } from "./mock-monitor";
-import type { Invocation, RegisteredResource } from "./registered";
-import { readStackConfig } from "./stack-config";
+import type { Invocation, RegisteredResource } from "../lib/registered";
+import { readStackConfig } from "../config/stack-file";
 
 /**
  * Runs the program under Pulumi's mock monitor: no engine, no providers, no credentials, no

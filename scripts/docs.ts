@@ -4,12 +4,12 @@ import { Command } from "commander";
 import { type HomelabConfig, parseConfig } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
-import { DOC_FILES, type DocFile, renderDocs } from "../lib/docs";
-import type { DocsOptions } from "../lib/docs/document";
-import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
+import { DOC_FILES, type DocFile, renderDocs } from "../docs-generator";
+import type { DocsOptions } from "../docs-generator/document";
+import { type EvaluatedLab, evaluateLab } from "../evaluation/evaluate-lab";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { readStackConfig } from "../offline/stack-config";
-import { programFields } from "../lib/program-fields";
+import { readStackConfig } from "../config/stack-file";
+import { programFields } from "../evaluation/program-fields";
 
 /**
  * `npm run docs`: regenerates docs/*.md from the lab declaration, evaluated with the prod stack's

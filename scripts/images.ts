@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { timeoutOption } from "./timeout-option";
-import { lockPath, LOCK_FILE, readImageLock } from "../lib/image-lock";
-import { labImages, resolveLock, stackNames, updateLockFile } from "../registry/update-lock";
+import { lockPath, LOCK_FILE, readImageLock } from "../images/image-lock";
+import { labImages, resolveLock, stackNames, updateLockFile } from "../images/update-lock";
 
 /**
  * The image lock (lab/images.lock.json), against the registries.

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { ReviewOptions, ScanSummary } from "../engine/commands";
+import type { ReviewOptions, ScanSummary } from "../live/commands";
 import { timeoutOption } from "./timeout-option";
 
 /** The options `adopt` and `drift` share, and how both report failure. */

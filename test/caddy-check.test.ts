@@ -1,8 +1,8 @@
-import { parseCaddyfile } from "../lib/caddy/caddyfile";
-import { judgeCaddyfile } from "../lib/caddy/check";
-import { GLOBAL_OPTIONS, HANDLER_DIRECTIVES, SITE_DIRECTIVES, SUBDIRECTIVES } from "../lib/caddy/directives";
+import { parseCaddyfile } from "../caddy/caddyfile";
+import { judgeCaddyfile } from "../caddy/check";
+import { GLOBAL_OPTIONS, HANDLER_DIRECTIVES, SITE_DIRECTIVES, SUBDIRECTIVES } from "../caddy/directives";
 import { caddyAdapt } from "./support/caddy";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * The pure model of Caddy's adapter (lib/caddy/check.ts), which lab validation runs before

@@ -4,11 +4,11 @@ import * as path from "node:path";
 import { readWorkflow, stepNamed } from "./support/workflows";
 import { preRunCommands, RUN_ENV } from "../ops/settings";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { waitUntil } from "./support/daemon";
-import { ENGINE_NEEDS, freePort } from "./support/engine";
+import { waitUntil } from "../servers/daemon";
+import { ENGINE_NEEDS, freePort } from "../servers/engine";
 import { type ReviewSlice, startReviewSlice, writeConfig } from "./support/review-slice";
-import { type ClientHome, clientHome, SSH_NEEDS, startTestSshServer, type TestSshServer } from "./support/sshd";
-import { describeWith } from "./support/tools";
+import { type ClientHome, clientHome, SSH_NEEDS, startTestSshServer, type TestSshServer } from "../servers/sshd";
+import { describeWith } from "../servers/tools";
 
 /**
  * `adopt` and `drift` on the path prod uses: `docker:host: ssh://...`, through the system ssh

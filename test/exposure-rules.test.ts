@@ -2,10 +2,10 @@ import { ConfigError, parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { Auth, bind, DOCKER_SOCKET, hostBind, type Removal, type ServiceSpec, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
-import { evaluateLab } from "../lib/evaluate-lab";
-import { LabError, validateLab } from "../lib/validation";
-import { exposureProblems } from "../lib/validation/exposure";
-import { readStackConfig } from "../offline/stack-config";
+import { evaluateLab } from "../evaluation/evaluate-lab";
+import { LabError, validateLab } from "../evaluation/validation";
+import { exposureProblems } from "../evaluation/validation/exposure";
+import { readStackConfig } from "../config/stack-file";
 
 /**
  * The exposure guardrails of lab validation (lib/validation/exposure.ts): a minimal valid lab

@@ -1,4 +1,4 @@
-import { canonicalDuration } from "../lib/units";
+import { canonicalDuration } from "../evaluation/units";
 import type { OfflineRun } from "../offline/run";
 import { runOffline } from "../offline/run";
 import {
@@ -18,7 +18,7 @@ import {
   STACK_DEPENDENCIES,
 } from "./fixtures/seed";
 import { attachedNetworks, networks, service, services, sitePrefixes } from "./helpers";
-import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../lib/labels";
+import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../evaluation/labels";
 import { ROLE_LABEL } from "../lib/naming";
 
 /**

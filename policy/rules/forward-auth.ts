@@ -1,8 +1,8 @@
 import { type ResourceValidationArgs, type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import type { ServiceSpec } from "../../lab/model";
-import { isGlobal, isSnippet } from "../../lib/caddy/caddyfile";
-import { caddyRootsOf, runsSnippetFirst } from "../../lib/caddy/forward-auth";
-import { FORWARD_AUTH_SNIPPET } from "../../lib/labels";
+import { isGlobal, isSnippet } from "../../caddy/caddyfile";
+import { caddyRootsOf, runsSnippetFirst } from "../../caddy/forward-auth";
+import { FORWARD_AUTH_SNIPPET } from "../../evaluation/labels";
 import { ROLE_LABEL } from "../../lib/naming";
 import { FORWARD_AUTH_EXCEPTIONS } from "../forward-auth-exceptions";
 import { DockerService, labelsOf, nameOf, stringRecord } from "./resources";

@@ -1,5 +1,5 @@
 import { type ResourceValidationArgs, type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { isUnder } from "../../lib/host-paths";
+import { isUnder } from "../../evaluation/host-paths";
 import { SHARED_STORAGE_ROOTS } from "../shared-storage";
 import { containerOf, DockerService, imageOf, list, nameOf, type ServiceProps, stringList } from "./resources";
 import { socketExposure } from "./socket-access";

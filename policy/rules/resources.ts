@@ -1,6 +1,6 @@
 import type { CustomResource } from "@pulumi/pulumi";
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { splitImageReference, type WrittenReference } from "../../lib/image-ref";
+import { splitImageReference, type WrittenReference } from "../../images/image-ref";
 import { PUBLIC_INGRESS_TYPES, SWARM_TYPES } from "../../lib/resource-types";
 
 /**

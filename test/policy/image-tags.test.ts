@@ -1,4 +1,4 @@
-import { splitImageReference, type WrittenReference } from "../../lib/image-ref";
+import { splitImageReference, type WrittenReference } from "../../images/image-ref";
 import { service, type TestResource, violations } from "../support/policy-analyzer";
 
 /** policy/rules/image-tags.ts: every image names what it runs. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { swarmName } from "../../lib/naming";
-import { isSecretWrapper, registeredServices } from "../../offline/registered";
+import { isSecretWrapper, registeredServices } from "../../lib/registered";
 import { type OfflineRun, runOffline } from "../../offline/run";
 import { FORWARD_AUTH_EXCEPTIONS } from "../../policy/forward-auth-exceptions";
 import { HOST_PORTS } from "../../policy/host-ports";
