@@ -1,7 +1,6 @@
 import { type GeneratedCaddyfile, generateCaddyfile, type ServiceCaddyLabels } from "./generate";
 import { ROLE_LABEL } from "../lib/naming";
-import { registeredServices } from "../lib/registered";
-import { type OfflineRun } from "../offline/run";
+import { type RegisteredResource, registeredServices } from "../lib/registered";
 
 /**
  * The Caddyfile caddy-docker-proxy would build from what a program run registered: every
@@ -25,7 +24,11 @@ export interface LabCaddyfile extends GeneratedCaddyfile {
   readonly controllerImage: string | undefined;
 }
 
-export function labCaddyfile(run: OfflineRun, overrides: { labels?: (service: RegisteredLabels) => Record<string, string> } = {}): LabCaddyfile {
+/**
+ * The lab's Caddyfile from a run's registrations (an `OfflineRun` is one), every service's labels
+ * as registered unless `overrides.labels` says otherwise (the tests plant a broken label so).
+ */
+export function labCaddyfile(run: { readonly resources: readonly RegisteredResource[] }, overrides: { labels?: (service: RegisteredLabels) => Record<string, string> } = {}): LabCaddyfile {
   const registered = registeredServices(run.resources)
     .map((service) => ({
       name: service.name,

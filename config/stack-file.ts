@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PROJECT_DIR } from "../lib/project-dir";
@@ -24,4 +24,11 @@ export function readConfigFile(file: string): Record<string, string> {
   }
   const config = (document as { config?: Record<string, unknown> } | null)?.config ?? {};
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+}
+
+/** The stacks of the program, from the `Pulumi.<stack>.yaml` files beside it. */
+export function stackNames(projectDir: string = PROJECT_DIR): string[] {
+  return readdirSync(projectDir)
+    .flatMap((file) => /^Pulumi\.([\w-]+)\.yaml$/.exec(file)?.[1] ?? [])
+    .sort();
 }

@@ -1,52 +1,11 @@
-import { readdirSync } from "node:fs";
-import { parseConfig } from "../config";
-import { STACKS } from "../lab";
-import type { StackDefinition } from "../lab/model";
-import { evaluateLab } from "../evaluation/evaluate-lab";
-import { EMPTY_LOCK, type ImageLock, readImageLock, writeImageLock } from "./image-lock";
+import { type ImageLock, readImageLock, writeImageLock } from "./image-lock";
 import { taggedName } from "./image-ref";
-import { PROJECT_DIR } from "../lib/project-dir";
-import { readStackConfig } from "../config/stack-file";
 import { type ResolveOptions, resolveDigest } from "./registry-client";
 
 /**
- * `npm run images`: which tags the lab deploys, what the registries serve for them now, and the
- * lock rewritten whole from that, or compared with it.
+ * `npm run images`: what the registries serve now for the tags the lab deploys
+ * (evaluation/lab-images.ts lists them), and the lock rewritten whole from that, or compared with it.
  */
-
-/** A tag the lab deploys without a digest of its own, and the services that use it. */
-export interface LabImage {
-  readonly reference: string;
-  readonly usedBy: readonly string[];
-}
-
-/** The stacks of the program, from the `Pulumi.<stack>.yaml` files beside it. */
-export function stackNames(projectDir: string = PROJECT_DIR): string[] {
-  return readdirSync(projectDir)
-    .flatMap((file) => /^Pulumi\.([\w-]+)\.yaml$/.exec(file)?.[1] ?? [])
-    .sort();
-}
-
-/**
- * Every tag-only image any stack of the program deploys (its per-service `image` overrides
- * included), except services declared `unpinned`. Read from the stack files alone: no secret,
- * no registry.
- */
-export function labImages(stacks: readonly string[] = stackNames(), definitions: readonly StackDefinition[] = STACKS): LabImage[] {
-  const usedBy = new Map<string, { reference: string; services: Set<string> }>();
-  for (const stack of stacks) {
-    // Which images a stack uses does not depend on its credentials. Against an empty lock, the
-    // lab's own rule lists every image that needs a digest from it.
-    const lab = evaluateLab(parseConfig(readStackConfig(stack), { purpose: "evaluate" }).homelab, definitions, undefined, { lock: EMPTY_LOCK });
-    for (const { service, image } of lab.unlockedImages) {
-      const key = taggedName(image);
-      const entry = usedBy.get(key) ?? { reference: key, services: new Set<string>() };
-      entry.services.add(service);
-      usedBy.set(key, entry);
-    }
-  }
-  return [...usedBy.values()].map((entry) => ({ reference: entry.reference, usedBy: [...entry.services].sort() })).sort((a, b) => a.reference.localeCompare(b.reference));
-}
 
 export interface LockChange {
   readonly reference: string;
