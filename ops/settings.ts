@@ -30,6 +30,7 @@ export function labPaths(labStack: string): string[] {
     "lib/**",
     "images/**",
     "caddy/**",
+    "forward-auth/**",
     "evaluation/**",
     "providers/**",
     "package.json",

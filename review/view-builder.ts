@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type * as cloudflare from "@pulumi/cloudflare";
 import type { Removal, ServiceSpec, StackSpec } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
-import { caddyRootsOf, runsSnippetFirst } from "../caddy/forward-auth";
+import { caddyRootsOf, runsSnippetFirst } from "../forward-auth/index";
 import { disabledServices, inventoryOfStacks } from "../evaluation/deletion-safety";
 import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../evaluation/labels";
 import type { FileRefView, IngressView, LabView, PolicyView, RouteView, ServiceView, SiteView, StackView } from "./lab-view";

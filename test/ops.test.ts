@@ -454,7 +454,7 @@ describe("path filters: exactly the changes that can change the lab trigger a ru
   });
 
   test("no filter is dead: each matches a file in the repository", () => {
-    const files = ["Pulumi.yaml", "Pulumi.prod.yaml", "main.js", "scripts/source-hash.js", "scripts/cache-provider-code.js", "index.ts", "program.ts", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", ...["config", "components", "lab", "lib", "images", "caddy", "evaluation", "providers"].flatMap(filesUnder)];
+    const files = ["Pulumi.yaml", "Pulumi.prod.yaml", "main.js", "scripts/source-hash.js", "scripts/cache-provider-code.js", "index.ts", "program.ts", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", ...["config", "components", "lab", "lib", "images", "caddy", "forward-auth", "evaluation", "providers"].flatMap(filesUnder)];
     for (const filter of filters) expect([filter, files.some((file) => triggersRun(file, [filter]))]).toEqual([filter, true]);
   });
 

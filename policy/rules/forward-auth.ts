@@ -1,7 +1,7 @@
 import { type ResourceValidationArgs, type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import type { ServiceSpec } from "../../lab/model";
 import { isGlobal, isSnippet } from "../../caddy/caddyfile";
-import { caddyRootsOf, runsSnippetFirst } from "../../caddy/forward-auth";
+import { caddyRootsOf, runsSnippetFirst } from "../../forward-auth/index";
 import { FORWARD_AUTH_SNIPPET } from "../../evaluation/labels";
 import { ROLE_LABEL } from "../../lib/naming";
 import { FORWARD_AUTH_EXCEPTIONS } from "../forward-auth-exceptions";

@@ -1,6 +1,6 @@
-import { type Block, compareBlocks, isMatcher } from "./caddyfile";
-import { blocksByRoot, blocksFromLabels } from "./from-labels";
-import { TemplateError } from "./template";
+import { type Block, compareBlocks, isMatcher } from "../caddy/caddyfile";
+import { blocksByRoot, blocksFromLabels } from "../caddy/from-labels";
+import { TemplateError } from "../caddy/template";
 
 /**
  * Whether a site runs a snippet's directives (the lab's Authentik forward auth) before anything
