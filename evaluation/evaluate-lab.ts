@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { ConfigError, type HomelabConfig, PROJECT } from "../config";
-import { Auth, type LabContext, type OpRef, type StackDefinition, type StackSpec } from "../lab/model";
+import { type LabContext, type OpRef, type StackDefinition, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS, type SharedNetworkSpec } from "../lab/networks";
 import { ingressControllers, type IngressPlan, planIngress } from "./ingress";
 import { withStackFiles } from "./lab-files";
@@ -8,7 +8,7 @@ import { type ImageLock, readImageLock } from "../images/image-lock";
 import type { IngressSettings } from "./labels";
 import { distinctRefs, refKey, refsOf } from "./secret-values";
 import { contentValues, type PlanContext, planService, type ServicePlan } from "./service-plan";
-import { isProtected } from "./sites";
+import { withoutForwardAuth } from "../forward-auth";
 import { stackOrder } from "./stack-order";
 import { validateLab } from "./validation";
 import { type UnlockedImage, unlockedImages } from "./validation/images";
@@ -111,29 +111,9 @@ function select(all: readonly StackSpec[], config: HomelabConfig): StackSpec[] {
         };
       }),
   }));
-  const selected = config.forwardAuth.enabled ? chosenWithOverrides : withoutForwardAuth(chosenWithOverrides, config.forwardAuth.reason ?? "", problems);
+  const selected = config.forwardAuth.enabled ? chosenWithOverrides : withoutForwardAuth(chosenWithOverrides, config.forwardAuth.reason ?? "", problems, `${PROJECT}:forwardAuth`);
   if (problems.length > 0) throw new ConfigError(problems);
   return selected;
-}
-
-/**
- * `homelab:forwardAuth.enabled: false`: every site that asks for Authentik is served without it,
- * each carrying the configured reason so the render shows why. Never for a public site: that
- * would put a sign-in-less application on the internet.
- */
-function withoutForwardAuth(stacks: readonly StackSpec[], reason: string, problems: string[]): StackSpec[] {
-  const open = Auth.none(`forward auth is off in this stack of the program (${PROJECT}:forwardAuth): ${reason.trim()}`);
-  return stacks.map((stack) => ({
-    ...stack,
-    services: stack.services.map((service) => ({
-      ...service,
-      sites: service.sites?.map((site, index) => {
-        if (!isProtected(site)) return site;
-        if (site.public) problems.push(`${PROJECT}:forwardAuth.enabled: false would serve the public site ${stack.name}/${service.name} sites[${index}] (${site.host}) without sign-in`);
-        return { ...site, auth: open };
-      }),
-    })),
-  }));
 }
 
 function stackPlan(spec: StackSpec, ctx: PlanContext): StackPlan {

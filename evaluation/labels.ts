@@ -1,4 +1,5 @@
 import { type HomepageEntry, INGRESS_HEALTH, type KumaMonitor, type ServiceSpec } from "../lab/model";
+import { forwardAuthSnippetLabels, protectedSiteHandlers } from "../forward-auth";
 import type { ResolvedSite, Zones } from "./sites";
 
 /**
@@ -15,57 +16,6 @@ export interface IngressSettings extends Zones {
   readonly tls: "cloudflare-dns" | "internal";
   /** The ACME account e-mail, a Caddy global option (set on the ingress controller). */
   readonly acmeEmail: string;
-}
-
-/**
- * Authentik's embedded outpost, and the identity headers its Caddy guide copies onto the request
- * (capitalised as Authentik sends them, or Caddy copies empty values).
- */
-export const AUTHENTIK_FORWARD_AUTH = {
-  upstream: "http://authentik-server:9000",
-  uri: "/outpost.goauthentik.io/auth/caddy",
-  outpostPaths: "/outpost.goauthentik.io/*",
-  copyHeaders: [
-    "X-Authentik-Username",
-    "X-Authentik-Groups",
-    "X-Authentik-Entitlements",
-    "X-Authentik-Email",
-    "X-Authentik-Name",
-    "X-Authentik-Uid",
-    "X-Authentik-Jwt",
-    "X-Authentik-Meta-Jwks",
-    "X-Authentik-Meta-Outpost",
-    "X-Authentik-Meta-Provider",
-    "X-Authentik-Meta-App",
-    "X-Authentik-Meta-Version",
-  ],
-} as const;
-
-/** The Caddy snippet every protected site imports; defined once, on the ingress controller. */
-export const FORWARD_AUTH_SNIPPET = "authentik_forward_auth";
-
-/**
- * The snippet's labels, in one order Caddy keeps (the `N_` prefixes, inside the importing route):
- * first a client's own `X-Authentik-*` headers are dropped (`copy_headers` leaves a header alone
- * when Authentik sends it empty, so a forged one would pass); then the outpost's own paths (the
- * sign-in callback) go straight to Authentik; everything else is checked.
- *
- * No `trusted_proxies`: nothing in front of Caddy is a proxy it can name. The swarm's ingress mesh
- * on 80/443 is not an HTTP proxy and rewrites every client's address to a private one, so trusting
- * private ranges would pass any client's own `X-Forwarded-For` to Authentik as its identity; and
- * cloudflared shares proxy_network with every routed app. Untrusted, Caddy tells Authentik the
- * address it sees, which no client can choose (README, Ingress).
- */
-export function forwardAuthSnippetLabels(prefix: string): Record<string, string> {
-  const auth = AUTHENTIK_FORWARD_AUTH;
-  return {
-    [prefix]: `(${FORWARD_AUTH_SNIPPET})`,
-    [`${prefix}.0_request_header`]: "-X-Authentik-*",
-    [`${prefix}.1_reverse_proxy`]: `${auth.outpostPaths} ${auth.upstream}`,
-    [`${prefix}.2_forward_auth`]: auth.upstream,
-    [`${prefix}.2_forward_auth.uri`]: auth.uri,
-    [`${prefix}.2_forward_auth.copy_headers`]: auth.copyHeaders.join(" "),
-  };
 }
 
 /** Caddy answering for itself at `INGRESS_HEALTH`, with no upstream involved. */
@@ -100,20 +50,6 @@ export function tlsLabels(prefix: string, ingress: IngressSettings): Record<stri
   return ingress.tls === "cloudflare-dns"
     ? { [`${prefix}.tls.dns`]: "cloudflare {env.CLOUDFLARE_API_TOKEN}" }
     : { [`${prefix}.tls`]: "internal" };
-}
-
-/**
- * A protected site runs as one `route`: Caddy keeps a route's handlers in the order written, so the
- * Authentik check always runs before the upstream, whatever Caddy's default directive order. The
- * site's `reverse_proxy.*` directives refine the upstream inside the route.
- */
-function protectedSiteHandlers(prefix: string, site: ResolvedSite): Record<string, string> {
-  const labels: Record<string, string> = { [`${prefix}.route.0_import`]: FORWARD_AUTH_SNIPPET };
-  if (site.upstream !== undefined) labels[`${prefix}.route.1_reverse_proxy`] = site.upstream;
-  for (const [key, value] of Object.entries(site.directives)) {
-    labels[`${prefix}.route.1_${key}`] = value;
-  }
-  return labels;
 }
 
 function openSiteHandlers(prefix: string, site: ResolvedSite): Record<string, string> {

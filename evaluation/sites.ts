@@ -1,4 +1,5 @@
-import { Auth, type ServiceSpec, type Site, type SiteAuth, type StackSpec } from "../lab/model";
+import { authOf } from "../forward-auth";
+import { type ServiceSpec, type Site, type SiteAuth, type StackSpec } from "../lab/model";
 
 /**
  * A declared site, resolved by one function: its full host, who authenticates its visitors (and
@@ -52,15 +53,6 @@ export interface ResolvedSite {
   /** The zone's catch-all (`*`): a Caddy site, but no record and no tunnel rule. */
   readonly wildcard: boolean;
   readonly record: SiteRecord;
-}
-
-/** Forward auth through Authentik unless the site opts out. */
-export function authOf(site: Site): SiteAuth {
-  return site.auth ?? Auth.authentik;
-}
-
-export function isProtected(site: Site): boolean {
-  return authOf(site).kind === "authentik";
 }
 
 /**

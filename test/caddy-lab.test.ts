@@ -1,6 +1,6 @@
 import { judgeCaddyfile, misreadBlocks } from "../caddy/check";
 import { processBlocks } from "../caddy/generate";
-import { isProtected } from "../evaluation/sites";
+import { isProtected } from "../forward-auth";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { acmeIssuers, handlerChain, isForwardAuth, isOutpostProxy, routesByHost } from "./support/caddy-json";
 import { declaredSites, type LabForRealCaddy, labForRealCaddy } from "./support/caddy";

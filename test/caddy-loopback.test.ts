@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { AUTHENTIK_FORWARD_AUTH, isProtected } from "../forward-auth";
 import { INGRESS_HEALTH, type Site } from "../lab/model";
-import { AUTHENTIK_FORWARD_AUTH } from "../evaluation/labels";
-import { isProtected } from "../evaluation/sites";
 import type { LabCaddyfile, RegisteredLabels } from "../caddy/lab-caddyfile";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { declaredSites, forLoopback, labForRealCaddy, type RunningCaddy, startCaddy } from "./support/caddy";

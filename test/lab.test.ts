@@ -1,4 +1,5 @@
 import { canonicalDuration } from "../evaluation/units";
+import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../forward-auth";
 import type { OfflineRun } from "../offline/run";
 import { runOffline } from "../offline/run";
 import {
@@ -18,7 +19,7 @@ import {
   STACK_DEPENDENCIES,
 } from "./fixtures/seed";
 import { attachedNetworks, networks, service, services, sitePrefixes } from "./helpers";
-import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../evaluation/labels";
+
 import { ROLE_LABEL } from "../lib/naming";
 
 /**

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
+import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../forward-auth";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Auth, httpMonitor, op, opTemplate, opTemplateFile, type Site } from "../lab/model";
-import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels, homepageLabels, ingressControllerLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../evaluation/labels";
+import { homepageLabels, ingressControllerLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../evaluation/labels";
 import { resolveSite } from "../evaluation/sites";
 import { contentAddressedName, MAX_SWARM_OBJECT_NAME, shortHash } from "../lib/naming";
 import { refsOf, renderEnvFile, renderSecretValue, shellQuote } from "../evaluation/secret-values";

@@ -1,7 +1,8 @@
 import { type Removal, type ServiceSpec, type StackSpec } from "../../lab/model";
 import { DOCKER_SOCKETS, normalisePath, systemPathOf } from "../host-paths";
-import { AUTHENTIK_FORWARD_AUTH } from "../labels";
-import { isProtected } from "../sites";
+import { FORWARD_AUTH_SERVICE, isProtected } from "../../forward-auth";
+
+const blank = (reason: string | undefined) => reason === undefined || reason.trim() === "";
 
 /**
  * Lab-validation rules about exposure, the ones a review of the render found missing: what a
@@ -10,10 +11,6 @@ import { isProtected } from "../sites";
  * exception is declared where it is made, with its reason, and the review shows that reason.
  */
 
-/** The service the forward-auth snippet calls (`http://authentik-server:9000` → `authentik-server`). */
-export const FORWARD_AUTH_SERVICE = new URL(AUTHENTIK_FORWARD_AUTH.upstream).hostname;
-
-const blank = (reason: string | undefined) => reason === undefined || reason.trim() === "";
 
 /**
  * Routing-mesh ports answer on every node's address and reach the task directly: on a service

@@ -1,9 +1,10 @@
 import { DOCKER_SOCKET, type ServiceSpec, type StackSpec } from "../../lab/model";
+import { isProtected } from "../../forward-auth";
 import { DOCKER_SOCKETS, normalisePath } from "../host-paths";
 import { IMAGE_REFERENCE } from "../../images/image-ref";
 import { labFileExists } from "../lab-files";
 import { refsOf } from "../secret-values";
-import { isProtected } from "../sites";
+
 import { isDuration, parseCpus, parseMemory } from "../units";
 
 /**

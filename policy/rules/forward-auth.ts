@@ -1,8 +1,7 @@
 import { type ResourceValidationArgs, type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import type { ServiceSpec } from "../../lab/model";
 import { isGlobal, isSnippet } from "../../caddy/caddyfile";
-import { caddyRootsOf, runsSnippetFirst } from "../../forward-auth/index";
-import { FORWARD_AUTH_SNIPPET } from "../../evaluation/labels";
+import { caddyRootsOf, FORWARD_AUTH_SNIPPET, runsSnippetFirst } from "../../forward-auth";
 import { ROLE_LABEL } from "../../lib/naming";
 import { FORWARD_AUTH_EXCEPTIONS } from "../forward-auth-exceptions";
 import { DockerService, labelsOf, nameOf, stringRecord } from "./resources";

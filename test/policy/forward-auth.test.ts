@@ -1,4 +1,4 @@
-import { FORWARD_AUTH_SNIPPET } from "../../evaluation/labels";
+import { FORWARD_AUTH_SNIPPET } from "../../forward-auth";
 import { ROLE_LABEL } from "../../lib/naming";
 import { FORWARD_AUTH_EXCEPTIONS } from "../../policy/forward-auth-exceptions";
 import { type PackConfig, service, type TestResource, violations } from "../support/policy-analyzer";
