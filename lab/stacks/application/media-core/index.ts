@@ -40,7 +40,7 @@ export default defineStack((lab): StackSpec => {
     image: "lscr.io/linuxserver/plex:latest",
     networks: ["media", "proxy_network"],
     stateful: true, // iGPU and library database
-    ports: [{ target: 32400, published: 32400, mode: "host" }],
+    ports: [{ target: 32400, published: 32400, mode: "host", reason: "Plex clients on the LAN stream from the server's own address, port 32400" }],
     sites: [
       {
         host: "plex",
@@ -72,7 +72,7 @@ export default defineStack((lab): StackSpec => {
     image: "lscr.io/linuxserver/jellyfin:latest",
     networks: ["media", "proxy_network"],
     stateful: true, // iGPU and library database
-    ports: [{ target: 8096, published: 8096, mode: "host" }],
+    ports: [{ target: 8096, published: 8096, mode: "host", reason: "Jellyfin clients on the LAN connect to the server's own address, port 8096" }],
     sites: [
       {
         host: "jellyfin",
