@@ -5,6 +5,7 @@ import { type HomelabConfig, parseConfig } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
 import { DOC_FILES, type DocFile, renderDocs } from "../docs-generator";
+import { POLICY_LISTS_FILE, renderPolicyLists } from "../docs-generator/policy-lists";
 import type { DocsOptions } from "../docs-generator/document";
 import { type EvaluatedLab, evaluateLab } from "../evaluation/evaluate-lab";
 import { PROJECT_DIR } from "../lib/project-dir";
@@ -12,8 +13,9 @@ import { readStackConfig } from "../config/stack-file";
 import { programFields } from "../evaluation/program-fields";
 
 /**
- * `npm run docs`: regenerates docs/*.md from the lab declaration, evaluated with the prod stack's
- * config (the lab as it runs). `--check` writes nothing and exits 1 naming the stale files.
+ * `npm run docs`: regenerates docs/*.md and the policy pack's lists (policy/lab-lists.ts) from the
+ * lab declaration, evaluated with the prod stack's config (the lab as it runs). `--check` writes
+ * nothing and exits 1 naming the stale files.
  * Evaluating is pure: no Pulumi, no secret is read, no credentials are needed.
  */
 
@@ -35,11 +37,16 @@ export function docsOptions(config: HomelabConfig, stack: string = DOCS_STACK): 
   };
 }
 
-/** The docs, in memory, for a lab made of `definitions` (the real lab by default). */
-export function generateDocs(definitions: readonly StackDefinition[] = STACKS): { lab: EvaluatedLab; files: Map<DocFile, string> } {
+/** The docs and the policy pack's lists, in memory, for a lab made of `definitions` (the real lab by default). */
+export function generateDocs(definitions: readonly StackDefinition[] = STACKS): { lab: EvaluatedLab; files: Map<DocFile, string>; policyLists: string } {
   const config = docsConfig();
   const lab = evaluateLab(config, definitions);
-  return { lab, files: renderDocs(lab, docsOptions(config)) };
+  return { lab, files: renderDocs(lab, docsOptions(config)), policyLists: renderPolicyLists(lab, `Pulumi.${DOCS_STACK}.yaml`) };
+}
+
+/** Whether the committed policy/lab-lists.ts under `projectDir` differs from `text` (or is missing). */
+export function stalePolicyLists(text: string, projectDir: string = PROJECT_DIR): boolean {
+  return readOrUndefined(path.join(projectDir, POLICY_LISTS_FILE)) !== text;
 }
 
 function readOrUndefined(file: string): string | undefined {
@@ -60,25 +67,30 @@ function main(): void {
     .name("docs")
     .description(`Regenerate docs/*.md from the lab declaration, evaluated with Pulumi.${DOCS_STACK}.yaml.`)
     .option("--check", "write nothing; exit 1 and name the files that are stale")
-    .option("-o, --out <dir>", "directory to write to or check (default: the project's docs/)")
+    .option("-o, --out <dir>", "directory to write the docs to or check (default: the project's docs/); the policy lists stay in policy/")
     .parse();
   const options = program.opts<{ check?: boolean; out?: string }>();
   const dir = options.out !== undefined ? path.resolve(options.out) : DOCS_DIR;
-  const { files } = generateDocs();
-  const stale = staleDocs(files, dir);
+  const { files, policyLists } = generateDocs();
+  const listsFile = path.join(PROJECT_DIR, POLICY_LISTS_FILE);
+  const listsStale = stalePolicyLists(policyLists);
   const shown = (name: string) => path.relative(process.cwd(), path.join(dir, name)) || name;
+  const staleFiles = [...staleDocs(files, dir).map(shown), ...(listsStale ? [path.relative(process.cwd(), listsFile) || listsFile] : [])];
+  const stale = staleDocs(files, dir);
+  const total = DOC_FILES.length + 1;
 
   if (options.check) {
-    if (stale.length > 0) {
-      process.stderr.write(`docs: stale: ${stale.map(shown).join(", ")}; run \`npm run docs\` and commit the result\n`);
+    if (staleFiles.length > 0) {
+      process.stderr.write(`docs: stale: ${staleFiles.join(", ")}; run \`npm run docs\` and commit the result\n`);
       process.exit(1);
     }
-    process.stderr.write(`docs: ${DOC_FILES.length} files up to date\n`);
+    process.stderr.write(`docs: ${total} files up to date\n`);
     return;
   }
   mkdirSync(dir, { recursive: true });
   for (const name of stale) writeFileSync(path.join(dir, name), files.get(name)!, "utf8");
-  process.stderr.write(stale.length > 0 ? `docs: wrote ${stale.map(shown).join(", ")}\n` : `docs: ${DOC_FILES.length} files up to date\n`);
+  if (listsStale) writeFileSync(listsFile, policyLists, "utf8");
+  process.stderr.write(staleFiles.length > 0 ? `docs: wrote ${staleFiles.join(", ")}\n` : `docs: ${total} files up to date\n`);
 }
 
 if (require.main === module) {
