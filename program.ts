@@ -23,7 +23,7 @@ export interface LabOutputs {
   /** Swarm service names by stack, for review in `pulumi stack output`. */
   readonly stacks: Record<string, string[]>;
   readonly secretSource: string;
-  /** What deletion safety compares the next run against (see lib/deletion-safety.ts). */
+  /** What deletion safety compares the next run against (see evaluation/deletion-safety.ts). */
   readonly inventory: Inventory;
   /** Hosts by where they are served, for review. */
   readonly ingress: {

@@ -19,7 +19,7 @@ export interface DocsOptions {
   readonly secretSource?: string;
   /** Who keeps the internal records, e.g. `UniFi`. Absent: not managed by the program. */
   readonly internalDns?: string;
-  /** Fields the program itself reads (lib/program-fields.ts). */
+  /** Fields the program itself reads (evaluation/program-fields.ts). */
   readonly programFields?: readonly ProgramField[];
 }
 

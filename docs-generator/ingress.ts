@@ -13,7 +13,7 @@ function ruleText(rule: { service: string; originRequest?: { noTlsVerify: boolea
   return `${code(rule.service)}${origin ? ` (SNI ${code(origin.originServerName)}${origin.noTlsVerify ? ", TLS not verified" : ""})` : ""}`;
 }
 
-/** Why a host has no record, in the docs' words (lib/sites.ts decides which). */
+/** Why a host has no record, in the docs' words (evaluation/sites.ts decides which). */
 const NO_RECORD_BECAUSE = { "catch-all": "catch-all site", "node-name": "the node's own name" } as const;
 
 /** Hosts sorted for lookup: by name, with each zone's wildcard after its concrete names. */

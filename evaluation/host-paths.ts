@@ -4,7 +4,7 @@ import { DOCKER_SOCKET } from "../lab/model";
 /**
  * What a host path given to a container means for the node: whether it is one of the node's own
  * system paths, and whether it reaches the Docker engine's socket (root on the node). One answer
- * for lab validation (lib/validation/exposure.ts) and the review's exposure summary (lib/exposure.ts).
+ * for lab validation (evaluation/validation/exposure.ts) and the review's exposure summary (review/exposure-summary.ts).
  */
 
 /**

@@ -2,12 +2,12 @@ import type { ServiceSpec, StackSpec } from "../lab/model";
 import { internalTarget, type ResolvedSite, type Zones } from "./sites";
 
 /**
- * Ingress from one declaration. Each site a service declares (resolved once, lib/sites.ts) is a
+ * Ingress from one declaration. Each site a service declares (resolved once, evaluation/sites.ts) is a
  * route; from the routes this module derives everything outside the service that must agree with
  * its Caddy labels: the internal DNS records, and for public hosts the tunnel's ingress rules and
  * the Cloudflare records. Pure, so the render, the tests and the components share one answer. The
  * rules the routes must follow (zones, one owner per host, the ingress controller) are lab
- * validation's (lib/validation/sites.ts).
+ * validation's (evaluation/validation/sites.ts).
  */
 
 /** A LAN record: `name` CNAME `target`. */
@@ -31,7 +31,7 @@ export interface TunnelRule {
 }
 
 export interface IngressPlan {
-  /** Every site of the lab, resolved (lib/sites.ts): what Caddy serves. */
+  /** Every site of the lab, resolved (evaluation/sites.ts): what Caddy serves. */
   readonly routes: readonly ResolvedSite[];
   readonly internalRecords: readonly InternalRecord[];
   readonly publicRecords: readonly PublicRecord[];
@@ -62,7 +62,7 @@ export function ingressControllers(stacks: readonly StackSpec[]): ServiceSpec[] 
 }
 
 /**
- * Everything the routes imply: each site's record (lib/sites.ts decides which, or why none), and
+ * Everything the routes imply: each site's record (evaluation/sites.ts decides which, or why none), and
  * for each public host a tunnel rule to the ingress controller (`controller`, its alias), then the
  * catch-all. Validation has made sure a lab with public sites has its controller.
  */

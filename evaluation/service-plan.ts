@@ -91,7 +91,7 @@ export interface ServicePlan {
   readonly sites: readonly ResolvedSite[];
   readonly stateful: boolean;
   readonly role: ServiceSpec["role"];
-  /** Update and rollback policy, and the convergence an `up` waits for (lib/rollout.ts). */
+  /** Update and rollback policy, and the convergence an `up` waits for (evaluation/rollout.ts). */
   readonly rollout: Rollout;
 }
 

@@ -1,7 +1,7 @@
 /**
  * One shape for a swarm's objects, whichever side they come from: the program's desired state
  * (what it registers, see `desiredSwarm`) or a live engine (what the API lists, see
- * `engine/scan.ts`). Only what matters for review is kept, normalised so that equal means equal:
+ * `live/scan.ts`). Only what matters for review is kept, normalised so that equal means equal:
  * sorted lists, maps instead of `K=V` strings, names instead of IDs. No secret value is ever part
  * of it; secrets and configs are known by name.
  */

@@ -8,7 +8,7 @@ import { refKey } from "../evaluation/secret-values";
 /**
  * The fake values an offline run hands out instead of reading 1Password: one per field the run
  * reads, recognisable (`FAKE-SECRET-<item>-<field>`) so tests can look for leaks, and for the
- * program's own fields a value of the shape lib/program-fields.ts checks, so the run gets past the
+ * program's own fields a value of the shape evaluation/program-fields.ts checks, so the run gets past the
  * check as a real one does. Stable: the same field always gets the same value.
  */
 

@@ -3,8 +3,8 @@ import type { Inventory } from "../evaluation/deletion-safety";
 
 /**
  * The review's picture of one stack of the program: the whole desired state, read back from what
- * the program registered (offline/view.ts builds it) and annotated with the declaration's intent
- * (auth and exposure reasons). `npm run render` prints it; lib/view-diff.ts compares two of them.
+ * the program registered (review/view-builder.ts builds it) and annotated with the declaration's intent
+ * (auth and exposure reasons). `npm run render` prints it; review/view-diff.ts compares two of them.
  * No secret value is part of it: secrets by name and mount target, environment variables by name
  * with a digest that shows a change of value without showing the value.
  */
@@ -171,7 +171,7 @@ export interface LabView {
   readonly unlockedImages: readonly { readonly service: string; readonly image: string }[];
   /** For `secrets.source: config`: every key the run reads; empty for 1Password. */
   readonly secretValues: readonly SecretValueView[];
-  /** What deletion safety compares the next run against (lib/deletion-safety.ts). */
+  /** What deletion safety compares the next run against (evaluation/deletion-safety.ts). */
   readonly inventory: Inventory;
   /** lab/removed.ts, and the services `homelab:services` turns off: deliberate removals. */
   readonly removals: readonly Removal[];

@@ -15,7 +15,7 @@ import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
 import { inputsOf, isSecretWrapper, ofType, type RegisteredResource, type RegisteredService, registeredServices, type ServiceInputs, text } from "../lib/registered";
 
 /**
- * Builds the review's view of a stack of the program (lib/lab-view.ts) from what a run under the
+ * Builds the review's view of a stack of the program (review/lab-view.ts) from what a run under the
  * mock monitor registered, annotated with the declaration's intent. It reads only what every
  * revision of the program has: the registered resources, the declared stacks (lab/model.ts) and
  * the configuration, so `render --diff` can evaluate an older revision's lab with this code.
@@ -62,7 +62,7 @@ function under(labels: Record<string, string>, prefix: string, skip: ReadonlySet
 
 /**
  * The roots (`caddy`, `caddy_1`) whose sites run the forward-auth snippet first, asked of
- * lib/caddy/forward-auth.ts as the policy pack asks it. Labels caddy-docker-proxy would skip (a
+ * forward-auth/index.ts as the policy pack asks it. Labels caddy-docker-proxy would skip (a
  * template error) guard nothing.
  */
 function guardedRoots(service: string, labels: Readonly<Record<string, string>>): ReadonlySet<string> {

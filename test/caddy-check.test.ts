@@ -5,7 +5,7 @@ import { caddyAdapt } from "./support/caddy";
 import { describeWith } from "../servers/tools";
 
 /**
- * The pure model of Caddy's adapter (lib/caddy/check.ts), which lab validation runs before
+ * The pure model of Caddy's adapter (caddy/check.ts), which lab validation runs before
  * anything is registered, held to the real Caddy: each case is judged by both, and what the model
  * refuses, Caddy refuses in the words the model reports; what it accepts, Caddy adapts.
  */

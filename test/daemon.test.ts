@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { accepts, allAccept, running, startDaemon, stopDaemon, waitUntil } from "../servers/daemon";
 
 /**
- * test/support/daemon.ts, with Node itself as the server (a script of the test's): the stop ends
+ * servers/daemon.ts, with Node itself as the server (a script of the test's): the stop ends
  * in SIGKILL at its deadline, uses the server's own signal, reaches a script's whole group, and a
  * failed wait says what it waited for with the log's end.
  */

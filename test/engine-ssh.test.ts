@@ -12,7 +12,7 @@ import { describeWith } from "../servers/tools";
 
 /**
  * `adopt` and `drift` on the path prod uses: `docker:host: ssh://...`, through the system ssh
- * client, to Debian's real sshd (test/support/sshd.ts) whose sessions reach the tests' own engine.
+ * client, to Debian's real sshd (servers/sshd.ts) whose sessions reach the tests' own engine.
  * Every run is the CLI, as a user or a workflow runs it, in a client home of its own. Under CI=true
  * these tests must run: a missing sshd or engine fails them.
  */

@@ -13,7 +13,7 @@ import { describeWith } from "../servers/tools";
 
 /**
  * `adopt` and `drift` against a real Docker engine the tests start themselves (own socket, own
- * data root; see test/support/engine.ts). A slice of the lab (the caddy and platform_postgres
+ * data root; see servers/engine.ts). A slice of the lab (the caddy and platform_postgres
  * stacks with their shared networks) is deployed the way the old tooling did, then adopted,
  * changed by hand, and reviewed. Under CI=true these tests must run: a missing engine fails them.
  */

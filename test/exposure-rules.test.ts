@@ -8,7 +8,7 @@ import { exposureProblems } from "../evaluation/validation/exposure";
 import { readStackConfig } from "../config/stack-file";
 
 /**
- * The exposure guardrails of lab validation (lib/validation/exposure.ts): a minimal valid lab
+ * The exposure guardrails of lab validation (evaluation/validation/exposure.ts): a minimal valid lab
  * broken one way per case, in a table of [sentence, stacks, removals, exact problems]; then the
  * same rules on the real program's path (validateLab, evaluateLab with the dev config).
  */
@@ -70,7 +70,7 @@ const CASES: readonly [string, readonly StackSpec[], readonly Removal[], readonl
   ],
   ["binds of data paths and of /dev with a reason", app([web({ mounts: [bind("/mnt/apps01/appdata/web", "/config"), hostBind("/dev/dri", "/dev/dri", "GPU", { readOnly: false })] })]), [], []],
   [
-    "the socket, however spelled, is the socket-proxy rule's (lib/validation/service.ts, tested in lab-validation), not this module's",
+    "the socket, however spelled, is the socket-proxy rule's (evaluation/validation/service.ts, tested in lab-validation), not this module's",
     app([web({ mounts: [bind(DOCKER_SOCKET, DOCKER_SOCKET, true), hostBind("/run/docker.sock", "/var/run/docker.sock", "it wants to see containers")] })]),
     [],
     [],

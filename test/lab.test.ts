@@ -242,7 +242,7 @@ describe("placement", () => {
 
   test("restart policy delay and window are explicit (no perpetual provider diff)", () => {
     for (const svc of services(run)) {
-      // In the provider's read-back form (lib/units.ts), or the preview after an up shows a diff.
+      // In the provider's read-back form (evaluation/units.ts), or the preview after an up shows a diff.
       expect(canonicalDuration(svc.task.restartPolicy?.delay ?? "(none)")).toBe(svc.task.restartPolicy?.delay);
       expect(svc.task.restartPolicy?.window).toBe("0s");
     }

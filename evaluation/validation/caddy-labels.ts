@@ -10,7 +10,7 @@ import { resolveSites } from "../sites";
  * Lab validation: the Caddyfile caddy-docker-proxy would build from every service's labels, judged
  * before anything is registered. A label that makes it skip a service, misread a value, drop a
  * block, or serve a site that answers nothing is a problem naming the service, the label and what
- * Caddy says. Pure: the judge is this program's model of Caddy's adapter (lib/caddy/check.ts),
+ * Caddy says. Pure: the judge is this program's model of Caddy's adapter (caddy/check.ts),
  * which the tests hold to the real Caddy.
  */
 

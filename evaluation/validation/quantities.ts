@@ -3,7 +3,7 @@ import { checkFileMode } from "../units";
 
 /**
  * Lab rules for quantities the provider would otherwise accept and then read back differently or
- * the engine would ignore: the file modes of secrets and configs (lib/units.ts owns the forms).
+ * the engine would ignore: the file modes of secrets and configs (evaluation/units.ts owns the forms).
  */
 export function checkQuantities(stacks: readonly StackSpec[], problems: string[]): void {
   for (const stack of stacks) {

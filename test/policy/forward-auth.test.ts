@@ -7,7 +7,7 @@ import { type PackConfig, service, type TestResource, violations } from "../supp
 
 const POLICY = "caddy-sites-use-forward-auth";
 
-/** A site as lib/labels.ts writes a protected one. */
+/** A site as evaluation/labels.ts writes a protected one. */
 const protectedSite = (prefix: string, host: string, port: number) => ({
   [prefix]: host,
   [`${prefix}.route.0_import`]: FORWARD_AUTH_SNIPPET,

@@ -41,7 +41,7 @@ const CASES: readonly [string, TestResource, readonly string[]][] = [
   ],
 ];
 
-describe("image references as written (lib/image-ref.ts)", () => {
+describe("image references as written (images/image-ref.ts)", () => {
   it.each(REFERENCES)("%s", (_sentence, reference, expected) => {
     expect(splitImageReference(reference)).toEqual(expected);
   });
