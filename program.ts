@@ -46,6 +46,10 @@ export interface DeployOptions {
   readonly images?: ImageOptions;
 }
 
+/**
+ * The program: loads and validates the config, evaluates the lab, reads its secrets once, checks
+ * deletion safety, then constructs every resource; its outputs.
+ */
 export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs> {
   const config = options.config ?? loadConfig();
   const { cloudflare, unifi } = config.homelab;

@@ -72,6 +72,10 @@ async function timeSshScans(sshd: TestSshServer, runs: number): Promise<ScanFigu
   }
 }
 
+/**
+ * Times `adopt`/`drift`'s scan of a synthetic swarm of the given size in a test engine of its
+ * own, over its socket and over SSH; the medians of `runs` scans.
+ */
 export async function benchScan(options: { services?: number; networks?: number; secrets?: number; runs?: number } = {}): Promise<ScanFigures> {
   const [services, networks, secrets, runs] = [options.services ?? 200, options.networks ?? 50, options.secrets ?? 100, options.runs ?? 7];
   const engine = await startTestEngine();

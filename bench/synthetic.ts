@@ -29,6 +29,10 @@ function copyOf(stack: StackSpec, copy: number, copied: ReadonlySet<string>): St
   };
 }
 
+/**
+ * The lab with its application and platform stacks copied `copies` times under new names: a lab
+ * of `copies` times the services, for the benchmark.
+ */
 export function syntheticLab(copies: number): StackDefinition[] {
   const context = labContext(parseConfig(readStackConfig("prod"), { purpose: "evaluate" }).homelab);
   const copyable = STACKS.filter((define) => define(context).tier !== "infrastructure");

@@ -27,6 +27,7 @@ export interface Block {
 /** Go's math.MaxInt32, the order of a label without an `N_` prefix. */
 export const UNORDERED = 2147483647;
 
+/** A new block with these keys, sort order and the labels it came from, with no children yet. */
 export function block(keys: string[] = [], order = UNORDERED, sources: LabelSource[] = []): Block {
   return { keys, children: [], order, sources };
 }

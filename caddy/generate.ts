@@ -28,6 +28,10 @@ export interface GeneratedCaddyfile {
   readonly commented: readonly LabelSource[];
 }
 
+/**
+ * The Caddyfile caddy-docker-proxy builds from these services' labels, merged as it merges them,
+ * with the services whose labels it would skip and why.
+ */
 export function generateCaddyfile(services: readonly ServiceCaddyLabels[]): GeneratedCaddyfile {
   const blocks: Block[] = [];
   const skipped: { service: string; error: string }[] = [];

@@ -94,6 +94,10 @@ export function lex(input: string): { tokens: Token[]; comment: boolean } {
   return { tokens, comment: commented };
 }
 
+/**
+ * Caddyfile text as Caddy's lexer splits it into tokens (quotes, escapes, heredocs), with their
+ * line numbers.
+ */
 export function tokenize(input: string): Token[] {
   return lex(input).tokens;
 }

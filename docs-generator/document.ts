@@ -35,6 +35,7 @@ export function markdownText(text: string): string {
   return text.replace(/[\\*]/g, "\\$&").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** A Markdown table: the header row, its rule, then one row per entry, cells escaped. */
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
   return [
     `| ${head.map(cell).join(" | ")} |`,
@@ -43,6 +44,10 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
   ];
 }
 
+/**
+ * A whole generated document: the notice that it is generated, the title, the intro, the body and
+ * the footer naming where its facts come from.
+ */
 export function document(title: string, intro: readonly string[], body: readonly string[], options: DocsOptions): string {
   const lines = [
     GENERATED_NOTICE,
@@ -64,10 +69,12 @@ export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** `1 service`, `2 services`: a count with its word. */
 export function plural(count: number, word: string, many = `${word}s`): string {
   return `${count} ${count === 1 ? word : many}`;
 }
 
+/** Every service plan of the lab, stack by stack in dependency order. */
 export function allPlans(lab: EvaluatedLab): ServicePlan[] {
   return lab.stacks.flatMap((stack) => stack.services);
 }

@@ -16,6 +16,7 @@ import { renderSecretsDoc } from "./secrets";
 export const DOC_FILES = ["README.md", "network.md", "ingress.md", "secrets.md"] as const;
 export type DocFile = (typeof DOC_FILES)[number];
 
+/** Every generated document of the lab, by file name under `docs/`. */
 export function renderDocs(lab: EvaluatedLab, options: DocsOptions): Map<DocFile, string> {
   return new Map<DocFile, string>([
     ["README.md", renderDocsIndex(lab, options)],
@@ -25,6 +26,7 @@ export function renderDocs(lab: EvaluatedLab, options: DocsOptions): Map<DocFile
   ]);
 }
 
+/** docs/README.md: the index of the generated docs and the table of stacks. */
 export function renderDocsIndex(lab: EvaluatedLab, options: DocsOptions): string {
   const shared = new Map(lab.sharedNetworks.map((network) => [network.key, network.name]));
   const stackRows = lab.stacks.map((stack) => {

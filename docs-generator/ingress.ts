@@ -22,6 +22,7 @@ function byHost(a: ResolvedSite, b: ResolvedSite): number {
   return compare(a.host, b.host) || compare(a.owner, b.owner) || a.index - b.index;
 }
 
+/** docs/ingress.md: every routed host, who authenticates it, its DNS record and its tunnel rule. */
 export function renderIngressDoc(lab: EvaluatedLab, options: DocsOptions): string {
   const plan = lab.ingressPlan;
   const routes = [...plan.routes].sort(byHost);

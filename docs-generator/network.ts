@@ -94,6 +94,10 @@ function networkMap(lab: EvaluatedLab): string[] {
   return lines;
 }
 
+/**
+ * docs/network.md: the overlay network map (a diagram) and the inventory of networks and their
+ * services, with real swarm names.
+ */
 export function renderNetworkDoc(lab: EvaluatedLab, options: DocsOptions): string {
   const rows = networkRows(lab);
   const services = allPlans(lab);

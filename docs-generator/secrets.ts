@@ -53,6 +53,10 @@ function contentText(mount: SecretMount): { form: string; sources: string } {
   return { form, sources: valueSource(value) };
 }
 
+/**
+ * docs/secrets.md: which 1Password item and field feeds which swarm secret, and who mounts it
+ * (names only).
+ */
 export function renderSecretsDoc(lab: EvaluatedLab, options: DocsOptions): string {
   const secrets: SecretRow[] = allPlans(lab).flatMap((plan) => plan.secrets.map((mount) => ({ identity: mount.identity, mount, plan })));
   const published = lab.stacks.flatMap((stack) => (stack.spec.publishedSecrets ?? []).map((secret) => ({ stack: stack.name, secret })));

@@ -17,6 +17,7 @@ export interface Inventory {
   readonly statefulServices: readonly string[];
 }
 
+/** What an evaluated lab deploys, in the form deletion safety compares between runs. */
 export function inventoryOf(lab: Pick<EvaluatedLab, "stacks">): Inventory {
   return inventoryOfStacks(lab.stacks);
 }

@@ -54,6 +54,10 @@ function under(root: string) {
   return (sub: string) => (sub === "" ? root : path.posix.join(root, sub));
 }
 
+/**
+ * What a stack file is given to read: the domains, paths, nodes and shared values of this stack
+ * of the program.
+ */
 export function labContext(config: HomelabConfig): LabContext {
   return {
     domain: config.domain,
@@ -129,6 +133,11 @@ export function labSecretRefs(lab: Pick<EvaluatedLab, "stacks">): OpRef[] {
   return distinctRefs(values.flatMap(refsOf)).sort((a, b) => refKey(a).localeCompare(refKey(b)));
 }
 
+/**
+ * The lab as one stack of the program deploys it: the stacks selected and overridden by config,
+ * validated, planned in dependency order, with their ingress plan and secret references. Throws a
+ * ConfigError listing every problem; registers nothing.
+ */
 export function evaluateLab(
   config: HomelabConfig,
   definitions: readonly StackDefinition[],

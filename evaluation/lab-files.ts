@@ -29,6 +29,7 @@ export function labFilePath(file: string): string {
   return resolved;
 }
 
+/** Whether a file named by a stack file exists beside it. */
 export function labFileExists(file: string): boolean {
   try {
     return existsSync(labFilePath(file));
@@ -37,6 +38,7 @@ export function labFileExists(file: string): boolean {
   }
 }
 
+/** The text of a file a stack file ships, named from its folder. */
 export function readLabFile(file: string): string {
   return readFileSync(labFilePath(file), "utf8");
 }

@@ -46,6 +46,10 @@ export function siteLabelPrefix(index: number): string {
   return index === 0 ? "caddy" : `caddy_${index}`;
 }
 
+/**
+ * How a site gets its certificate: the DNS-01 challenge through Cloudflare, or Caddy's internal
+ * CA.
+ */
 export function tlsLabels(prefix: string, ingress: IngressSettings): Record<string, string> {
   return ingress.tls === "cloudflare-dns"
     ? { [`${prefix}.tls.dns`]: "cloudflare {env.CLOUDFLARE_API_TOKEN}" }
@@ -59,6 +63,10 @@ function openSiteHandlers(prefix: string, site: ResolvedSite): Record<string, st
   return labels;
 }
 
+/**
+ * One resolved site's caddy-docker-proxy labels under its prefix: host, TLS, and its handlers
+ * (behind forward auth or open).
+ */
 export function siteLabels(site: ResolvedSite, ingress: IngressSettings): Record<string, string> {
   const prefix = siteLabelPrefix(site.index);
   return {
@@ -68,6 +76,7 @@ export function siteLabels(site: ResolvedSite, ingress: IngressSettings): Record
   };
 }
 
+/** A Homepage entry as `homepage.*` labels; its link defaults to the service's first site. */
 export function homepageLabels(entry: HomepageEntry, defaultHref: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {
     "homepage.group": entry.group,
@@ -81,6 +90,7 @@ export function homepageLabels(entry: HomepageEntry, defaultHref: string | undef
   return labels;
 }
 
+/** AutoKuma's `kuma.<id>.<type>.<setting>` labels for these monitors. */
 export function kumaLabels(monitors: readonly KumaMonitor[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const monitor of monitors) {

@@ -52,6 +52,7 @@ export function programFields(config: HomelabConfig): ProgramField[] {
   return fields;
 }
 
+/** The 1Password references of the fields the program itself reads for this config. */
 export function programRefs(config: HomelabConfig): OpRef[] {
   return programFields(config).map((programField) => programField.ref);
 }

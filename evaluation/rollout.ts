@@ -81,6 +81,10 @@ export interface RolloutInput {
   readonly stopGracePeriod: string | undefined;
 }
 
+/**
+ * A service's update and rollback policy and the convergence an `up` waits for, from its health
+ * check and stop order.
+ */
 export function rolloutOf(service: RolloutInput): Rollout {
   const order = service.stopFirst ? "stop-first" : "start-first";
   const budget = healthBudget(service.healthcheck);

@@ -9,6 +9,7 @@ import { readLabFile } from "./lab-files";
 /** Resolved fields, keyed by `refKey()`. */
 export type FieldValues = ReadonlyMap<string, string>;
 
+/** `<item>/<field>`: how a 1Password field is keyed in the secret values. */
 export function refKey(ref: { item: string; field: string }): string {
   return `${ref.item}/${ref.field}`;
 }
@@ -23,6 +24,7 @@ export function secretValueCommand(key: string): string {
 
 const PLACEHOLDER = /\{\{\s*op:\/\/([^/{}]+?)\/([^{}]+?)\s*\}\}/g;
 
+/** A template's text, written inline or read from the file beside its stack file. */
 export function templateText(value: SecretValue & { kind: "template" }): string {
   return "text" in value ? value.text : readLabFile(value.file);
 }

@@ -181,6 +181,10 @@ function plannedHealthcheck(check: Healthcheck | undefined): Healthcheck | undef
   return { test: check.test, interval: duration(check.interval), timeout: duration(check.timeout), retries: check.retries, startPeriod: duration(check.startPeriod) };
 }
 
+/**
+ * One service as it will be deployed: its names, labels, networks with aliases, env, mounts,
+ * secrets and configs with where they mount, placement and rollout.
+ */
 export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanContext): ServicePlan {
   const owner = `${stack.name}/${service.name}`;
   const sites = resolveSites(stack.name, service, ctx.ingress);

@@ -76,6 +76,10 @@ function recordOf(host: string, isPublic: boolean, zones: Zones): SiteRecord {
   return host === target ? { kind: "none", because: "node-name" } : { kind: "internal", target };
 }
 
+/**
+ * One site resolved once: its host in its zone, its auth, its upstream and its DNS record (or why
+ * it has none).
+ */
 export function resolveSite(stack: string, service: string, site: Site, index: number, zones: Zones): ResolvedSite {
   const host = siteHost(site, zones);
   const isPublic = site.public ?? false;

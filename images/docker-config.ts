@@ -24,6 +24,10 @@ interface DockerConfigFile {
 /** Docker Hub's credentials are stored under its legacy index address. */
 const DOCKER_HUB_KEYS = ["https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io"];
 
+/**
+ * Where the Docker CLI keeps its config (`$DOCKER_CONFIG/config.json`, else
+ * `~/.docker/config.json`).
+ */
 export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.DOCKER_CONFIG ?? path.join(homedir(), ".docker"), "config.json");
 }

@@ -61,6 +61,7 @@ export function serializeImageLock(lock: ImageLock): string {
   return `{\n  "version": ${LOCK_VERSION},\n  "images": {${lines.length > 0 ? `\n${lines.join("\n")}\n  ` : ""}}\n}\n`;
 }
 
+/** The image lock of the project in `projectDir`. */
 export function lockPath(projectDir: string = PROJECT_DIR): string {
   return path.join(projectDir, LOCK_FILE);
 }

@@ -45,6 +45,10 @@ export function splitImageReference(reference: string): WrittenReference {
   return { name: hasTag ? named.slice(0, colon) : named, tag: hasTag ? named.slice(colon + 1) : undefined, digest };
 }
 
+/**
+ * An image reference split into registry, repository, tag (default `latest`) and digest; throws
+ * on one that is not a reference.
+ */
 export function parseImageReference(reference: string): ImageReference {
   if (!IMAGE_REFERENCE.test(reference)) throw new Error(`expected an image reference such as repo/name:tag, got "${reference}"`);
   const { name, tag = "latest", digest } = splitImageReference(reference);

@@ -50,6 +50,10 @@ function parseChallenge(header: string): { scheme: string; params: Record<string
 
 const basic = (credentials: Credentials) => `Basic ${Buffer.from(`${credentials.username}:${credentials.secret}`).toString("base64")}`;
 
+/**
+ * The digest a registry serves for an image's tag now (the one the engine would pull), asked as
+ * the Docker engine asks it, with the Docker config's credentials.
+ */
 export async function resolveDigest(reference: string, options: ResolveOptions = {}): Promise<string> {
   const image = parseImageReference(reference);
   if (image.digest) return image.digest;

@@ -41,6 +41,7 @@ export interface Invocation {
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
+/** Whether a registered value is a Pulumi secret (the wrapper the SDK serialises secrets in). */
 export function isSecretWrapper(value: unknown): value is { value: unknown } {
   return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 }
@@ -83,6 +84,7 @@ export function text(value: unknown): string {
   return isSecretWrapper(value) ? "(secret)" : typeof value === "string" ? value : "(computed)";
 }
 
+/** A registered swarm service, read: its name, labels, container and task spec. */
 export function serviceOf(resource: RegisteredResource): RegisteredService {
   const inputs = inputsOf<docker.ServiceArgs>(resource);
   const task = inputs.taskSpec ?? ({} as TaskInputs);
@@ -91,6 +93,7 @@ export function serviceOf(resource: RegisteredResource): RegisteredService {
   return { resource, name: String(inputs.name), stack: labels[STACK_NAMESPACE_LABEL] ?? "", labels, containerLabels: labelMap(container.labels), inputs, task, container };
 }
 
+/** The registered resources of one type token. */
 export function ofType(resources: readonly RegisteredResource[], type: string): RegisteredResource[] {
   return resources.filter((resource) => resource.type === type);
 }

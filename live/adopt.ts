@@ -64,6 +64,10 @@ const SERVICE_REPLACING_FIELDS = [/^networks$/];
 
 export const SECRET_NOT_IMPORTABLE = "the Docker provider cannot import swarm secrets (their data can never be read back)";
 
+/**
+ * What `adopt` imports: each live object the program declares, with its type, parent and ID, and
+ * what it cannot import and why.
+ */
 export function planAdoption(declared: DesiredSwarm, live: SwarmState, providerVersion: string): AdoptPlan {
   const drift = compareSwarms(declared, live);
   const liveByKind = {

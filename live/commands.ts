@@ -72,6 +72,10 @@ export interface DriftResult {
   readonly summary: ScanSummary;
 }
 
+/**
+ * `drift`: evaluates the stack offline, scans the live swarm, compares them and writes the
+ * report.
+ */
 export async function runDrift(options: ReviewOptions): Promise<DriftResult> {
   const { desired, live, stack, summary } = await evaluateAndScan(options);
   const report = compareSwarms(desired, live);
@@ -94,6 +98,10 @@ function dockerProviderVersion(): string {
   return (require("@pulumi/docker/package.json") as { version: string }).version;
 }
 
+/**
+ * `adopt`: evaluates the stack offline, scans the live swarm and writes the import plan and its
+ * review.
+ */
 export async function runAdopt(options: ReviewOptions): Promise<AdoptResult> {
   const { desired, live, stack, summary } = await evaluateAndScan(options);
   const plan = planAdoption(desired, live, dockerProviderVersion());

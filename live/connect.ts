@@ -128,6 +128,10 @@ export function explain(host: string, what: string, error: unknown): EngineError
   return new EngineError(`${what}: ${at}: ${err.message}`);
 }
 
+/**
+ * The Docker engine `docker:host` names, reached as the Docker CLI reaches it (a unix socket, TCP
+ * with TLS, or `ssh` to the host), each call with a timeout and a clear error.
+ */
 export function connectEngine(options: EngineOptions): Engine {
   const timeoutMs = options.timeoutMs ?? 15_000;
   let ssh: SshTransport | undefined;

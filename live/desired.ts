@@ -53,6 +53,7 @@ function namedState(resource: RegisteredResource): NamedObjectState {
   return { name: plain(inputs.name), labels: labelList("labels" in inputs ? inputs.labels : undefined) };
 }
 
+/** The swarm a run declares, read from what it registered, in the form drift compares with a scan. */
 export function desiredSwarm(run: Pick<OfflineRun, "resources">): DesiredSwarm {
   const resources = new Map<string, DeclaredResource>();
   const of = (type: string) => ofType(run.resources, type);

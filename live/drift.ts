@@ -41,6 +41,7 @@ export interface DriftReport {
   readonly counts: { readonly declared: number; readonly live: number };
 }
 
+/** Whether the report holds any difference. */
 export function hasDrift(report: DriftReport): boolean {
   return report.unmanaged.length + report.missing.length + report.services.length + report.networks.length > 0;
 }
@@ -83,6 +84,7 @@ function sameImage(declared: string, live: string): boolean {
 /** Secret and config references compare by identity: their names carry a content digest. */
 const byIdentity = (refs: readonly { name: string; target: string }[]) => refs.map((ref) => ({ name: contentIdentity(ref.name), target: ref.target }));
 
+/** The fields in which a declared and a live service differ (environment values by digest only). */
 export function serviceDifferences(declared: ServiceState, live: ServiceState): FieldDifference[] {
   const differences: FieldDifference[] = [];
   if (!sameImage(declared.image, live.image)) differences.push({ field: "image", declared: declared.image, live: live.image });
@@ -121,6 +123,10 @@ function compareNamed<T extends { name: string; id?: string }>(kind: ObjectKind,
   return { pairs, missing, unmanaged };
 }
 
+/**
+ * Every difference between the declared and the live swarm: unmanaged and missing objects, and
+ * changed services and networks.
+ */
 export function compareSwarms(declared: SwarmState, live: SwarmState): DriftReport {
   const liveNetworks = live.networks.filter((network) => !SYSTEM_NETWORKS.includes(network.name));
   const networks = compareNamed("network", declared.networks, liveNetworks);

@@ -79,6 +79,10 @@ function namedState(object: Docker.Secret | Docker.ConfigInfo): NamedObjectState
   return { id: object.ID, name: object.Spec?.Name ?? "", labels: labels(object.Spec?.Labels) };
 }
 
+/**
+ * The live swarm's services, networks, secrets and configs, read through the engine and
+ * normalised for comparison.
+ */
 export async function scanSwarm(engine: Engine, progress: ScanProgress = () => undefined): Promise<SwarmState> {
   progress(`connecting to ${engine.host}`);
   const info: EngineInfo = await engine.call("reading the engine's info", (docker) => docker.info());

@@ -139,6 +139,10 @@ export interface SshTransport {
   close(): Promise<void>;
 }
 
+/**
+ * Sockets to the remote engine through `ssh <host> docker system dial-stdio`, as the Docker CLI
+ * opens them, failures explained.
+ */
 export function sshTransport(target: SshTarget, userOptions: readonly string[], timeoutMs: number): SshTransport {
   const args = sshArguments(target, userOptions, timeoutMs);
   const sockets: SshStdioSocket[] = [];

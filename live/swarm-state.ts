@@ -88,10 +88,12 @@ export function contentIdentity(name: string): string {
   return name.replace(/-[0-9a-f]{8}$/, "");
 }
 
+/** A record with its keys sorted, so that equal states print equal. */
 export function sortedRecord(entries: Iterable<readonly [string, string]>): Record<string, string> {
   return Object.fromEntries([...entries].sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** `published:target/protocol (mode)`: a port as the reports print it. */
 export function portText(port: { published: number | undefined; target: number; protocol: string | undefined; mode: string | undefined }): string {
   return `${port.published ?? "-"}:${port.target}/${(port.protocol ?? "tcp").toLowerCase()} (${(port.mode ?? "ingress").toLowerCase()})`;
 }

@@ -43,6 +43,10 @@ interface Recorded {
 
 const NO_OPTIONS: RegisteredOptions = { ignoreChanges: [], deleteBeforeReplace: false, additionalSecretOutputs: [] };
 
+/**
+ * Pulumi's mock monitor for a project and stack, recording every registered resource with its
+ * options and every call, answering through `handlers`.
+ */
 export async function startMockMonitor(project: string, stack: string, handlers: MockHandlers = {}): Promise<MockMonitor> {
   const resources: RegisteredResource[] = [];
   const invocations: Invocation[] = [];

@@ -64,6 +64,10 @@ export function waitsToConverge(type: string, inputs: Readonly<Record<string, un
   return type === SWARM_TYPES.service && inputs.convergeConfig !== undefined;
 }
 
+/**
+ * Runs the program for a stack under the mock monitor with fake secret values, and returns what
+ * it registered and called.
+ */
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   const stack = options.stack ?? "prod";
   // Offline review must work where no registry can be reached: a tag-only image missing from the

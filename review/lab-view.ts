@@ -185,25 +185,30 @@ export interface LabView {
 
 // ─── One line per item, shared by the render and the diff ─────────────────────────────────────────
 
+/** A port as the review prints it, with where it is reachable and its reason. */
 export function portLine(port: PortView): string {
   const reach = port.mode === "ingress" ? "routing mesh, every node" : "host mode, the task's node";
   return `${port.published}:${port.target}/${port.protocol} ${port.mode} (${reach})${port.reason ? `: ${port.reason}` : ""}`;
 }
 
+/** A mount as the review prints it, with its access and its reason. */
 export function mountLine(mount: MountView): string {
   const from = mount.type === "tmpfs" ? `tmpfs${mount.sizeBytes !== undefined ? ` ${bytesText(mount.sizeBytes)}` : ""}` : `${mount.type} ${mount.source ?? ""}`;
   return `${from} -> ${mount.target} ${mount.readOnly ? "ro" : "rw"}${mount.reason ? ` (${mount.reason})` : ""}`;
 }
 
+/** A mounted secret or config as the review prints it (target, name, owner, mode). */
 export function fileRefLine(file: FileRefView): string {
   const access = [file.owner ? `owner ${file.owner}` : undefined, file.mode ? `mode ${file.mode}` : undefined].filter((part) => part !== undefined);
   return `${file.target} <- ${file.name}${access.length > 0 ? ` (${access.join(", ")})` : ""}`;
 }
 
+/** A site as the review prints it: host, public, upstream and auth. */
 export function siteLine(site: SiteView): string {
   return `${site.host}${site.public ? " [public]" : ""}${site.upstream ? ` -> ${site.upstream}` : ""} (${site.auth})`;
 }
 
+/** A network attachment with its aliases. */
 export function networkLine(network: ServiceView["networks"][number]): string {
   return `${network.name}${network.aliases.length > 0 ? ` [${network.aliases.join(", ")}]` : ""}`;
 }
@@ -213,6 +218,7 @@ export function commandLine(args: readonly string[]): string {
   return args.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(" ");
 }
 
+/** Bytes in the largest whole binary unit (`16 GiB`). */
 export function bytesText(bytes: number): string {
   for (const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
     if (bytes >= size && bytes % (size / 1024) === 0) return `${Number((bytes / size).toFixed(2))} ${unit}`;
@@ -220,12 +226,14 @@ export function bytesText(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** Limits or reservations as the review prints them, if any. */
 export function resourcesLine(resources: ResourcesView | undefined): string | undefined {
   if (!resources || (resources.cpus === undefined && resources.memoryBytes === undefined)) return undefined;
   const parts = [resources.cpus !== undefined ? `${resources.cpus} CPU` : undefined, resources.memoryBytes !== undefined ? bytesText(resources.memoryBytes) : undefined];
   return parts.filter((part) => part !== undefined).join(", ");
 }
 
+/** A health check as the review prints it, if any. */
 export function healthcheckLine(check: ServiceView["healthcheck"]): string | undefined {
   if (!check) return undefined;
   if (check.test[0] === "NONE") return "off (NONE: the image's own check is disabled)";
@@ -238,12 +246,14 @@ export function healthcheckLine(check: ServiceView["healthcheck"]): string | und
   return `${commandLine(check.test)}${timing.length > 0 ? `; ${timing.join(", ")}` : ""}`;
 }
 
+/** A restart policy as the review prints it, if any. */
 export function restartLine(restart: ServiceView["restart"]): string | undefined {
   if (!restart) return undefined;
   const attempts = restart.maxAttempts ? `, at most ${restart.maxAttempts} times` : "";
   return `${restart.condition ?? "any"}, delay ${restart.delay ?? "-"}, window ${restart.window ?? "-"}${attempts}`;
 }
 
+/** An update or rollback policy as the review prints it. */
 export function policyLine(policy: PolicyView): string {
   const parts = [
     policy.order ?? "default order",
@@ -256,6 +266,7 @@ export function policyLine(policy: PolicyView): string {
   return parts.filter((part) => part !== undefined).join(", ");
 }
 
+/** What an `up` waits for the service, if it converges. */
 export function convergeLine(converge: ServiceView["converge"]): string | undefined {
   return converge ? `up waits up to ${converge.timeout ?? "-"} for running tasks (first check after ${converge.delay ?? "-"})` : undefined;
 }
@@ -273,6 +284,7 @@ export function routeParts(route: RouteView): { title: string; details: string }
   return { title: `${route.host}${route.public ? " [public]" : ""} (${route.owner})`, details: parts.join("; ") };
 }
 
+/** A routed host as the review prints it. */
 export function routeLine(route: RouteView): string {
   const { title, details } = routeParts(route);
   return `${title}: ${details}`;

@@ -48,6 +48,7 @@ function heading(review: Review): string {
   return `the working tree against ${review.base.ref} (${review.base.commit.slice(0, 12)})`;
 }
 
+/** The review of a diff as text: what it exposes first, then each change. */
 export function reviewText(review: Review): string {
   const { diff } = review;
   const out = wrap(`homelab review of stack "${diff.stack}": ${heading(review)}`, "", "  ");
@@ -156,6 +157,7 @@ export function reviewMarkdown(review: Review, within?: MarkdownCut): string {
   return within === undefined || whole.length <= within.limit ? whole : cut(lines, within);
 }
 
+/** The review of a diff as JSON, every field, with its base. */
 export function reviewJson(review: Review): string {
   return `${JSON.stringify({ base: review.base, ...review.diff }, null, 2)}\n`;
 }

@@ -246,6 +246,10 @@ function ingressView(input: ViewInput): IngressView {
   };
 }
 
+/**
+ * The review's view of a run: every service as registered, annotated with its declaration's
+ * intent (auth, reasons).
+ */
 export function buildView(input: ViewInput): LabView {
   const services = registeredServices(input.resources);
   const counts: Record<string, number> = {};

@@ -177,6 +177,7 @@ function compareStack(before: StackView | undefined, after: StackView | undefine
   return { name: (after ?? before)!.name, status: statusOf(before, after), changes, services: after === undefined ? [] : services };
 }
 
+/** What changes between two views, stack by stack and service by service, and what it exposes. */
 export function diffViews(before: LabView, after: LabView): LabDiff {
   const stacks = unionByName(before.stacks, after.stacks).flatMap((name) => {
     const change = compareStack(

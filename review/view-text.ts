@@ -112,6 +112,7 @@ function stackBlock(stack: StackView): string[] {
   return lines;
 }
 
+/** The render's text: one block per service, then every routed host (at most 100 columns a line). */
 export function viewText(view: LabView): string {
   const out: string[] = [];
   out.push(`homelab: desired state of stack "${view.stack}" (offline: mock monitor, fake secret values)`);

@@ -28,6 +28,10 @@ export function docsConfig(stack: string = DOCS_STACK): HomelabConfig {
   return parseConfig(readStackConfig(stack), { purpose: "evaluate" }).homelab;
 }
 
+/**
+ * What the generated docs say about their source: the stack file, the secret source, the internal
+ * DNS and the program's own fields.
+ */
 export function docsOptions(config: HomelabConfig, stack: string = DOCS_STACK): DocsOptions {
   return {
     source: `Pulumi.${stack}.yaml`,

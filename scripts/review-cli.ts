@@ -16,6 +16,7 @@ export function reviewCommand(name: string, description: string): Command {
     .option("-o, --out-dir <dir>", "where the files are written", "reports");
 }
 
+/** The options `adopt` and `drift` share, read from their command line. */
 export function reviewOptions(command: Command): ReviewOptions {
   const options = command.opts<{ stack: string; configFile?: string; host?: string; tlsDir?: string; timeout: number; outDir: string }>();
   return {

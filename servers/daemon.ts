@@ -85,6 +85,10 @@ export interface Daemon {
   readonly stopping: { readonly signal: NodeJS.Signals; readonly graceMs: number };
 }
 
+/**
+ * Starts a server, its output appended to its log (in a process group of its own if told); it is
+ * stopped by PID with `stopDaemon`: its own shutdown signal, SIGKILL after the grace period.
+ */
 export function startDaemon(command: string, args: readonly string[], options: DaemonOptions): Daemon {
   const output = openSync(options.log, "a");
   let child: ChildProcess;

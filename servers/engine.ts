@@ -71,6 +71,10 @@ function buildImages(host: string, dir: string): void {
   cli(host)(["tag", TEST_IMAGE, TEST_IMAGE_NEXT]);
 }
 
+/**
+ * A Docker engine of the tests' own (or the one `HOMELAB_TEST_DOCKER_HOST` names), in swarm mode
+ * on loopback, stopped by PID.
+ */
 export async function startTestEngine(): Promise<TestEngine> {
   const external = process.env.HOMELAB_TEST_DOCKER_HOST;
   if (external) {

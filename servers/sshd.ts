@@ -69,6 +69,10 @@ function descendants(pid: number): number[] {
   return found;
 }
 
+/**
+ * Debian's sshd on free loopback ports in a private mount namespace, with a fresh host key and its
+ * own authorized keys, its sessions reaching the engine at `dockerHost`.
+ */
 export async function startTestSshServer(dockerHost: string): Promise<TestSshServer> {
   const dir = mkdtempSync("/tmp/homelab-sshd-");
   const serverHome = path.join(dir, "server-home");
@@ -167,6 +171,10 @@ export interface ClientHome {
 /** What a client run must not inherit from the person running the tests. */
 const FOREIGN_ENV = ["SSH_AUTH_SOCK", "SSH_AGENT_PID", "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_SSH_OPTS", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY"];
 
+/**
+ * A home directory of the test's own for ssh clients (its `.ssh` files written by the test), and a
+ * runner whose clients inherit none of the person's SSH agent or Docker settings.
+ */
 export function clientHome(): ClientHome {
   const dir = mkdtempSync("/tmp/homelab-ssh-client-");
   chmodSync(dir, 0o700);

@@ -18,6 +18,7 @@ type Need = Needs | readonly string[];
 
 const INSTALL_HINT = "bash scripts/install-test-tools.sh, as root";
 
+/** Whether a program is on the PATH (or in /usr/sbin). */
 export function hasProgram(program: string): boolean {
   return spawnSync("sh", ["-c", 'command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]', "sh", program]).status === 0;
 }

@@ -27,6 +27,10 @@ function labelOf(source: LabelSource): string {
   return `${source.service}: labels: "${source.label}"`;
 }
 
+/**
+ * Builds the Caddyfile the lab's labels make and adds a problem for each block caddy-docker-proxy
+ * or Caddy would drop or refuse, naming the service.
+ */
 export function checkCaddyLabels(stacks: readonly StackSpec[], ingress: IngressSettings, problems: string[]): void {
   const found = new Set<string>();
   const services: ServiceCaddyLabels[] = [];

@@ -32,6 +32,10 @@ export function unlockedImages(stacks: readonly StackSpec[], lock: ImageLock): U
   );
 }
 
+/**
+ * Adds a problem for each `unpinned` service without a reason or whose image is pinned after all,
+ * and, where the run requires locked images, for each tag-only image the lock has no digest for.
+ */
 export function checkImagePins(stacks: readonly StackSpec[], check: ImagePinCheck | undefined, problems: string[]): void {
   if (!check) return;
   for (const stack of stacks) {

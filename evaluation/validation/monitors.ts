@@ -18,6 +18,10 @@ function protectedHosts(stacks: readonly StackSpec[], zones: Zones): Map<string,
   return hosts;
 }
 
+/**
+ * Adds a problem for each monitor that would check an app through its forward-auth site instead
+ * of the app itself.
+ */
 export function checkMonitors(stacks: readonly StackSpec[], zones: Zones, problems: string[]): void {
   const guarded = protectedHosts(stacks, zones);
   for (const stack of stacks) {

@@ -11,6 +11,10 @@ function inZone(host: string, zone: string): boolean {
   return host.endsWith(`.${zone}`);
 }
 
+/**
+ * Adds a problem for each host outside its zone, each public wildcard, each host served twice, and
+ * an ingress-controller role taken by other than one service.
+ */
 export function checkSites(stacks: readonly StackSpec[], zones: Zones, problems: string[]): void {
   const owners = new Map<string, string>();
   const sites = resolveLabSites(stacks, zones);

@@ -11,6 +11,11 @@ import { checkService } from "./service";
 
 const NAME = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 
+/**
+ * Adds a problem for each bad stack name or tier, stack or service declared twice, network that
+ * shadows a shared one, ingress port published twice, unknown or later-tier dependency and
+ * dependency cycle; each service is checked too.
+ */
 export function checkStacks(stacks: readonly StackSpec[], shared: readonly SharedNetworkSpec[], problems: string[]): void {
   const sharedKeys = new Set(shared.map((network) => network.key));
   const stackNames = new Set<string>();
