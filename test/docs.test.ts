@@ -7,7 +7,7 @@ import { GENERATED_NOTICE, markdownText } from "../docs-generator/document";
 import { evaluateLab } from "../evaluation/evaluate-lab";
 import { fakeSecretValues } from "../offline/fake-secrets";
 import { fieldsToRead } from "../evaluation/program-fields";
-import { DOCS_DIR, docsConfig, docsOptions, generateDocs, staleDocs } from "../scripts/docs";
+import { DOCS_DIR, docsConfig, docsOptions, generateDocs, staleDocs } from "../docs-generator/generate";
 
 /**
  * docs/ is generated from the lab declaration (`npm run docs`). These tests fail when the

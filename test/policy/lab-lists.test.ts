@@ -4,7 +4,7 @@ import { policyLists, POLICY_LISTS_FILE, type PolicyLists } from "../../docs-gen
 import type { EvaluatedLab } from "../../evaluation/evaluate-lab";
 import { Auth, type ServiceSpec } from "../../lab/model";
 import { PROJECT_DIR } from "../../lib/project-dir";
-import { generateDocs, stalePolicyLists } from "../../scripts/docs";
+import { generateDocs, stalePolicyLists } from "../../docs-generator/generate";
 
 /**
  * policy/lab-lists.ts, the policy pack's lists, is generated from the lab by `npm run docs`
