@@ -1,4 +1,4 @@
-import { Auth } from "../lab/model";
+import { Auth, httpMonitor } from "../lab/model";
 import { webApp } from "../lab/shared/web-app";
 
 /** lab/shared/web-app.ts: one declaration of an app's name and port, and what it derives. */
@@ -30,5 +30,14 @@ describe("webApp", () => {
     ],
   ])("%s", (_, app, expected) => {
     expect(webApp(app)).toEqual(expected);
+  });
+});
+
+test("the README's lidarr, stated once, is the explicit entry of \"Adding a service\"", () => {
+  expect(webApp({ name: "lidarr", port: 8686, title: "Lidarr", group: "Media", description: "Music management", widget: false, monitorPath: "/ping" })).toEqual({
+    name: "lidarr",
+    sites: [{ host: "lidarr", port: 8686 }],
+    homepage: { group: "Media", name: "Lidarr", icon: "lidarr.png", description: "Music management" },
+    monitors: [httpMonitor("lidarr", "Lidarr", "http://lidarr:8686/ping")],
   });
 });
