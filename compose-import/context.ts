@@ -1,5 +1,5 @@
 import type { SecretValue } from "../lab/model";
-import type { IngressSettings } from "../lib/labels";
+import type { IngressSettings } from "../evaluation/labels";
 import type { Notes } from "./notes";
 
 /** What mapping one compose service needs to know of its stack and of the import (map-stack.ts makes it). */

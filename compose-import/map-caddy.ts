@@ -1,7 +1,7 @@
 import { Auth, type Site } from "../lab/model";
-import { caddyLabelRoot } from "../lib/caddy/from-labels";
-import { type IngressSettings, siteLabels } from "../lib/labels";
-import { resolveSite } from "../lib/sites";
+import { caddyLabelRoot } from "../caddy/from-labels";
+import { type IngressSettings, siteLabels } from "../evaluation/labels";
+import { resolveSite } from "../evaluation/sites";
 
 /**
  * caddy-docker-proxy labels read back as the lab's sites. A label root (`caddy`, `caddy_1`, ...)

@@ -1,5 +1,5 @@
 import { bind, type ConfigFile, hostBind, type Mount, tmpfs, volume } from "../lab/model";
-import { DOCKER_SOCKETS, normalisePath, systemPathOf } from "../lib/host-paths";
+import { DOCKER_SOCKETS, normalisePath, systemPathOf } from "../evaluation/host-paths";
 import { swarmName } from "../lib/naming";
 import { integer, list, type Loose, record, text } from "./compose";
 import { configIdentity } from "./map-secrets";

@@ -1,7 +1,7 @@
 import { type ConfigFile, op, opTemplate, SecretEnv, type SecretEnvDelivery, type SecretFile, type SecretValue } from "../lab/model";
 import { contentAddressedName, swarmName } from "../lib/naming";
-import { slug } from "../lib/service-plan";
-import { contentIdentity } from "../lib/swarm-state";
+import { slug } from "../evaluation/service-plan";
+import { contentIdentity } from "../live/swarm-state";
 import { integer, list, type Loose, record, text } from "./compose";
 import type { StackImportContext } from "./context";
 

@@ -86,7 +86,7 @@ function deploy(at: readonly string[], value: Loose, ctx: StackImportContext, sw
   const where = [...at, "deploy"];
   for (const key of Object.keys(value).filter((key) => !DEPLOY_READ.has(key))) ctx.notes.add("not-representable", [...where, key], `deploy.${key} is not in the lab's vocabulary`);
   for (const key of ["update_config", "rollback_config"].filter((key) => key in value)) {
-    ctx.notes.add("not-representable", [...where, key], "the program sets every service's update and rollback policy itself (health-gated, rolled back on failure: lib/rollout.ts)");
+    ctx.notes.add("not-representable", [...where, key], "the program sets every service's update and rollback policy itself (health-gated, rolled back on failure: evaluation/rollout.ts)");
   }
   if (text(value.endpoint_mode) === "dnsrr") ctx.notes.add("not-representable", [...where, "endpoint_mode"], "DNS round-robin is not in the lab's vocabulary; the service gets a virtual IP");
   const placement = record(value.placement);

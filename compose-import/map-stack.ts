@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { op, opTemplateFile, type StackNetwork, type StackSpec, type Tier } from "../lab/model";
 import type { SharedNetworkSpec } from "../lab/networks";
-import type { IngressSettings } from "../lib/labels";
+import type { IngressSettings } from "../evaluation/labels";
 import { swarmName } from "../lib/naming";
 import { type ComposeModel, record, text } from "./compose";
 import { forwardAuthSnippets } from "./map-caddy";

@@ -15,7 +15,7 @@ export type NoteKind =
   /** `docker stack deploy` ignores it too ("Ignoring unsupported options"): nothing ran with it. */
   | "ignored-by-stack-deploy";
 
-/** What drift shows because of a note, in drift's own terms (lib/drift.ts). */
+/** What drift shows because of a note, in drift's own terms (live/drift.ts). */
 export interface ExpectedDrift {
   /** The swarm service whose differences it explains. */
   readonly service?: string;

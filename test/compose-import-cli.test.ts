@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { copyProject } from "./support/project-copy";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * `npm run import` at the edge where people meet it, in a copy of this project: each mistake is

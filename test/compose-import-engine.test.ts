@@ -6,12 +6,12 @@ import { parseEnv } from "node:util";
 import { stringify } from "yaml";
 import type { ImportResult } from "../compose-import/import-stack";
 import { SHARED_NETWORKS } from "../lab/networks";
-import type { DriftReport } from "../lib/drift";
+import type { DriftReport } from "../live/drift";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { ENGINE_NEEDS, startTestEngine, type TestEngine } from "./support/engine";
+import { ENGINE_NEEDS, startTestEngine, type TestEngine } from "../servers/engine";
 import { accountForDrift } from "./support/import-drift";
 import { copyProject } from "./support/project-copy";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * `npm run import`, proven by the real consumers. Each compose file of test/fixtures/compose/ (the

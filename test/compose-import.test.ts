@@ -9,10 +9,10 @@ import { sourceLines } from "../compose-import/source-lines";
 import * as model from "../lab/model";
 import { Auth, op, opTemplate, SecretEnv, type StackDefinition } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
-import { labContext } from "../lib/evaluate-lab";
-import type { IngressSettings } from "../lib/labels";
+import { labContext } from "../evaluation/evaluate-lab";
+import type { IngressSettings } from "../evaluation/labels";
 import { parseConfig } from "../config";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { accountForDrift } from "./support/import-drift";
 
 /**
@@ -134,7 +134,7 @@ describe("what cannot be carried over is noted, each with its key", () => {
       "update and rollback policies, and a constraint other than the storage node",
       { services: { web: { image: IMAGE, deploy: { update_config: { parallelism: 1 }, placement: { constraints: ["node.hostname == dev", "node.role == manager"] } } } } },
       [
-        ["not-representable", "services.web.deploy.update_config", "the program sets every service's update and rollback policy itself (health-gated, rolled back on failure: lib/rollout.ts)"],
+        ["not-representable", "services.web.deploy.update_config", "the program sets every service's update and rollback policy itself (health-gated, rolled back on failure: evaluation/rollout.ts)"],
         ["not-representable", "services.web.deploy.placement.constraints.1", '"node.role == manager": the lab pins a service only to the storage node (stateful: true)'],
       ],
     ],

@@ -1,6 +1,6 @@
 import type { ImportNote } from "../../compose-import/notes";
-import type { DriftReport, ObjectRef } from "../../lib/drift";
-import { contentIdentity } from "../../lib/swarm-state";
+import type { DriftReport, ObjectRef } from "../../live/drift";
+import { contentIdentity } from "../../live/swarm-state";
 
 /**
  * Holds a drift report to the notes of the imports that produced the lab: every difference drift
