@@ -9,6 +9,7 @@ import { exposureProblems } from "./exposure";
 import { checkImagePins, type ImagePinCheck } from "./images";
 import { checkMonitors } from "./monitors";
 import { checkProgramSecrets } from "./program-secrets";
+import { checkPublicSignIn } from "./public-auth";
 import { checkQuantities } from "./quantities";
 import { checkSites } from "./sites";
 import { checkStacks } from "./stacks";
@@ -48,6 +49,7 @@ export function validateLab(stacks: readonly StackSpec[], rules: LabRules): void
   checkProgramSecrets(stacks, rules.cloudflare ?? true, problems);
   if (rules.ingress) {
     checkSites(stacks, rules.ingress, problems);
+    checkPublicSignIn(stacks, rules.ingress, problems);
     checkCaddyLabels(stacks, rules.ingress, problems);
     checkMonitors(stacks, rules.ingress, problems);
   }
