@@ -17,7 +17,7 @@ import {
   policyLine,
 } from "./lab-view";
 import { caddyLabelRoot } from "./caddy/from-labels";
-import { LOCK_FILE, UPDATE_COMMAND } from "./image-lock";
+import { unlockedSummary, UPDATE_COMMAND } from "./image-lock";
 import { field, shellLine, wrap } from "./text-layout";
 
 /**
@@ -125,8 +125,7 @@ export function viewText(view: LabView): string {
   );
   out.push(...field("", "data paths:", view.dataPaths, { packed: true, labelWidth: 12 }));
   if (view.unlockedImages.length > 0) {
-    const count = view.unlockedImages.length;
-    out.push("", ...wrap(`${count} service${count === 1 ? "" : "s"} run an image with no digest in ${LOCK_FILE} (pulumi preview refuses them; \`${UPDATE_COMMAND}\` locks them):`, "", "  "));
+    out.push("", ...wrap(`${unlockedSummary(view.unlockedImages)} (pulumi preview refuses them; \`${UPDATE_COMMAND}\` locks them):`, "", "  "));
     out.push(...wrap([...new Set(view.unlockedImages.map((entry) => entry.image))].join(", "), "  ", "  "));
   }
   if (view.secretValues.length > 0) {

@@ -6,7 +6,7 @@ import type { Removal, StackSpec } from "../lab/model";
 import type { LabView } from "../lib/lab-view";
 import { PROJECT_DIR } from "../lib/project-dir";
 import type { OfflineRun } from "./run";
-import { readConfigFile } from "./stack-config";
+import { readStackConfigAt } from "./stack-config";
 import { buildView } from "./view";
 
 /**
@@ -69,7 +69,7 @@ export async function evaluateView(root: string, stack: string): Promise<LabView
   const removedModule = path.join(root, "lab", "removed");
   const removals = existsSync(`${removedModule}.ts`) ? ((require(removedModule) as { REMOVED?: readonly Removal[] }).REMOVED ?? []) : [];
   // The revision's own stack file, read by this code: the format never changed.
-  const raw = readConfigFile(path.join(root, `Pulumi.${stack}.yaml`));
+  const raw = readStackConfigAt(root, stack);
   const run = await runOffline({ stack, rawConfig: raw });
   return viewOfRun(stack, run, raw, removals);
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PROJECT_DIR } from "../lib/project-dir";
@@ -9,9 +9,24 @@ import { PROJECT_DIR } from "../lib/project-dir";
  * commands, the docs and the tests read them here.
  */
 
+/** The stacks of this project: one `Pulumi.<stack>.yaml` each. */
+export function stackNames(dir: string = PROJECT_DIR): string[] {
+  return readdirSync(dir)
+    .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
+
 /** Reads `Pulumi.<stack>.yaml` of this project. */
 export function readStackConfig(stack: string): Record<string, string> {
-  return readConfigFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
+  return readStackConfigAt(PROJECT_DIR, stack);
+}
+
+/** Reads `Pulumi.<stack>.yaml` of the project at `dir`; a stack without one is named with the stacks there are. */
+export function readStackConfigAt(dir: string, stack: string): Record<string, string> {
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) throw new Error(`no stack "${stack}" (no Pulumi.${stack}.yaml); the stacks are ${stackNames(dir).join(", ")}`);
+  return readConfigFile(file);
 }
 
 /** Reads any file in the `Pulumi.<stack>.yaml` format (a `config:` map). */
