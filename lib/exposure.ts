@@ -109,7 +109,8 @@ function removalItems(before: LabView, after: LabView): ExposureItem[] {
     if (gone.has(stack) || after.inventory.services.includes(key)) continue;
     const stateful = before.inventory.statefulServices.includes(key);
     const declared = after.removals.find((removal) => `${removal.stack}/${removal.service}` === key);
-    const unprotect = oldServices.get(key)?.service.protected ? "; it is protected: pulumi state unprotect it first" : "";
+    const old = oldServices.get(key)?.service;
+    const unprotect = old?.protected ? `; it is protected: \`pulumi state unprotect '${old.urn ?? "<its URN>"}'\` first` : "";
     const verdict =
       refusal(key) !== undefined
         ? `up refuses: ${refusal(key)}`

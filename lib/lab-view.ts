@@ -75,6 +75,8 @@ export interface ServiceView {
   readonly stateful: boolean;
   /** Registered with `protect`: Pulumi neither deletes nor replaces it. */
   readonly protected: boolean;
+  /** A protected service's URN, what `pulumi state unprotect '<urn>'` takes. @default none (not protected) */
+  readonly urn?: string;
   readonly role?: string;
   readonly networks: readonly { readonly name: string; readonly aliases: readonly string[] }[];
   readonly ports: readonly PortView[];

@@ -86,6 +86,7 @@ const SERVICE_FIELDS: FieldTable<ServiceView, "name" | "swarmName"> = {
   replicas: ["replicas", (service) => [String(service.replicas)]],
   stateful: ["stateful", (service) => [service.stateful ? "yes" : "no"]],
   protected: ["protected", (service) => [service.protected ? "yes" : "no"]],
+  urn: ["urn", (service) => optional(service.urn)],
   role: ["role", (service) => optional(service.role)],
   update: ["update", (service) => [policyLine(service.update)]],
   rollback: ["rollback", (service) => (service.rollback ? [policyLine(service.rollback)] : [])],

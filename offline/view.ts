@@ -136,6 +136,7 @@ function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredServic
     replicas: inputs.mode?.global ? "global" : Number(inputs.mode?.replicated?.replicas ?? 1),
     stateful: spec.stateful ?? false,
     protected: service?.resource.protect ?? false,
+    urn: service?.resource.protect ? service.resource.urn : undefined,
     role: labels[ROLE_LABEL],
     networks: (task.networksAdvanceds ?? []).map((network) => ({ name: text(network.id), aliases: network.aliases ?? [] })),
     ports: (inputs.endpointSpec?.ports ?? []).map((port, index) =>

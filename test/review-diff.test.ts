@@ -78,8 +78,11 @@ function lab(stacks: readonly StackView[], extra: { removals?: readonly Removal[
   };
 }
 
+/** The URN a protected service is registered under, as the view carries it. */
+const DB_URN = "urn:pulumi:prod::homelab::homelab:swarm:Stack$docker:index/service:Service::app-db";
+
 const BASE = [
-  stack("app", [service("web"), service("db", { stateful: true, protected: true, sites: [] })]),
+  stack("app", [service("web"), service("db", { stateful: true, protected: true, urn: DB_URN, sites: [] })]),
   stack("tools", [service("tool", { mounts: [{ type: "bind", source: "/opt/tool", target: "/opt", readOnly: true }] })]),
 ];
 const base = lab(BASE);
@@ -177,12 +180,12 @@ const CASES: readonly [string, LabView, readonly ExposureItem[]][] = [
   [
     "a stateful service removed with its reason",
     editing("db", () => undefined, { removals: [{ stack: "app", service: "db", reason: "moved to a managed database" }] }),
-    [{ kind: "removed", subject: "app/db", detail: "declared in lab/removed.ts (moved to a managed database); up deletes it; it is protected: pulumi state unprotect it first" }],
+    [{ kind: "removed", subject: "app/db", detail: `declared in lab/removed.ts (moved to a managed database); up deletes it; it is protected: \`pulumi state unprotect '${DB_URN}'\` first` }],
   ],
   [
     "a stateful service turned off in config",
     editing("db", () => undefined, { disabledServices: ["app/db"] }),
-    [{ kind: "removed", subject: "app/db", detail: "turned off in config (homelab:services); up deletes it; it is protected: pulumi state unprotect it first" }],
+    [{ kind: "removed", subject: "app/db", detail: `turned off in config (homelab:services); up deletes it; it is protected: \`pulumi state unprotect '${DB_URN}'\` first` }],
   ],
   [
     "a stack removed without a removal entry",
