@@ -1,5 +1,6 @@
 import { exposureOf, type ExposureItem } from "./exposure";
 import {
+  envLine,
   fileRefLine,
   healthcheckLine,
   type LabView,
@@ -96,7 +97,7 @@ const SERVICE_FIELDS: FieldTable<ServiceView, "name" | "swarmName"> = {
   sites: ["sites", (service) => service.sites.flatMap((site) => [siteLine(site), ...keyed(site.labels, `${site.host}: `)])],
   ports: ["ports", (service) => service.ports.map(portLine)],
   mounts: ["mounts", (service) => service.mounts.map(mountLine)],
-  env: ["env", (service) => service.env.map((variable) => `${variable.name} (value ${variable.digest})`)],
+  env: ["env", (service) => service.env.map(envLine)],
   secrets: ["secrets", (service) => service.secrets.map(fileRefLine)],
   configs: ["configs", (service) => service.configs.map(fileRefLine)],
   labels: ["labels", (service) => keyed(service.labels)],

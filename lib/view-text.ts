@@ -1,5 +1,6 @@
 import {
   commandLine,
+  envLine,
   fileRefLine,
   healthcheckLine,
   type LabView,
@@ -83,7 +84,7 @@ function serviceFields(service: ServiceView): [string, string[], boolean][] {
     ["sites", service.sites.map(siteLine), false],
     ["ports", service.ports.map(portLine), false],
     ["mounts", service.mounts.map(mountLine), false],
-    ["env", service.env.map((variable) => variable.name), true],
+    ["env", service.env.map(envLine), false],
     ["secrets", service.secrets.map(fileRefLine), false],
     ["configs", service.configs.map(fileRefLine), false],
     ["labels", Object.entries(service.labels).map(([key, value]) => `${key}=${value}`), false],

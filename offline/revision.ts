@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Removal, StackSpec } from "../lab/model";
 import type { LabView } from "../lib/lab-view";
+import { contentSource, type SecretOrigin, sourceKey } from "../lib/secret-sources";
+import type { ServicePlan } from "../lib/service-plan";
 import { PROJECT_DIR } from "../lib/project-dir";
 import type { OfflineRun } from "./run";
 import { readStackConfigAt } from "./stack-config";
@@ -35,6 +37,21 @@ function declaredStacks(stacks: readonly (StackSpec | { readonly spec: StackSpec
   return stacks.map((stack) => ("spec" in stack ? stack.spec : stack));
 }
 
+/**
+ * Each mounted secret's source, from the plans of a run's evaluated lab (revisions from before the
+ * lab carried plans, or whose plans had no secret contents, give none: their secrets show no source).
+ */
+function secretSourcesOf(stacks: readonly unknown[], origin: SecretOrigin): Map<string, string> {
+  const sources = new Map<string, string>();
+  for (const stack of stacks as { services?: readonly Partial<ServicePlan>[] }[]) {
+    for (const plan of stack.services ?? []) {
+      if (typeof plan.swarmName !== "string" || !Array.isArray(plan.secrets)) continue;
+      for (const mount of plan.secrets) if (mount.content) sources.set(sourceKey(plan.swarmName, mount.target), contentSource(mount.content, origin));
+    }
+  }
+  return sources;
+}
+
 /** The view of a finished run, given the raw configuration it ran with and the declared removals. */
 export function viewOfRun(stack: string, run: Pick<OfflineRun, "resources" | "outputs" | "lab" | "fakeSecrets">, raw: Readonly<Record<string, string>>, removals: readonly Removal[]): LabView {
   return buildView({
@@ -56,6 +73,7 @@ export function viewOfRun(stack: string, run: Pick<OfflineRun, "resources" | "ou
     // Offline, the run hands out one fake value per field it reads: exactly the fields to set.
     secretFields: [...run.fakeSecrets.keys()].filter((key) => !key.startsWith("program:")),
     unlockedImages: (run.lab as { unlockedImages?: LabView["unlockedImages"] }).unlockedImages ?? [],
+    secretSources: secretSourcesOf(run.lab.stacks, configValue(raw, "secrets")?.source === "config" ? "config" : "onepassword"),
   });
 }
 

@@ -7,6 +7,7 @@ import { disabledServices, inventoryOfStacks } from "../lib/deletion-safety";
 import { FORWARD_AUTH_SNIPPET, siteLabelPrefix } from "../lib/labels";
 import type { FileRefView, IngressView, LabView, PolicyView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "../lib/naming";
+import { sourceKey } from "../lib/secret-sources";
 import { secretValueCommand } from "../lib/secret-values";
 import { internalTarget, resolveLabSites } from "../lib/sites";
 import { INTERNAL_DNS_TYPES } from "../lib/resource-types";
@@ -42,6 +43,8 @@ export interface ViewInput {
   readonly secretFields: readonly string[];
   /** Tag-only images the lock has no digest for (revisions before the image lock: none). */
   readonly unlockedImages: readonly { readonly service: string; readonly image: string }[];
+  /** Each mounted secret's source by `sourceKey(swarm service, target)` (lib/secret-sources.ts). @default none known */
+  readonly secretSources?: ReadonlyMap<string, string>;
 }
 
 const ACCOUNTED = new Set([STACK_NAMESPACE_LABEL, STACK_IMAGE_LABEL, ROLE_LABEL]);
@@ -116,7 +119,7 @@ interface FileInputs {
   readonly fileGid?: string;
 }
 
-function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredService | undefined): ServiceView {
+function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredService | undefined, sources: ReadonlyMap<string, string>): ServiceView {
   const inputs: Partial<ServiceInputs> = service?.inputs ?? {};
   const labels = service?.labels ?? {};
   const task: Partial<ServiceInputs["taskSpec"]> = service?.task ?? {};
@@ -155,8 +158,12 @@ function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredServic
     }),
     env: Object.keys(container.env ?? {})
       .sort()
-      .map((name) => ({ name, digest: digest(container.env?.[name]) })),
-    secrets: (container.secrets ?? []).map((secret) => fileRef(secret, secret.secretName)),
+      .map((name) => {
+        const value: unknown = container.env?.[name];
+        // A literal of the stack file is shown (it is in git already); a Pulumi secret never is.
+        return defined({ name, digest: digest(value), value: typeof value === "string" ? value : undefined });
+      }),
+    secrets: (container.secrets ?? []).map((secret) => defined({ ...fileRef(secret, secret.secretName), source: sources.get(sourceKey(swarm, String(secret.fileName))) })),
     configs: (container.configs ?? []).map((config) => fileRef(config, config.configName)),
     ...labelGroups(spec, labels),
     placement: task.placement?.constraints ?? [],
@@ -187,7 +194,7 @@ function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredServic
   });
 }
 
-function stackView(stack: StackSpec, registered: readonly RegisteredService[]): StackView {
+function stackView(stack: StackSpec, registered: readonly RegisteredService[], sources: ReadonlyMap<string, string>): StackView {
   const services = registered.filter((service) => service.stack === stack.name);
   return {
     name: stack.name,
@@ -197,7 +204,7 @@ function stackView(stack: StackSpec, registered: readonly RegisteredService[]): 
     dependsOn: [...(stack.dependsOn ?? [])],
     services: stack.services.map((spec) => {
       const swarm = swarmName(stack.name, spec.name);
-      return serviceView(spec, swarm, services.find((service) => text(service.inputs.name) === swarm));
+      return serviceView(spec, swarm, services.find((service) => text(service.inputs.name) === swarm), sources);
     }),
   };
 }
@@ -264,7 +271,7 @@ export function buildView(input: ViewInput): LabView {
     removals: input.removals,
     disabledServices: disabledServices(input.config.services),
     sharedNetworks: input.sharedNetworks.map((network) => ({ name: network.name, purpose: network.purpose })),
-    stacks: input.stacks.map((stack) => stackView(stack, services)),
+    stacks: input.stacks.map((stack) => stackView(stack, services, input.secretSources ?? new Map())),
     ingress: ingressView(input),
     counts,
   };
