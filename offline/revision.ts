@@ -96,6 +96,11 @@ function git(args: readonly string[], cwd = PROJECT_DIR): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
+/** A message with the temporary worktree's paths made relative to the revision (`<ref>:lab/...`). */
+export function withoutPath(message: string, root: string, scratch: string, ref: string): string {
+  return message.split(`${root}${path.sep}`).join(`${ref}:`).split(root).join(`${ref}:.`).split(scratch).join(`(${ref})`);
+}
+
 export interface Revision {
   /** The project's root inside the checked-out revision. */
   readonly root: string;
@@ -141,7 +146,13 @@ export async function withRevision<T>(ref: string, use: (revision: Revision) => 
     git(["worktree", "add", "--detach", "--quiet", tree, commit]);
     const root = path.join(tree, path.relative(top, PROJECT_DIR));
     if (!existsSync(path.join(root, "node_modules"))) symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(root, "node_modules"), "dir");
-    return await use({ root, commit });
+    try {
+      return await use({ root, commit });
+    } catch (error) {
+      // The temporary worktree is gone once this returns: name files as the revision has them.
+      if (error instanceof Error) error.message = withoutPath(error.message, root, scratch, ref);
+      throw error;
+    }
   } finally {
     cleanUp();
     // An interrupt that came while the evaluation kept the event loop busy is dispatched on the
