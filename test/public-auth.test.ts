@@ -1,8 +1,8 @@
 import { Auth, type ServiceSpec, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
-import type { IngressSettings } from "../lib/labels";
-import { LabError, validateLab } from "../lib/validation";
-import { checkPublicSignIn } from "../lib/validation/public-auth";
+import type { IngressSettings } from "../evaluation/labels";
+import { LabError, validateLab } from "../evaluation/validation";
+import { checkPublicSignIn } from "../evaluation/validation/public-auth";
 
 /**
  * A public site behind an internal-only Authentik is refused: outside users could never sign in.

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**
@@ -98,10 +98,6 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     // The section's way to serve the service to the internet, applied to its entry.
     const sites = publicSites(adding);
     insert(repo.dir, serviceFile!, /services: \[/, service!.replace(/sites: \[[^\]]*\]/, sites));
-    // The opt-outs, listed for the policy pack with their reasons, as the section says.
-    const exceptions = /`(policy\/forward-auth-exceptions\.ts)`/.exec(adding)![1]!;
-    const lidarrReason = /Auth\.own\("([^"]+)"\)/.exec(sites)![1]!;
-    insert(repo.dir, exceptions, /\n\};/, `  application_media_core_lidarr: ${JSON.stringify(lidarrReason)},\n  application_notes_memos: ${JSON.stringify(MEMOS_LOGIN)},`, "before");
     insert(repo.dir, databaseFile!, /const apps\b[^=]*= \[/, database!);
     mkdirSync(path.join(repo.dir, "lab/stacks/application/notes"));
     writeFileSync(path.join(repo.dir, "lab/stacks/application/notes/index.ts"), NEW_STACK);

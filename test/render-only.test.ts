@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import type { LabView } from "../lib/lab-view";
+import type { LabView } from "../review/lab-view";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { onlyView } from "../lib/view-only";
-import { evaluateView } from "../offline/revision";
+import { onlyView } from "../review/view-only";
+import { evaluateView } from "../review/revision";
 
 /** `render --only <stack>[/<service>]`, on whatever the lab holds: that stack or service, nothing else. */
 

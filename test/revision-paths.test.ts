@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { withoutPath } from "../offline/revision";
+import { withoutPath } from "../review/revision";
 
 /** Small things a user met: no temporary worktree path in an error; `pulumi stack init` where a stack is new. */
 

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
-import { labContext } from "../lib/evaluate-lab";
-import { readStackConfig } from "../offline/stack-config";
+import { labContext } from "../evaluation/evaluate-lab";
+import { readStackConfig } from "../config/stack-file";
 import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**

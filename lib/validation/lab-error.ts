@@ -1,8 +1,0 @@
-import { ProblemList } from "../problems";
-
-/** The lab declaration is refused: every problem found, each naming the stack, service and field. */
-export class LabError extends ProblemList {
-  constructor(problems: readonly string[]) {
-    super("Invalid lab declaration", problems);
-  }
-}
