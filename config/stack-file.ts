@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PROJECT_DIR } from "../lib/project-dir";
@@ -11,7 +11,14 @@ import { PROJECT_DIR } from "../lib/project-dir";
 
 /** Reads `Pulumi.<stack>.yaml` of this project. */
 export function readStackConfig(stack: string): Record<string, string> {
-  return readConfigFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
+  return readStackConfigAt(PROJECT_DIR, stack);
+}
+
+/** Reads `Pulumi.<stack>.yaml` of the project at `dir`; a stack without one is named with the stacks there are. */
+export function readStackConfigAt(dir: string, stack: string): Record<string, string> {
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) throw new Error(`no stack "${stack}" (no Pulumi.${stack}.yaml); the stacks are ${stackNames(dir).join(", ")}`);
+  return readConfigFile(file);
 }
 
 /** Reads any file in the `Pulumi.<stack>.yaml` format (a `config:` map). */

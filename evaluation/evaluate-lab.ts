@@ -11,6 +11,7 @@ import { contentValues, type PlanContext, planService, type ServicePlan } from "
 import { withoutForwardAuth } from "../forward-auth";
 import { stackOrder } from "./stack-order";
 import { validateLab } from "./validation";
+import { checkDeclarations } from "./validation/declaration";
 import { type UnlockedImage, unlockedImages } from "./validation/images";
 
 /** One stack as this stack of the program deploys it. */
@@ -156,8 +157,9 @@ export function evaluateLab(
   images: ImageOptions = {},
 ): EvaluatedLab {
   const context = labContext(config);
+  // What the stack files return is checked against the model's schema before anything reads it.
   const selected = select(
-    definitions.map((define) => withStackFiles(define(context))),
+    checkDeclarations(definitions.map((define) => define(context))).map(withStackFiles),
     config,
   );
   const lock = images.lock ?? readImageLock();

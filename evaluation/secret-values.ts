@@ -19,7 +19,12 @@ export function refKey(ref: { item: string; field: string }): string {
  * the command line Pulumi prompts for it, so it never lands in the shell's history.
  */
 export function secretValueCommand(key: string): string {
-  return `pulumi config set --secret --path 'homelab:secretValues["${key}"]'`;
+  return `pulumi config set --secret --path '${secretValuesPath(key)}'`;
+}
+
+/** The config path that holds `<item>/<field>` for a `secrets.source: config` stack. */
+export function secretValuesPath(key: string): string {
+  return `homelab:secretValues["${key}"]`;
 }
 
 const PLACEHOLDER = /\{\{\s*op:\/\/([^/{}]+?)\/([^{}]+?)\s*\}\}/g;

@@ -90,3 +90,12 @@ export function pinImage(reference: string, lock: ImageLock): ImagePin {
   const digest = lock.images.get(taggedName(reference));
   return digest === undefined ? { kind: "unlocked", image: reference } : { kind: "locked", image: pinnedReference(reference, digest), digest };
 }
+
+const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
+
+/** "N services run M tags with no digest in the lock": the one wording of the gaps, counts that agree with the list. */
+export function unlockedSummary(unlocked: readonly { readonly service: string; readonly image: string }[]): string {
+  const services = new Set(unlocked.map((entry) => entry.service)).size;
+  const tags = new Set(unlocked.map((entry) => entry.image)).size;
+  return `${counted(services, "service")} ${services === 1 ? "runs" : "run"} ${counted(tags, "tag")} with no digest in ${LOCK_FILE}`;
+}

@@ -16,6 +16,7 @@ export const EXPOSURE_KINDS = {
   "docker-socket": "Docker socket mounts",
   "host-bind": "new host bind mounts outside the lab's data paths",
   "new-secret": "secrets a service newly receives",
+  "secret-source": "secrets whose source changed (another 1Password item or field, another config key)",
   removed: "stacks and services removed",
   image: "images changed",
 } as const;
@@ -83,7 +84,14 @@ function serviceItems(before: LabView, after: LabView): ExposureItem[] {
       }
     }
     for (const secret of fresh(service.secrets, previous?.secrets, (s) => contentIdentity(s.name))) {
-      items.push({ kind: "new-secret", subject: owner, detail: `${contentIdentity(secret.name)} at ${secret.target}` });
+      items.push({ kind: "new-secret", subject: owner, detail: `${contentIdentity(secret.name)} at ${secret.target}${secret.source ? ` from ${secret.source}` : ""}` });
+    }
+    // The same file fed from elsewhere: whoever can read the new source now holds what the service reads.
+    for (const secret of service.secrets) {
+      const old = previous?.secrets.find((candidate) => candidate.target === secret.target);
+      if (old?.source !== undefined && secret.source !== undefined && old.source !== secret.source) {
+        items.push({ kind: "secret-source", subject: owner, detail: `${secret.target}: ${old.source} -> ${secret.source}` });
+      }
     }
     if (previous && previous.image !== service.image) items.push({ kind: "image", subject: owner, detail: `${previous.image} -> ${service.image}` });
   }
@@ -109,7 +117,8 @@ function removalItems(before: LabView, after: LabView): ExposureItem[] {
     if (gone.has(stack) || after.inventory.services.includes(key)) continue;
     const stateful = before.inventory.statefulServices.includes(key);
     const declared = after.removals.find((removal) => `${removal.stack}/${removal.service}` === key);
-    const unprotect = oldServices.get(key)?.service.protected ? "; it is protected: pulumi state unprotect it first" : "";
+    const old = oldServices.get(key)?.service;
+    const unprotect = old?.protected ? `; it is protected: \`pulumi state unprotect '${old.urn ?? "<its URN>"}'\` first` : "";
     const verdict =
       refusal(key) !== undefined
         ? `up refuses: ${refusal(key)}`

@@ -37,6 +37,8 @@ export interface FileRefView {
   readonly mode?: string;
   /** `uid:gid` of the file (secrets). */
   readonly owner?: string;
+  /** Where a secret's content comes from (lib/secret-sources.ts), never its value. @default unknown (an older revision's run) */
+  readonly source?: string;
 }
 
 export interface SiteView {
@@ -75,12 +77,17 @@ export interface ServiceView {
   readonly stateful: boolean;
   /** Registered with `protect`: Pulumi neither deletes nor replaces it. */
   readonly protected: boolean;
+  /** A protected service's URN, what `pulumi state unprotect '<urn>'` takes. @default none (not protected) */
+  readonly urn?: string;
   readonly role?: string;
   readonly networks: readonly { readonly name: string; readonly aliases: readonly string[] }[];
   readonly ports: readonly PortView[];
   readonly mounts: readonly MountView[];
-  /** Names, sorted; the digest is of the value (8 hex of SHA-256), never the value. */
-  readonly env: readonly { readonly name: string; readonly digest: string }[];
+  /**
+   * Names, sorted, with the digest of the value (8 hex of SHA-256); the value itself when it is a
+   * literal of the stack file (already in git), never when it is a Pulumi secret.
+   */
+  readonly env: readonly { readonly name: string; readonly digest: string; readonly value?: string }[];
   readonly secrets: readonly FileRefView[];
   readonly configs: readonly FileRefView[];
   readonly sites: readonly SiteView[];
@@ -197,10 +204,15 @@ export function mountLine(mount: MountView): string {
   return `${from} -> ${mount.target} ${mount.readOnly ? "ro" : "rw"}${mount.reason ? ` (${mount.reason})` : ""}`;
 }
 
+/** `TZ=Europe/Berlin`: a literal value as the stack file wrote it; a secret by its name only. */
+export function envLine(variable: ServiceView["env"][number]): string {
+  return variable.value !== undefined ? `${variable.name}=${variable.value}` : `${variable.name} (secret, value ${variable.digest})`;
+}
+
 /** A mounted secret or config as the review prints it (target, name, owner, mode). */
 export function fileRefLine(file: FileRefView): string {
   const access = [file.owner ? `owner ${file.owner}` : undefined, file.mode ? `mode ${file.mode}` : undefined].filter((part) => part !== undefined);
-  return `${file.target} <- ${file.name}${access.length > 0 ? ` (${access.join(", ")})` : ""}`;
+  return `${file.target} <- ${file.name}${access.length > 0 ? ` (${access.join(", ")})` : ""}${file.source ? ` from ${file.source}` : ""}`;
 }
 
 /** A site as the review prints it: host, public, upstream and auth. */

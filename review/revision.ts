@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Removal, StackSpec } from "../lab/model";
 import type { LabView } from "./lab-view";
+import { contentSource, type SecretOrigin, sourceKey } from "./secret-sources";
+import type { ServicePlan } from "../evaluation/service-plan";
 import { PROJECT_DIR } from "../lib/project-dir";
 import type { OfflineRun } from "../offline/run";
-import { readConfigFile } from "../config/stack-file";
+import { readStackConfigAt } from "../config/stack-file";
 import { buildView } from "./view-builder";
 
 /**
@@ -35,6 +37,21 @@ function declaredStacks(stacks: readonly (StackSpec | { readonly spec: StackSpec
   return stacks.map((stack) => ("spec" in stack ? stack.spec : stack));
 }
 
+/**
+ * Each mounted secret's source, from the plans of a run's evaluated lab (revisions from before the
+ * lab carried plans, or whose plans had no secret contents, give none: their secrets show no source).
+ */
+function secretSourcesOf(stacks: readonly unknown[], origin: SecretOrigin): Map<string, string> {
+  const sources = new Map<string, string>();
+  for (const stack of stacks as { services?: readonly Partial<ServicePlan>[] }[]) {
+    for (const plan of stack.services ?? []) {
+      if (typeof plan.swarmName !== "string" || !Array.isArray(plan.secrets)) continue;
+      for (const mount of plan.secrets) if (mount.content) sources.set(sourceKey(plan.swarmName, mount.target), contentSource(mount.content, origin));
+    }
+  }
+  return sources;
+}
+
 /** The view of a finished run, given the raw configuration it ran with and the declared removals. */
 export function viewOfRun(stack: string, run: Pick<OfflineRun, "resources" | "outputs" | "lab" | "fakeSecrets">, raw: Readonly<Record<string, string>>, removals: readonly Removal[]): LabView {
   return buildView({
@@ -56,6 +73,7 @@ export function viewOfRun(stack: string, run: Pick<OfflineRun, "resources" | "ou
     // Offline, the run hands out one fake value per field it reads: exactly the fields to set.
     secretFields: [...run.fakeSecrets.keys()].filter((key) => !key.startsWith("program:")),
     unlockedImages: (run.lab as { unlockedImages?: LabView["unlockedImages"] }).unlockedImages ?? [],
+    secretSources: secretSourcesOf(run.lab.stacks, configValue(raw, "secrets")?.source === "config" ? "config" : "onepassword"),
   });
 }
 
@@ -69,13 +87,18 @@ export async function evaluateView(root: string, stack: string): Promise<LabView
   const removedModule = path.join(root, "lab", "removed");
   const removals = existsSync(`${removedModule}.ts`) ? ((require(removedModule) as { REMOVED?: readonly Removal[] }).REMOVED ?? []) : [];
   // The revision's own stack file, read by this code: the format never changed.
-  const raw = readConfigFile(path.join(root, `Pulumi.${stack}.yaml`));
+  const raw = readStackConfigAt(root, stack);
   const run = await runOffline({ stack, rawConfig: raw });
   return viewOfRun(stack, run, raw, removals);
 }
 
 function git(args: readonly string[], cwd = PROJECT_DIR): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+/** A message with the temporary worktree's paths made relative to the revision (`<ref>:lab/...`). */
+export function withoutPath(message: string, root: string, scratch: string, ref: string): string {
+  return message.split(`${root}${path.sep}`).join(`${ref}:`).split(root).join(`${ref}:.`).split(scratch).join(`(${ref})`);
 }
 
 export interface Revision {
@@ -123,7 +146,13 @@ export async function withRevision<T>(ref: string, use: (revision: Revision) => 
     git(["worktree", "add", "--detach", "--quiet", tree, commit]);
     const root = path.join(tree, path.relative(top, PROJECT_DIR));
     if (!existsSync(path.join(root, "node_modules"))) symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(root, "node_modules"), "dir");
-    return await use({ root, commit });
+    try {
+      return await use({ root, commit });
+    } catch (error) {
+      // The temporary worktree is gone once this returns: name files as the revision has them.
+      if (error instanceof Error) error.message = withoutPath(error.message, root, scratch, ref);
+      throw error;
+    }
   } finally {
     cleanUp();
     // An interrupt that came while the evaluation kept the event loop busy is dispatched on the

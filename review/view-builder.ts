@@ -7,6 +7,7 @@ import { disabledServices, inventoryOfStacks } from "../evaluation/deletion-safe
 import { siteLabelPrefix } from "../evaluation/labels";
 import type { FileRefView, IngressView, LabView, PolicyView, RouteView, ServiceView, SiteView, StackView } from "./lab-view";
 import { ROLE_LABEL, STACK_IMAGE_LABEL, STACK_NAMESPACE_LABEL, swarmName } from "../lib/naming";
+import { sourceKey } from "./secret-sources";
 import { secretValueCommand } from "../evaluation/secret-values";
 import { internalTarget, resolveLabSites } from "../evaluation/sites";
 import { INTERNAL_DNS_TYPES } from "../lib/resource-types";
@@ -42,6 +43,8 @@ export interface ViewInput {
   readonly secretFields: readonly string[];
   /** Tag-only images the lock has no digest for (revisions before the image lock: none). */
   readonly unlockedImages: readonly { readonly service: string; readonly image: string }[];
+  /** Each mounted secret's source by `sourceKey(swarm service, target)` (lib/secret-sources.ts). @default none known */
+  readonly secretSources?: ReadonlyMap<string, string>;
 }
 
 const ACCOUNTED = new Set([STACK_NAMESPACE_LABEL, STACK_IMAGE_LABEL, ROLE_LABEL]);
@@ -116,7 +119,7 @@ interface FileInputs {
   readonly fileGid?: string;
 }
 
-function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredService | undefined): ServiceView {
+function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredService | undefined, sources: ReadonlyMap<string, string>): ServiceView {
   const inputs: Partial<ServiceInputs> = service?.inputs ?? {};
   const labels = service?.labels ?? {};
   const task: Partial<ServiceInputs["taskSpec"]> = service?.task ?? {};
@@ -136,6 +139,7 @@ function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredServic
     replicas: inputs.mode?.global ? "global" : Number(inputs.mode?.replicated?.replicas ?? 1),
     stateful: spec.stateful ?? false,
     protected: service?.resource.protect ?? false,
+    urn: service?.resource.protect ? service.resource.urn : undefined,
     role: labels[ROLE_LABEL],
     networks: (task.networksAdvanceds ?? []).map((network) => ({ name: text(network.id), aliases: network.aliases ?? [] })),
     ports: (inputs.endpointSpec?.ports ?? []).map((port, index) =>
@@ -154,8 +158,12 @@ function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredServic
     }),
     env: Object.keys(container.env ?? {})
       .sort()
-      .map((name) => ({ name, digest: digest(container.env?.[name]) })),
-    secrets: (container.secrets ?? []).map((secret) => fileRef(secret, secret.secretName)),
+      .map((name) => {
+        const value: unknown = container.env?.[name];
+        // A literal of the stack file is shown (it is in git already); a Pulumi secret never is.
+        return defined({ name, digest: digest(value), value: typeof value === "string" ? value : undefined });
+      }),
+    secrets: (container.secrets ?? []).map((secret) => defined({ ...fileRef(secret, secret.secretName), source: sources.get(sourceKey(swarm, String(secret.fileName))) })),
     configs: (container.configs ?? []).map((config) => fileRef(config, config.configName)),
     ...labelGroups(spec, labels),
     placement: task.placement?.constraints ?? [],
@@ -186,7 +194,7 @@ function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredServic
   });
 }
 
-function stackView(stack: StackSpec, registered: readonly RegisteredService[]): StackView {
+function stackView(stack: StackSpec, registered: readonly RegisteredService[], sources: ReadonlyMap<string, string>): StackView {
   const services = registered.filter((service) => service.stack === stack.name);
   return {
     name: stack.name,
@@ -196,7 +204,7 @@ function stackView(stack: StackSpec, registered: readonly RegisteredService[]): 
     dependsOn: [...(stack.dependsOn ?? [])],
     services: stack.services.map((spec) => {
       const swarm = swarmName(stack.name, spec.name);
-      return serviceView(spec, swarm, services.find((service) => text(service.inputs.name) === swarm));
+      return serviceView(spec, swarm, services.find((service) => text(service.inputs.name) === swarm), sources);
     }),
   };
 }
@@ -267,7 +275,7 @@ export function buildView(input: ViewInput): LabView {
     removals: input.removals,
     disabledServices: disabledServices(input.config.services),
     sharedNetworks: input.sharedNetworks.map((network) => ({ name: network.name, purpose: network.purpose })),
-    stacks: input.stacks.map((stack) => stackView(stack, services)),
+    stacks: input.stacks.map((stack) => stackView(stack, services, input.secretSources ?? new Map())),
     ingress: ingressView(input),
     counts,
   };

@@ -1,5 +1,6 @@
 import { exposureOf, type ExposureItem } from "./exposure-summary";
 import {
+  envLine,
   fileRefLine,
   healthcheckLine,
   type LabView,
@@ -86,6 +87,7 @@ const SERVICE_FIELDS: FieldTable<ServiceView, "name" | "swarmName"> = {
   replicas: ["replicas", (service) => [String(service.replicas)]],
   stateful: ["stateful", (service) => [service.stateful ? "yes" : "no"]],
   protected: ["protected", (service) => [service.protected ? "yes" : "no"]],
+  urn: ["urn", (service) => optional(service.urn)],
   role: ["role", (service) => optional(service.role)],
   update: ["update", (service) => [policyLine(service.update)]],
   rollback: ["rollback", (service) => (service.rollback ? [policyLine(service.rollback)] : [])],
@@ -95,7 +97,7 @@ const SERVICE_FIELDS: FieldTable<ServiceView, "name" | "swarmName"> = {
   sites: ["sites", (service) => service.sites.flatMap((site) => [siteLine(site), ...keyed(site.labels, `${site.host}: `)])],
   ports: ["ports", (service) => service.ports.map(portLine)],
   mounts: ["mounts", (service) => service.mounts.map(mountLine)],
-  env: ["env", (service) => service.env.map((variable) => `${variable.name} (value ${variable.digest})`)],
+  env: ["env", (service) => service.env.map(envLine)],
   secrets: ["secrets", (service) => service.secrets.map(fileRefLine)],
   configs: ["configs", (service) => service.configs.map(fileRefLine)],
   labels: ["labels", (service) => keyed(service.labels)],

@@ -1,5 +1,6 @@
 import {
   commandLine,
+  envLine,
   fileRefLine,
   healthcheckLine,
   type LabView,
@@ -17,7 +18,7 @@ import {
   policyLine,
 } from "./lab-view";
 import { caddyLabelRoot } from "../caddy/from-labels";
-import { LOCK_FILE, UPDATE_COMMAND } from "../images/image-lock";
+import { unlockedSummary, UPDATE_COMMAND } from "../images/image-lock";
 import { field, shellLine, wrap } from "./text-layout";
 
 /**
@@ -83,7 +84,7 @@ function serviceFields(service: ServiceView): [string, string[], boolean][] {
     ["sites", service.sites.map(siteLine), false],
     ["ports", service.ports.map(portLine), false],
     ["mounts", service.mounts.map(mountLine), false],
-    ["env", service.env.map((variable) => variable.name), true],
+    ["env", service.env.map(envLine), false],
     ["secrets", service.secrets.map(fileRefLine), false],
     ["configs", service.configs.map(fileRefLine), false],
     ["labels", Object.entries(service.labels).map(([key, value]) => `${key}=${value}`), false],
@@ -126,8 +127,7 @@ export function viewText(view: LabView): string {
   );
   out.push(...field("", "data paths:", view.dataPaths, { packed: true, labelWidth: 12 }));
   if (view.unlockedImages.length > 0) {
-    const count = view.unlockedImages.length;
-    out.push("", ...wrap(`${count} service${count === 1 ? "" : "s"} run an image with no digest in ${LOCK_FILE} (pulumi preview refuses them; \`${UPDATE_COMMAND}\` locks them):`, "", "  "));
+    out.push("", ...wrap(`${unlockedSummary(view.unlockedImages)} (pulumi preview refuses them; \`${UPDATE_COMMAND}\` locks them):`, "", "  "));
     out.push(...wrap([...new Set(view.unlockedImages.map((entry) => entry.image))].join(", "), "  ", "  "));
   }
   if (view.secretValues.length > 0) {

@@ -4,6 +4,7 @@ import type { LabView } from "../review/lab-view";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { diffViews } from "../review/view-diff";
 import { COMMENT_LIMIT, reviewJson, reviewMarkdown, reviewText } from "../review/report";
+import { onlyView } from "../review/view-only";
 import { viewText } from "../review/view-text";
 import { unwritableDir, writeWholeFile } from "../lib/whole-files";
 import { evaluateView, withRevision } from "../review/revision";
@@ -23,6 +24,7 @@ interface Options {
   readonly diff?: string;
   readonly comment?: string;
   readonly artifact?: string;
+  readonly only?: string;
 }
 
 /** To stdout, or to a file whole or not at all. */
@@ -33,6 +35,7 @@ function emit(text: string, out: string | undefined): void {
 
 async function render(options: Options): Promise<number> {
   if (options.markdown && options.diff === undefined) throw new Error("--markdown formats a review: use it with --diff <git-ref>");
+  if (options.only !== undefined && options.diff !== undefined) throw new Error("--only shows one stack or service of a render; a review (--diff) covers the whole stack");
   if (options.markdown && options.json) throw new Error("--markdown and --json are alternatives: choose one");
   // A cut comment points at the whole review, so there must be a file that holds it.
   if (options.comment !== undefined && !(options.markdown && options.out !== undefined)) throw new Error("--comment cuts the Markdown review written whole with --out: use it with --markdown --out <file>");
@@ -44,7 +47,8 @@ async function render(options: Options): Promise<number> {
   }
 
   if (options.diff === undefined) {
-    const view = await evaluateView(PROJECT_DIR, options.stack);
+    const whole = await evaluateView(PROJECT_DIR, options.stack);
+    const view = options.only === undefined ? whole : onlyView(whole, options.only);
     emit(options.json ? `${JSON.stringify(view, null, 2)}\n` : viewText(view), options.out);
     return 0;
   }
@@ -62,6 +66,7 @@ const program = new Command()
   .description("Print the lab's desired state for a stack, evaluated offline under Pulumi's mock monitor; or, with --diff, what the working tree changes.")
   .option("-s, --stack <name>", "Pulumi stack whose Pulumi.<name>.yaml is used", "prod")
   .option("--json", "JSON for machines: every field")
+  .option("--only <stack[/service]>", "only this stack, or this one service of it (without --diff)")
   .option("--out <file>", "write the output to this file (whole or not at all) instead of stdout")
   .option("--diff <git-ref>", "compare the working tree with this revision (exit 0: no change, 2: changed, 1: error)")
   .option("--markdown", "with --diff: Markdown for a pull-request comment")

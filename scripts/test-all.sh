@@ -14,5 +14,10 @@ if ! bash scripts/install-test-tools.sh; then
   fi
   echo "test-all: going on without them: the suites that need them are skipped" >&2
 fi
-npm ci --no-audit --no-fund
+# npm ci deletes node_modules and installs it again: skipped when it already matches the lock.
+if node scripts/node-modules-current.js; then
+  echo "test-all: node_modules already matches package-lock.json; not reinstalling it" >&2
+else
+  npm ci --no-audit --no-fund
+fi
 npm test

@@ -91,7 +91,11 @@ describe("generated docs", () => {
       expect({ host: route.host, row }).toEqual({ host: route.host, row: expect.stringContaining(`| ${route.auth.kind}`) });
       expect(row).toContain(route.public ? "| public |" : "| internal");
     }
-    for (const record of lab.ingressPlan.publicRecords) expect(text).toContain(`1. \`${record.name}\``);
+    // The tunnel's rules, numbered in the order the tunnel matches them: every public host, then the catch-all.
+    const rules = text.split("\n").filter((line) => /^\d+\. /.test(line));
+    expect(rules.map((line) => /^(\d+)\. /.exec(line)![1])).toEqual(rules.map((_, index) => String(index + 1)));
+    expect(rules.slice(0, -1).map((line) => /`([^`]+)`/.exec(line)![1]).sort()).toEqual(lab.ingressPlan.publicRecords.map((record) => record.name).sort());
+    expect(rules.at(-1)).toMatch(/anything else/);
   });
 
   test("the secrets doc names every 1Password item and field the lab reads, and every swarm secret", () => {

@@ -110,7 +110,15 @@ describe("lab rules for pinned images", () => {
       "a tag the lock lacks names the service and the command",
       [svc("web", { image: "busybox:1" })],
       true,
-      ['app/web: image: "busybox:1" has no digest in lab/images.lock.json; run `npm run images -- --update` (asks each registry for the digest of every tag the lab uses and rewrites the lock), or pin a digest in the reference, or declare unpinned: "<reason>"'],
+      ['1 service runs 1 tag with no digest in lab/images.lock.json; run `npm run images -- --update` (asks each registry for the digest of every tag the lab uses and rewrites the lock), or pin a digest in the reference, or declare unpinned: "<reason>" on the service:\n    app/web: image: "busybox:1"'],
+    ],
+    [
+      "several tags the lock lacks: one problem, the command once, each service once",
+      [svc("web", { image: "busybox:1" }), svc("db", {}), svc("cache", { image: "redis:7" })],
+      true,
+      [
+        '2 services run 2 tags with no digest in lab/images.lock.json; run `npm run images -- --update` (asks each registry for the digest of every tag the lab uses and rewrites the lock), or pin a digest in the reference, or declare unpinned: "<reason>" on the service:\n    app/web: image: "busybox:1"\n    app/cache: image: "redis:7"',
+      ],
     ],
     ["declared unpinned with a reason", [svc("web", { image: "busybox:1", unpinned: "rebuilt nightly by its upstream, on purpose" })], true, []],
     ["unpinned without a reason", [svc("web", { image: "busybox:1", unpinned: " " })], true, ["app/web: unpinned: give the reason this image may run without a digest"]],
@@ -132,7 +140,7 @@ describe("the whole lab with the lock", () => {
   // see every tag-only image the lab declares.
   test("pulumi preview refuses every tag-only image the lock lacks, naming each service, and registers nothing", async () => {
     const review = await runOffline({ stack: "prod", deploy: { images: { lock: EMPTY_LOCK } } });
-    const expected = review.lab.unlockedImages.map(({ service, image }) => `${service}: image: "${image}" has no digest in lab/images.lock.json`);
+    const expected = review.lab.unlockedImages.map(({ service, image }) => `\n    ${service}: image: "${image}"`);
     const refused = runOffline({ stack: "prod", deploy: { images: { lock: EMPTY_LOCK, unlocked: "refuse" } } });
     if (expected.length === 0) {
       await expect(refused).resolves.toBeDefined(); // every image carries its digest: nothing to refuse
@@ -142,6 +150,9 @@ describe("the whole lab with the lock", () => {
     expect(error).toBeInstanceOf(OfflineRunError);
     expect((error as OfflineRunError).name).toBe(LabError.name);
     for (const line of expected) expect((error as Error).message).toContain(line);
+    // The command once, however many images lack a digest.
+    expect((error as Error).message.split("npm run images -- --update")).toHaveLength(2);
+    expect((error as OfflineRunError & { cause: LabError }).cause.problems).toHaveLength(1);
     expect((error as OfflineRunError).resources.filter((resource) => resource.type.startsWith("docker:"))).toEqual([]);
   });
 

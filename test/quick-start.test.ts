@@ -32,7 +32,7 @@ describe("two commands from a fresh machine", () => {
     expect(commands(read(".ci/run")).slice(-2)).toEqual(["export CI=true", commands(quickStart!)[1]]);
     const steps = commands(read("scripts/test-all.sh"));
     expect(steps[0]).toBe("if ! bash scripts/install-test-tools.sh; then");
-    expect(steps.slice(-2)).toEqual(["npm ci --no-audit --no-fund", "npm test"]);
+    expect(steps.slice(-6)).toEqual(["if node scripts/node-modules-current.js; then", 'echo "test-all: node_modules already matches package-lock.json; not reinstalling it" >&2', "else", "npm ci --no-audit --no-fund", "fi", "npm test"]);
     expect(read("README.md")).toContain("`npm test` (`tsc --noEmit`, then every jest suite)");
     expect(JSON.parse(read("package.json")).scripts.test).toBe("tsc --noEmit && jest");
   });
@@ -90,7 +90,7 @@ describeWith(["unshare", postgresBinDir() ? path.join(postgresBinDir()!, "postgr
     const testAll = () => {
       const tree = path.join(dir, `tree-${++runs}`);
       mkdirSync(path.join(tree, "scripts"), { recursive: true });
-      for (const file of ["test-all.sh", "install-test-tools.sh"]) writeFileSync(path.join(tree, "scripts", file), read(`scripts/${file}`));
+      for (const file of ["test-all.sh", "install-test-tools.sh", "node-modules-current.js"]) writeFileSync(path.join(tree, "scripts", file), read(`scripts/${file}`));
       return path.join(tree, "scripts", "test-all.sh");
     };
 

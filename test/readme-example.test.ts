@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
+import { readStackConfig } from "../config/stack-file";
 import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**
@@ -16,6 +17,7 @@ import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
  * for the new fields, the render lists the new image as not yet locked.
  */
 
+const domain = readStackConfig("prod")["homelab:domain"]!;
 const README = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
 
 /** The text of the README's section, from its heading to the next heading of its level or above. */
@@ -43,8 +45,10 @@ function insert(dir: string, file: string, at: RegExp, text: string, where: "aft
   writeFileSync(path.join(dir, file), `${source.slice(0, cut)}\n${text}\n${source.slice(cut)}`);
 }
 
-/** A stack of the user's own: a notes app, routed behind forward auth, with state on the storage node. */
-const NEW_STACK = `import { bind, defineStack, httpMonitor, type StackSpec } from "../../../model";
+const MEMOS_LOGIN = "Memos has its own login";
+
+/** A stack of the user's own: a notes app, served to the internet with its own login, with state on the storage node. */
+const NEW_STACK = `import { Auth, bind, defineStack, httpMonitor, type StackSpec } from "../../../model";
 
 /** Memos, a notes app. */
 export default defineStack((lab): StackSpec => ({
@@ -58,7 +62,8 @@ export default defineStack((lab): StackSpec => ({
       image: "neosmemo/memos:0.24.0",
       networks: ["notes", "proxy_network"],
       stateful: true,
-      sites: [{ host: "notes", port: 5230 }],
+      // A public host of the user's own: the lab then serves one more to the internet.
+      sites: [{ host: "memos", public: true, port: 5230, auth: Auth.own("${MEMOS_LOGIN}") }],
       env: { TZ: lab.timezone },
       mounts: [bind(lab.appdata("memos"), "/var/opt/memos")],
       homepage: { group: "Tools", name: "Memos", icon: "memos.png", description: "Notes" },
@@ -67,6 +72,13 @@ export default defineStack((lab): StackSpec => ({
   ],
 }));
 `;
+
+/** The section's public variant of the service's sites (`sites: [{ ..., public: true, ... }]`). */
+function publicSites(text: string): string {
+  const found = /`(sites: \[\{[^`]*public: true[^`]*\])`/.exec(text);
+  if (!found) throw new Error('README.md\'s "Adding a service" shows no public site');
+  return found[1]!;
+}
 
 describe("the README's \"Adding a service\", followed on a copy of the repository", () => {
   const adding = section("### Adding a service");
@@ -83,7 +95,9 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
 
     const [service, database] = codeBlocks(adding, "ts");
     const [serviceFile, databaseFile] = stackFiles(adding);
-    insert(repo.dir, serviceFile!, /services: \[/, service!);
+    // The section's way to serve the service to the internet, applied to its entry.
+    const sites = publicSites(adding);
+    insert(repo.dir, serviceFile!, /services: \[/, service!.replace(/sites: \[[^\]]*\]/, sites));
     insert(repo.dir, databaseFile!, /const apps\b[^=]*= \[/, database!);
     mkdirSync(path.join(repo.dir, "lab/stacks/application/notes"));
     writeFileSync(path.join(repo.dir, "lab/stacks/application/notes/index.ts"), NEW_STACK);
@@ -111,6 +125,9 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     expect(commands).toEqual(["npm run docs", "npm test"]);
     expect(npm(["run", "docs"]).status).toBe(0);
     expect(npm(["run", "-s", "docs", "--", "--check"]).status).toBe(0);
+    // The regenerated docs serve both new public hosts, beside the lab's own.
+    const ingress = readFileSync(path.join(repo.dir, "docs", "ingress.md"), "utf8");
+    for (const host of [`lidarr.${domain}`, `memos.${domain}`]) expect(ingress).toContain(host);
     const tests = npm(["run", "test:lab", "--", "--maxWorkers=2"]);
     if (tests.status !== 0) throw new Error(`npm run test:lab failed in the copy (${repo.dir}):\n${tests.stdout.slice(-6000)}\n${tests.stderr.slice(-12000)}`);
     // Every suite that runs passes (the upstream-fixture suite skips without its checkout).
@@ -125,7 +142,7 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     const lidarr = view.stacks.flatMap((stack) => stack.services).find((svc) => svc.swarmName === "application_media_core_lidarr")!;
     expect(lidarr).toBeDefined();
     expect(lidarr.networks.map((network) => network.aliases)).toEqual([["lidarr"], ["lidarr"], ["lidarr"]]);
-    expect(JSON.stringify(lidarr.sites)).toContain("lidarr.in.hypyr.space");
+    expect(lidarr.sites.map((site) => site.host)).toEqual([`lidarr.${domain}`]);
     expect(lidarr.secrets.map((secret) => secret.target).sort()).toEqual(["/run/secrets/LIDARR__POSTGRES__PASSWORD", "/run/secrets/LIDARR__POSTGRES__USER"]);
     expect(view.stacks.map((stack) => stack.name)).toContain("application_notes");
     expect(view.unlockedImages).toContainEqual({ service: "application_media_core/lidarr", image: "lscr.io/linuxserver/lidarr:2.9.6" });

@@ -11,7 +11,7 @@ import { viewText } from "../review/view-text";
 import { viewOfRun } from "../review/revision";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { readStackConfig } from "../config/stack-file";
+import { readStackConfig, stackNames } from "../config/stack-file";
 import { fieldsToRead } from "../evaluation/program-fields";
 import { FIXTURE_STACK } from "./fixtures/review-lab";
 import { services } from "./helpers";
@@ -70,7 +70,9 @@ describe("the render as the README runs it", () => {
     expect([markdown.status, markdown.stderr]).toEqual([1, "render: --markdown formats a review: use it with --diff <git-ref>\n"]);
     const stack = npm(["run", "-s", "render", "--", "--stack", "nosuch", "--out", file]);
     expect(stack.status).toBe(1);
-    expect(stack.stderr).toMatch(/^render: cannot read Pulumi\.nosuch\.yaml/);
+    // The stacks there are, listed by their files.
+    expect(stack.stderr).toBe(`render: no stack "nosuch" (no Pulumi.nosuch.yaml); the stacks are ${stackNames().join(", ")}\n`);
+    expect(stackNames()).toEqual(expect.arrayContaining(["dev", "prod"]));
     expect(existsSync(file)).toBe(false);
     writeFileSync(path.join(scratch, "a-file"), "");
     const under = path.join(scratch, "a-file", "reports", "view.txt");

@@ -73,14 +73,15 @@ describe("render --diff on the fixture lab", () => {
           sites: [{ host: "web", port: 80, auth: Auth.none("planted: open") }, { host: "web", port: 80, public: true, auth: Auth.own("planted: public") }],
           ports: [...(service.ports ?? []), { target: 80, published: 8080, mode: "ingress", reason: "planted mesh port" }],
           mounts: [...(service.mounts ?? []), hostBind("/", "/host", "planted root view"), bind("/srv/elsewhere/data", "/data")],
-          secretEnv: { ...service.secretEnv, WEB_API_KEY: op("web", "api_key") },
+          env: { ...service.env, WEB_MODE: "planted" },
+          secretEnv: { ...service.secretEnv, WEB_DB_PASSWORD: op("web-stak", "db_pasword"), WEB_API_KEY: op("web", "api_key") },
         })`,
         "docker-socket-proxy": "undefined",
       }),
     );
     const { status, report, stderr } = diffJson(repo);
     expect([status, stderr]).toEqual([2, ""]);
-    const all: ExposureKind[] = ["public-host", "lost-forward-auth", "published-port", "docker-socket", "host-bind", "new-secret", "removed", "image"];
+    const all: ExposureKind[] = ["public-host", "lost-forward-auth", "published-port", "docker-socket", "host-bind", "new-secret", "secret-source", "removed", "image"];
     expect(kinds(report!)).toEqual(all);
     const item = (kind: ExposureKind) => report!.exposure.filter((entry) => entry.kind === kind).map((entry: ExposureItem) => `${entry.subject}: ${entry.detail}`);
     expect(item("public-host")).toEqual(["web.example.test: now public, served by review_web/web (own: planted: public)"]);
@@ -93,7 +94,11 @@ describe("render --diff on the fixture lab", () => {
     ]);
     expect(item("docker-socket")).toEqual(["review_web/web: bind / -> /host ro (planted root view): reaches the Docker socket, root on its node"]);
     expect(item("host-bind")).toEqual(["review_web/web: bind / -> /host ro (planted root view); the node's whole file system", "review_web/web: bind /srv/elsewhere/data -> /data rw"]);
-    expect(item("new-secret")).toEqual(["review_web/web: review_web_web_WEB_API_KEY at /run/secrets/WEB_API_KEY"]);
+    expect(item("new-secret")).toEqual(['review_web/web: review_web_web_WEB_API_KEY at /run/secrets/WEB_API_KEY from config homelab:secretValues["web/api_key"]']);
+    expect(item("secret-source")).toEqual(['review_web/web: /run/secrets/WEB_DB_PASSWORD: config homelab:secretValues["web/db_password"] -> config homelab:secretValues["web-stak/db_pasword"]']);
+    // A plain value of the stack file is shown and diffed as written.
+    const env = report!.stacks[0]!.services.find((service) => service.name === "web")!.changes.find((change) => change.field === "env")!;
+    expect([env.removed, env.added]).toEqual([["WEB_MODE=review"], ["FILE__WEB_API_KEY=/run/secrets/WEB_API_KEY", "WEB_MODE=planted"]]);
     expect(item("removed")).toEqual(["review_web/docker-socket-proxy: stateless: up deletes it"]);
     expect(item("image")).toEqual([`review_web/web: nginx:1.27-alpine@${FIXTURE_DIGEST} -> nginx:1.28-alpine`]);
     cleanedUp(repo);
@@ -149,7 +154,9 @@ describe("render --diff on the fixture lab", () => {
     repo.write("Pulumi.other.yaml", readFileSync(path.join(repo.dir, `Pulumi.${FIXTURE_STACK}.yaml`), "utf8"));
     const stack = repo.render(["--stack", "other", "--diff", "HEAD"]);
     expect(stack.status).toBe(1);
-    expect(stack.stderr).toMatch(/^render: cannot read Pulumi\.other\.yaml/);
+    // The revision's stacks, named without the temporary worktree's path.
+    expect(stack.stderr).toBe(`render: no stack "other" (no Pulumi.other.yaml); the stacks are ${["dev", FIXTURE_STACK, "prod"].sort().join(", ")}\n`);
+    expect(stack.stderr).not.toContain(repo.tmp);
     cleanedUp(repo);
   });
 });
@@ -186,16 +193,16 @@ describe("render --diff against a revision from before the review existed", () =
 
 describe("the issue's planted sonarr change, on the real lab", () => {
   let repo: ReviewRepo;
-  /** The real lab's STACKS with one service (sonarr in the seed) edited by `expression`. */
-  const plant = (expression: string) => {
+  /** The real lab's STACKS with one service (sonarr in the seed, unless named) edited by `expression`. */
+  const plant = (expression: string, name = "sonarr") => {
     copyFileSync(path.join(PROJECT_DIR, "lab", "index.ts"), path.join(repo.dir, "lab", "index.original.ts"));
     repo.write(
       "lab/index.ts",
       [
-        'import { bind, hostBind, type ServiceSpec, type StackDefinition } from "./model";',
+        'import { bind, hostBind, op, type ServiceSpec, type StackDefinition } from "./model";',
         'import { STACKS as DECLARED } from "./index.original";',
-        "void bind, hostBind;",
-        "const target = (service: ServiceSpec) => service.name === \"sonarr\";",
+        "void bind, hostBind, op;",
+        `const target = (service: ServiceSpec) => service.name === ${JSON.stringify(name)};`,
         `const edit = (service: ServiceSpec): ServiceSpec => (${expression});`,
         "export const STACKS: readonly StackDefinition[] = DECLARED.map((define): StackDefinition => (lab) => {",
         "  const stack = define(lab);",
@@ -241,5 +248,18 @@ describe("the issue's planted sonarr change, on the real lab", () => {
       "host-bind: bind / -> /host ro (a planted reason); the node's whole file system",
     ]);
     expect(report!.exposure.filter((item) => item.subject !== "application_media_core/sonarr")).toEqual([]);
+  });
+
+  test("the issue's tracearr change (another 1Password item and field for a secret) is called out, with both sources", () => {
+    plant('{ ...service, secretEnv: { ...service.secretEnv, POSTGRES_PASSWORD: op("tracearr-stak", "DB_PASWORD") } }', "tracearr-timescaledb");
+    const { status, report } = diffJson(repo, "HEAD", "prod");
+    expect(status).toBe(2);
+    expect(report!.exposure.filter((item) => item.kind === "secret-source")).toEqual([
+      {
+        kind: "secret-source",
+        subject: "application_media_support/tracearr-timescaledb",
+        detail: "/run/secrets/POSTGRES_PASSWORD: 1Password tracearr-stack/DB_PASSWORD -> 1Password tracearr-stak/DB_PASWORD",
+      },
+    ]);
   });
 });

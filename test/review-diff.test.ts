@@ -25,7 +25,7 @@ function service(name: string, extra: Partial<ServiceView> = {}): ServiceView {
     networks: [{ name: "proxy_network", aliases: [name] }],
     ports: [],
     mounts: [{ type: "bind", source: "/srv/lab/appdata/web", target: "/config", readOnly: false }],
-    env: [{ name: "TZ", digest: "7e5f76c9" }],
+    env: [{ name: "TZ", digest: "7e5f76c9", value: "UTC" }, { name: "API_TOKEN", digest: "1234abcd" }],
     secrets: [{ name: `app_${name}_DB_PASSWORD-1a2b3c4d`, target: "/run/secrets/DB_PASSWORD", mode: "0440", owner: "0:0" }],
     configs: [],
     sites: [site(`${name}.in.example.test`)],
@@ -78,8 +78,11 @@ function lab(stacks: readonly StackView[], extra: { removals?: readonly Removal[
   };
 }
 
+/** The URN a protected service is registered under, as the view carries it. */
+const DB_URN = "urn:pulumi:prod::homelab::homelab:swarm:Stack$docker:index/service:Service::app-db";
+
 const BASE = [
-  stack("app", [service("web"), service("db", { stateful: true, protected: true, sites: [] })]),
+  stack("app", [service("web"), service("db", { stateful: true, protected: true, urn: DB_URN, sites: [] })]),
   stack("tools", [service("tool", { mounts: [{ type: "bind", source: "/opt/tool", target: "/opt", readOnly: true }] })]),
 ];
 const base = lab(BASE);
@@ -177,12 +180,12 @@ const CASES: readonly [string, LabView, readonly ExposureItem[]][] = [
   [
     "a stateful service removed with its reason",
     editing("db", () => undefined, { removals: [{ stack: "app", service: "db", reason: "moved to a managed database" }] }),
-    [{ kind: "removed", subject: "app/db", detail: "declared in lab/removed.ts (moved to a managed database); up deletes it; it is protected: pulumi state unprotect it first" }],
+    [{ kind: "removed", subject: "app/db", detail: `declared in lab/removed.ts (moved to a managed database); up deletes it; it is protected: \`pulumi state unprotect '${DB_URN}'\` first` }],
   ],
   [
     "a stateful service turned off in config",
     editing("db", () => undefined, { disabledServices: ["app/db"] }),
-    [{ kind: "removed", subject: "app/db", detail: "turned off in config (homelab:services); up deletes it; it is protected: pulumi state unprotect it first" }],
+    [{ kind: "removed", subject: "app/db", detail: `turned off in config (homelab:services); up deletes it; it is protected: \`pulumi state unprotect '${DB_URN}'\` first` }],
   ],
   [
     "a stack removed without a removal entry",
@@ -225,9 +228,30 @@ describe("the changes, field by field", () => {
     expect(diff.stacks).toEqual([{ name: "app", status: "changed", changes: [], services: [{ name: "web", status: "changed", changes: [{ field: "limits", removed: ["1 CPU, 512 MiB"], added: ["1 CPU, 768 MiB"] }] }] }]);
   });
 
-  test("an environment value changes by digest, never by value", () => {
-    const diff = diffViews(base, editing("web", (svc) => ({ ...svc, env: [{ name: "TZ", digest: "00000000" }] })));
-    expect(diff.stacks[0]!.services[0]!.changes).toEqual([{ field: "env", removed: ["TZ (value 7e5f76c9)"], added: ["TZ (value 00000000)"] }]);
+  test("a plain environment value (a literal of the stack file) changes by value", () => {
+    const diff = diffViews(base, editing("web", (svc) => ({ ...svc, env: [{ name: "TZ", digest: "00000000", value: "Europe/Berlin" }, svc.env[1]!] })));
+    expect(diff.stacks[0]!.services[0]!.changes).toEqual([{ field: "env", removed: ["TZ=UTC"], added: ["TZ=Europe/Berlin"] }]);
+  });
+
+  test("a secret environment value changes by digest, never by value", () => {
+    const diff = diffViews(base, editing("web", (svc) => ({ ...svc, env: [svc.env[0]!, { name: "API_TOKEN", digest: "ffff0000" }] })));
+    expect(diff.stacks[0]!.services[0]!.changes).toEqual([{ field: "env", removed: ["API_TOKEN (secret, value 1234abcd)"], added: ["API_TOKEN (secret, value ffff0000)"] }]);
+  });
+
+  test("a secret fed from another 1Password item and field: the exposure summary calls it out, the diff shows both sources", () => {
+    const sourced = (source: string) => editing("web", (svc) => ({ ...svc, secrets: [{ ...svc.secrets[0]!, source }] }));
+    const diff = diffViews(sourced("1Password tracearr-stack/DB_PASSWORD"), sourced("1Password tracearr-stak/DB_PASWORD"));
+    expect(diff.exposure).toEqual([
+      { kind: "secret-source", subject: "app/web", detail: `${BASE[0]!.services[0]!.secrets[0]!.target}: 1Password tracearr-stack/DB_PASSWORD -> 1Password tracearr-stak/DB_PASWORD` },
+    ]);
+    const change = diff.stacks[0]!.services[0]!.changes.find((c) => c.field === "secrets")!;
+    expect(change.removed.join()).toContain("from 1Password tracearr-stack/DB_PASSWORD");
+    expect(change.added.join()).toContain("from 1Password tracearr-stak/DB_PASWORD");
+  });
+
+  test("a source only one side knows (an older revision's run) is not called a change", () => {
+    const diff = diffViews(base, editing("web", (svc) => ({ ...svc, secrets: [{ ...svc.secrets[0]!, source: "1Password web/db" }] })));
+    expect(diff.exposure.filter((item) => item.kind === "secret-source")).toEqual([]);
   });
 
   test("an added service shows every field it has; a removed one is named; order within a field does not count", () => {

@@ -1,5 +1,5 @@
 import type { StackSpec } from "../../lab/model";
-import { type ImageLock, LOCK_FILE, pinImage, UPDATE_COMMAND } from "../../images/image-lock";
+import { type ImageLock, pinImage, unlockedSummary, UPDATE_COMMAND } from "../../images/image-lock";
 import { IMAGE_REFERENCE } from "../../images/image-ref";
 
 /**
@@ -47,9 +47,14 @@ export function checkImagePins(stacks: readonly StackSpec[], check: ImagePinChec
     }
   }
   if (!check.requireLocked) return;
-  for (const { service, image } of unlockedImages(stacks, check.lock)) {
-    problems.push(
-      `${service}: image: "${image}" has no digest in ${LOCK_FILE}; run \`${UPDATE_COMMAND}\` (asks each registry for the digest of every tag the lab uses and rewrites the lock), or pin a digest in the reference, or declare unpinned: "<reason>"`,
-    );
-  }
+  // One problem for all of them: the command that fixes every one, once, then the list.
+  const unlocked = unlockedImages(stacks, check.lock);
+  if (unlocked.length === 0) return;
+  problems.push(
+    [
+      `${unlockedSummary(unlocked)}; run \`${UPDATE_COMMAND}\` ` +
+        `(asks each registry for the digest of every tag the lab uses and rewrites the lock), or pin a digest in the reference, or declare unpinned: "<reason>" on the service:`,
+      ...unlocked.map(({ service, image }) => `    ${service}: image: "${image}"`),
+    ].join("\n"),
+  );
 }

@@ -2,12 +2,14 @@ import type { Removal, StackSpec } from "../../lab/model";
 import type { SharedNetworkSpec } from "../../lab/networks";
 import { REMOVED } from "../../lab/removed";
 import type { IngressSettings } from "../labels";
-import { ProblemList } from "../../lib/problems";
+import { removalShapeProblems } from "./declaration";
+import { LabError } from "./lab-error";
 import { checkCaddyLabels } from "./caddy-labels";
 import { exposureProblems } from "./exposure";
 import { checkImagePins, type ImagePinCheck } from "./images";
 import { checkMonitors } from "./monitors";
 import { checkProgramSecrets } from "./program-secrets";
+import { checkPublicSignIn } from "./public-auth";
 import { checkQuantities } from "./quantities";
 import { checkSites } from "./sites";
 import { checkStacks } from "./stacks";
@@ -18,11 +20,7 @@ import { checkStacks } from "./stacks";
  * the program stops before registering anything.
  */
 
-export class LabError extends ProblemList {
-  constructor(problems: readonly string[]) {
-    super("Invalid lab declaration", problems);
-  }
-}
+export { LabError };
 
 /** What the rules are checked against, besides the stacks. */
 export interface LabRules {
@@ -43,11 +41,15 @@ export interface LabRules {
 
 /** Checks the whole lab; throws a LabError listing every problem. */
 export function validateLab(stacks: readonly StackSpec[], rules: LabRules): void {
+  // The removals are data the rules below read: their shape first, as the stacks' is (declaration.ts).
+  const shapes = removalShapeProblems(rules.removed ?? REMOVED);
+  if (shapes.length > 0) throw new LabError(shapes);
   const problems: string[] = [];
   checkStacks(stacks, rules.sharedNetworks, problems);
   checkProgramSecrets(stacks, rules.cloudflare ?? true, problems);
   if (rules.ingress) {
     checkSites(stacks, rules.ingress, problems);
+    checkPublicSignIn(stacks, rules.ingress, problems);
     checkCaddyLabels(stacks, rules.ingress, problems);
     checkMonitors(stacks, rules.ingress, problems);
   }
