@@ -211,6 +211,20 @@ export interface HomepageEntry {
   readonly href?: string;
   /** Widget settings: `type`, `url`, `key`, ... (values may use Homepage's `{{HOMEPAGE_VAR_*}}`). */
   readonly widget?: Readonly<Record<string, string>>;
+  /**
+   * A `customapi` widget's fields to show, in order: labels `homepage.widget.mappings[N].<key>`.
+   * @default none
+   */
+  readonly mappings?: readonly HomepageMapping[];
+}
+
+/** One field of a Homepage `customapi` widget: where in the answer, and how it is labelled. */
+export interface HomepageMapping {
+  /** The answer's field (dots for nested ones). */
+  readonly field: string;
+  readonly label: string;
+  /** Homepage's formats: `text`, `number`, `percent`, `bytes`, `date`, ... @default text */
+  readonly format?: string;
 }
 
 /** An Uptime Kuma monitor or notification created by AutoKuma from `kuma.<id>.<type>.<setting>` labels. */
@@ -339,6 +353,11 @@ export interface ServiceSpec {
   readonly mounts?: readonly Mount[];
   /** `uid:gid` or a name. @default the image's */
   readonly user?: string;
+  /**
+   * The container's host name (compose `hostname:`), where an app reports or checks its own name.
+   * @default the engine's: the container's id
+   */
+  readonly hostname?: string;
   /** Entrypoint override. @default the image's */
   readonly entrypoint?: readonly string[];
   /** Command (arguments to the entrypoint). @default the image's */
@@ -373,6 +392,18 @@ export interface StackNetwork {
   /** @default true */
   readonly attachable?: boolean;
   readonly purpose: string;
+}
+
+/** The key of the network `docker stack deploy` gives a stack's services that name no network. */
+export const STACK_DEFAULT_NETWORK = "default";
+
+/**
+ * The stack's default network, as `docker stack deploy` makes it for services without `networks:`
+ * (`<stack>_default`, overlay, not attachable): list it in the stack's `networks` and put
+ * `"default"` in the services' `networks`, and a running stack keeps its network on adoption.
+ */
+export function stackDefaultNetwork(purpose: string): StackNetwork {
+  return { key: STACK_DEFAULT_NETWORK, attachable: false, purpose };
 }
 
 /** A secret published by a stack for clients outside the program (not mounted by its services). */

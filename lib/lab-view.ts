@@ -111,6 +111,7 @@ export interface ServiceView {
   readonly unpinned?: string;
   readonly run: {
     readonly user?: string;
+    readonly hostname?: string;
     readonly entrypoint?: readonly string[];
     readonly command?: readonly string[];
     readonly hosts: readonly string[];

@@ -71,6 +71,7 @@ const fieldsOf = <View, Skipped extends keyof View>(table: FieldTable<View, Skip
 function runLines(run: ServiceView["run"]): string[] {
   return [
     ...(run.user ? [`user ${run.user}`] : []),
+    ...(run.hostname ? [`hostname ${run.hostname}`] : []),
     ...(run.entrypoint ? [`entrypoint ${JSON.stringify(run.entrypoint)}`] : []),
     ...(run.command ? [`command ${JSON.stringify(run.command)}`] : []),
     ...run.hosts.map((host) => `host ${host}`),

@@ -177,6 +177,7 @@ function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredServic
     unpinned: spec.unpinned,
     run: defined({
       user: container.user,
+      hostname: container.hostname,
       entrypoint: container.commands,
       command: container.args,
       hosts: (container.hosts ?? []).map((entry) => `${entry.host}:${entry.ip}`),
