@@ -129,6 +129,13 @@ function labFields(view: LabView): Fields {
     ["turned off in config", view.disabledServices],
     ["shared networks", view.sharedNetworks.map((network) => `${network.name}: ${network.purpose}`)],
     ["internal DNS", [view.ingress.internalDns]],
+    [
+      "UniFi provider code",
+      optional(
+        view.ingress.internalDnsProviderCode &&
+          `${view.ingress.internalDnsProviderCode}: carried by every UniFi record; a change shows as a one-time update of each record's provider code on the next \`up\`, the records' inputs unchanged`,
+      ),
+    ],
     ["tunnel", optional(view.ingress.tunnel)],
     ["routes", view.ingress.routes.map(routeLine)],
     ["tunnel rules", view.ingress.tunnelRules],

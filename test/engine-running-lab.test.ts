@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
+import { parseConfig } from "../config";
 import { runAdopt, runDrift } from "../engine/commands";
-import { SWARM_TYPES } from "../lib/resource-types";
+import { INTERNAL_DNS_TYPES, SWARM_TYPES } from "../lib/resource-types";
+import { runOffline } from "../offline/run";
+import { FakeUnifi } from "./support/fake-unifi";
+import { CONTRACT_VERSIONS, loadContract } from "./support/unifi-contract";
 import { type ReviewSlice, startReviewSlice } from "./support/review-slice";
 import { ENGINE_NEEDS } from "./support/engine";
 import { describeWith } from "./support/tools";
@@ -16,11 +21,17 @@ import { describeWith } from "./support/tools";
 
 const STACKS = ["op-connect", "platform_postgres", "application_media_core"];
 
+const UNIFI_KEY = "test-key-0b1c2d3e";
+
 describeWith(ENGINE_NEEDS)("a swarm deployed by `docker stack deploy` from the running lab's compose files", () => {
   let review: ReviewSlice;
+  let unifi: FakeUnifi;
 
   beforeAll(async () => {
-    review = await startReviewSlice("homelab-running-lab-", { stacks: STACKS, style: "running-lab" });
+    // The lab's UniFi console, which already holds internal records (a loopback stand-in).
+    unifi = await FakeUnifi.start({ apiKey: UNIFI_KEY, protocol: "https" });
+    const extraConfig = { "homelab:unifi": JSON.stringify({ apiUrl: unifi.url, site: "Default" }) };
+    review = await startReviewSlice("homelab-running-lab-", { stacks: STACKS, style: "running-lab", extraConfig });
     // The old tooling's bootstrap secret, made by hand before any stack existed.
     review.engine.docker(["secret", "create", "op_connect_token", "-"], { input: "not-a-real-token\n" });
     // A setting with no field in the lab model, set by hand on a running service.
@@ -29,6 +40,7 @@ describeWith(ENGINE_NEEDS)("a swarm deployed by `docker stack deploy` from the r
 
   afterAll(async () => {
     await review?.stop();
+    await unifi?.close();
   }, 60_000);
 
   test("what stack deploy made holds the duplicate alias and the default network, as the running lab does", () => {
@@ -87,4 +99,41 @@ describeWith(ENGINE_NEEDS)("a swarm deployed by `docker stack deploy` from the r
       review.engine.docker(["service", "update", "--detach", "--network-rm", "op-connect_op-connect", "application_media_core_download-reaper"]);
     }
   }, 60_000);
+
+  test("adopt reads the UniFi console read-only, writes the homelab:unifi.adopt entries, and lists what the lab does not declare", async () => {
+    const declared = review.slice.resources.filter((resource) => resource.type === INTERNAL_DNS_TYPES.record).map((resource) => String(resource.inputs.name));
+    expect(declared.length).toBeGreaterThan(1);
+    const [existingName] = declared;
+    const existing = unifi.seed({ type: "CNAME_RECORD", enabled: true, domain: existingName!, targetDomain: "old-node.example.test", ttlSeconds: 300 });
+    const stray = unifi.seed({ type: "A_RECORD", enabled: true, domain: "printer.example.test", ipv4Address: "127.0.0.9", ttlSeconds: 300 });
+    unifi.requests.length = 0;
+
+    const out = path.join(review.work, "adopt-unifi");
+    const result = await runAdopt({ stack: "dev", configFile: review.configFile, outDir: out, unifi: { apiKey: UNIFI_KEY, caCert: unifi.caCertPem! } });
+    expect(result.unifi?.adopt).toEqual([{ name: existingName, id: existing.id, liveTarget: "old-node.example.test", retargeted: true }]);
+    expect(result.unifi?.undeclared.map((record) => record.id)).toEqual([stray.id]);
+    expect(result.unifi?.created).toEqual(declared.slice(1).sort());
+    // Read-only, and every request one the vendor's document describes.
+    expect(unifi.requests.map((request) => request.method)).toEqual(unifi.requests.map(() => "GET"));
+    for (const version of CONTRACT_VERSIONS) for (const request of unifi.requests) expect(loadContract(version).requestProblems(request)).toEqual([]);
+
+    const report = readFileSync(path.join(out, "adopt.md"), "utf8");
+    expect(report).toContain(`pulumi config set --path 'homelab:unifi.adopt["${existingName}"]' ${existing.id}`);
+    expect(report).toContain(`- \`printer.example.test\`: A_RECORD → 127.0.0.9, id \`${stray.id}\``);
+    // The written block is what the program then accepts, and the record is adopted, not created.
+    const block = parse(readFileSync(path.join(out, "unifi-adopt.yaml"), "utf8")) as Record<string, unknown>;
+    expect(block["homelab:unifi"]).toEqual({ apiUrl: unifi.url, site: "Default", adopt: { [existingName!]: existing.id } });
+    const adopted = { ...review.raw, "homelab:unifi": JSON.stringify(block["homelab:unifi"]) };
+    expect(parseConfig(adopted, { purpose: "evaluate" }).homelab.unifi?.adopt).toEqual({ [existingName!]: existing.id });
+    const run = await runOffline({ stack: "dev", rawConfig: adopted });
+    const records = run.resources.filter((resource) => resource.type === INTERNAL_DNS_TYPES.record);
+    expect(records.filter((resource) => resource.inputs.adoptPolicyId !== undefined).map((resource) => [resource.inputs.name, resource.inputs.adoptPolicyId])).toEqual([[existingName, existing.id]]);
+  }, 60_000);
+
+  test("adopt without the console's key says the records were not read, and how to read them", async () => {
+    const out = path.join(review.work, "adopt-no-unifi");
+    const result = await runAdopt({ stack: "dev", configFile: review.configFile, outDir: out });
+    expect(result.unifi).toBeUndefined();
+    expect(readFileSync(path.join(out, "adopt.md"), "utf8")).toContain("## UniFi DNS records: not read\n\nNot read: the console's API key was not given: set UNIFI_API_KEY");
+  });
 });

@@ -54,13 +54,15 @@ export interface SliceOptions {
   readonly stacks?: readonly string[];
   /** How the compose files are written. @default "program" */
   readonly style?: ComposeStyle;
+  /** Config keys to add to the slice's (e.g. `homelab:unifi`), as Pulumi stores them. @default none */
+  readonly extraConfig?: Readonly<Record<string, string>>;
 }
 
 export async function startReviewSlice(prefix: string, options: SliceOptions = {}): Promise<ReviewSlice> {
   const engine = await startTestEngine();
   try {
     const work = mkdtempSync(path.join(tmpdir(), prefix));
-    const raw = sliceConfig(engine.host, options.stacks);
+    const raw = { ...sliceConfig(engine.host, options.stacks), ...options.extraConfig };
     const configFile = writeConfig(work, raw);
     const slice = await runOffline({ stack: "dev", rawConfig: raw });
     deployAsOldTooling(engine, slice, work, options.style);
