@@ -471,7 +471,7 @@ describe("only the console's proof removes a record from state (refresh, delete)
     const created = await provider.create(await checked(provider));
     const old = new UnifiDnsRecordProvider();
     fake.applicationVersion = "10.0.162";
-    for (const attempt of [old.read(created.id, created.outs), old.delete(created.id, created.outs), old.create(await checked(old, { name: "radarr.in.hypyr.space" }))]) {
+    for (const attempt of [old.read(created.id, created.outs!), old.delete(created.id, created.outs!), old.create(await checked(old, { name: "radarr.in.hypyr.space" }))]) {
       await expect(attempt).rejects.toThrow("runs Network 10.0.162, whose integration API has no DNS policies (they appear in 10.1.68)");
     }
     expect(fake.records().map((policy) => policy.id)).toEqual([created.id]);
@@ -487,7 +487,7 @@ describe("only the console's proof removes a record from state (refresh, delete)
     const provider = new UnifiDnsRecordProvider();
     const created = await provider.create(await checked(provider));
     fake.requests.length = 0;
-    await provider.delete(created.id, created.outs);
+    await provider.delete(created.id, created.outs!);
     expect(fake.requests.map((request) => `${request.method} ${request.path.replace(/.*\/v1/, "")}`)).toEqual([
       `DELETE /sites/${fake.defaultSite.id}/dns/policies/${created.id}`,
       `GET /sites/${fake.defaultSite.id}/dns/policies`,
