@@ -48,7 +48,7 @@ export function planUnifiAdoption(declared: readonly DeclaredRecord[], existing:
     const only = matches[0];
     if (matches.length === 0) created.push(record.name);
     else if (matches.length > 1) blocked.push({ name: record.name, records: matches, reason: `${matches.length} records hold this name; delete all but one in the console (two CNAMEs for one name stop the gateway's DNS and DHCP)` });
-    else if (only && only.type !== "CNAME_RECORD") blocked.push({ name: record.name, records: matches, reason: `it is a ${only.type}, which a CNAME cannot take over; delete it in the console first` });
+    else if (only && only.type !== "CNAME_RECORD") blocked.push({ name: record.name, records: matches, reason: `the console has it as ${only.type}, which a CNAME cannot take over; delete it in the console first` });
     else if (only) adopt.push({ name: record.name, id: only.id, liveTarget: only.value ?? "", retargeted: !sameName(only.value ?? "", record.target) });
   }
   const undeclared = existing.filter((candidate) => !declared.some((record) => sameName(record.name, candidate.domain)));

@@ -1,9 +1,11 @@
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../config";
 import { runAdopt, runDrift } from "../engine/commands";
 import { INTERNAL_DNS_TYPES, SWARM_TYPES } from "../lib/resource-types";
+import { PROJECT_DIR } from "../lib/project-dir";
 import { runOffline } from "../offline/run";
 import { FakeUnifi } from "./support/fake-unifi";
 import { CONTRACT_VERSIONS, loadContract } from "./support/unifi-contract";
@@ -136,4 +138,22 @@ describeWith(ENGINE_NEEDS)("a swarm deployed by `docker stack deploy` from the r
     expect(result.unifi).toBeUndefined();
     expect(readFileSync(path.join(out, "adopt.md"), "utf8")).toContain("## UniFi DNS records: not read\n\nNot read: the console's API key was not given: set UNIFI_API_KEY");
   });
+
+  test("the README's command line: UNIFI_API_KEY and --unifi-ca-cert reach the console, and unifi-adopt.yaml is written", async () => {
+    const caFile = path.join(review.work, "unifi-ca.pem");
+    writeFileSync(caFile, unifi.caCertPem!);
+    const out = path.join(review.work, "adopt-cli");
+    // Not spawnSync: the fake console answers from this process, which must keep running.
+    const cli = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      const args = ["--transpile-only", "scripts/adopt.ts", "--stack", "dev", "--config-file", review.configFile, "--out-dir", out, "--unifi-ca-cert", caFile];
+      execFile(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), args, { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, UNIFI_API_KEY: UNIFI_KEY } }, (error, stdout, stderr) =>
+        resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(cli.stderr).toMatch(/adopt: \d+ objects to import, .*, \d+ UniFi records to adopt \(/);
+    expect(cli.status).toBe(0);
+    expect(cli.stdout.split("\n").filter(Boolean).map((file) => path.basename(file)).sort()).toEqual(["adopt.md", "import.json", "unifi-adopt.yaml"]);
+    expect(cli.stderr).not.toContain(UNIFI_KEY);
+    expect(readFileSync(path.join(out, "adopt.md"), "utf8")).not.toContain(UNIFI_KEY);
+  }, 60_000);
 });
