@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { runAdopt } from "../engine/commands";
+import { runAdopt } from "../live/commands";
 import { connections, failed, reviewCommand, reviewOptions } from "./review-cli";
 
 /**

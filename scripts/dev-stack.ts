@@ -3,11 +3,11 @@ import * as path from "node:path";
 import { Command } from "commander";
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
-import { bindSources } from "../lib/bind-sources";
-import { evaluateLab } from "../lib/evaluate-lab";
-import { refKey } from "../lib/secret-values";
-import { readStackConfig } from "../offline/stack-config";
-import { fieldsToRead } from "../lib/program-fields";
+import { bindSources } from "../evaluation/bind-sources";
+import { evaluateLab } from "../evaluation/evaluate-lab";
+import { refKey } from "../evaluation/secret-values";
+import { readStackConfig } from "../config/stack-file";
+import { fieldsToRead } from "../evaluation/program-fields";
 
 /**
  * What a throw-away host needs before `pulumi up` of a `secrets.source: config` stack (the dev

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { runOffline } from "../offline/run";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * `npm run dev-stack`, which the round-trip workflow uses to prepare its one-node swarm: the bind

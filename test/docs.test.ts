@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { STACKS } from "../lab";
 import { defineStack, op, SecretEnv, type StackDefinition } from "../lab/model";
-import { DOC_FILES, type DocFile, renderDocs } from "../lib/docs";
-import { GENERATED_NOTICE, markdownText } from "../lib/docs/document";
-import { evaluateLab } from "../lib/evaluate-lab";
+import { DOC_FILES, type DocFile, renderDocs } from "../docs-generator";
+import { GENERATED_NOTICE, markdownText } from "../docs-generator/document";
+import { evaluateLab } from "../evaluation/evaluate-lab";
 import { fakeSecretValues } from "../offline/fake-secrets";
-import { fieldsToRead } from "../lib/program-fields";
-import { DOCS_DIR, docsConfig, docsOptions, generateDocs, staleDocs } from "../scripts/docs";
+import { fieldsToRead } from "../evaluation/program-fields";
+import { DOCS_DIR, docsConfig, docsOptions, generateDocs, staleDocs } from "../docs-generator/generate";
 
 /**
  * docs/ is generated from the lab declaration (`npm run docs`). These tests fail when the

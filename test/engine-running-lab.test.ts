@@ -3,15 +3,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../config";
-import { runAdopt, runDrift } from "../engine/commands";
+import { runAdopt, runDrift } from "../live/commands";
 import { INTERNAL_DNS_TYPES, SWARM_TYPES } from "../lib/resource-types";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { runOffline } from "../offline/run";
 import { FakeUnifi } from "./support/fake-unifi";
 import { CONTRACT_VERSIONS, loadContract } from "./support/unifi-contract";
 import { type ReviewSlice, startReviewSlice } from "./support/review-slice";
-import { ENGINE_NEEDS } from "./support/engine";
-import { describeWith } from "./support/tools";
+import { ENGINE_NEEDS } from "../servers/engine";
+import { describeWith } from "../servers/tools";
 
 /**
  * adopt and drift against a swarm deployed the way the running lab is: compose files in its style

@@ -1,9 +1,9 @@
 import { tunnelName } from "../lib/naming";
 import { PUBLIC_INGRESS_TYPES, SWARM_TYPES } from "../lib/resource-types";
 import { FAKE_TUNNEL_TOKEN_KEY } from "../offline/fake-secrets";
-import { isSecretWrapper, type RegisteredResource } from "../offline/registered";
+import { isSecretWrapper, type RegisteredResource } from "../lib/registered";
 import { type OfflineRun, runOffline } from "../offline/run";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { services } from "./helpers";
 
 /**

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
-import { unmodelledSettings } from "../engine/scan";
-import { planUnifiAdoption, unifiConfigBlock } from "../lib/unifi-adoption";
+import { unmodelledSettings } from "../live/scan";
+import { planUnifiAdoption, unifiConfigBlock } from "../live/unifi-adoption";
 
 /** adopt's pure parts: the UniFi adoption plan, and which live settings the model cannot declare. */
 

@@ -6,7 +6,6 @@ import { adoptPolicy, adoptionHint, clientFor, confirmGone, createPolicy, delete
 
 export { type DnsRecordInputs, type DnsRecordOutputs, DEFAULT_TTL_SECONDS } from "./inputs";
 export { DuplicateDnsRecordError } from "./policies";
-export { TTL_SECONDS } from "./contract";
 
 /**
  * Internal CNAME records on a UniFi gateway, as a Pulumi dynamic provider.
