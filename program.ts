@@ -64,7 +64,7 @@ export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs
 
   // Nothing is registered above this line.
   const publicIngress = cloudflare.enabled
-    ? new PublicIngress("public-ingress", {
+    ? await PublicIngress.create("public-ingress", {
         accountId: cloudflare.accountId ?? pulumi.secret(field(cloudflare.accountIdField)),
         zone: cloudflare.zoneId !== undefined ? { id: cloudflare.zoneId } : { name: cloudflare.zone ?? config.homelab.domain },
         tunnelName: cloudflare.tunnelName,

@@ -28,6 +28,7 @@ export function toServiceArgs(plan: ServicePlan, refs: ServiceRefs): docker.Serv
         commands: plan.entrypoint ? [...plan.entrypoint] : undefined,
         args: plan.command ? [...plan.command] : undefined,
         user: plan.user,
+        hostname: plan.hostname,
         init: plan.init,
         stopGracePeriod: plan.stopGracePeriod,
         hosts: plan.hosts.length > 0 ? plan.hosts.map((host) => ({ ...host })) : undefined,

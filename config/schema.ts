@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { IMAGE_REFERENCE } from "../images/image-ref";
-import { TTL_SECONDS } from "./dns-ttl";
+import { POLICY_ID_PATTERN, TTL_SECONDS } from "./dns-ttl";
 
 /**
  * The shape of the program's configuration (`homelab:*` keys in Pulumi.<stack>.yaml), validated
@@ -70,8 +70,11 @@ export const unifiSchema = z.strictObject({
   insecureSkipVerify: z.boolean().default(false),
   /** TTL of the records, within the API's bounds (the provider owns them). @default 300 */
   ttlSeconds: z.number().int().min(TTL_SECONDS.min).max(TTL_SECONDS.max).default(TTL_SECONDS.default),
-  /** Records that already exist on the gateway, adopted by policy id on the next up: `{ "<name>": "<id>" }`. */
-  adopt: z.record(domainName, z.string().min(1)).optional(),
+  /**
+   * Records that already exist on the gateway, adopted by policy id on the next up:
+   * `{ "<name>": "<id>" }`, ids as the console gives them (UUIDs); `npm run adopt` writes them.
+   */
+  adopt: z.record(domainName, z.string().regex(POLICY_ID_PATTERN, { message: "expected the DNS policy's id, a UUID such as 6f1c1c4e-2b7a-4c1e-9d3f-0a1b2c3d4e5f (npm run adopt lists them)" })).optional(),
 });
 
 export const serviceOverrideSchema = z.strictObject({

@@ -87,6 +87,10 @@ export function homepageLabels(entry: HomepageEntry, defaultHref: string | undef
   const href = entry.href ?? defaultHref;
   if (href !== undefined) labels["homepage.href"] = href;
   for (const [key, value] of Object.entries(entry.widget ?? {})) labels[`homepage.widget.${key}`] = value;
+  // Homepage sets label paths into the service object, so `mappings[0].field` builds the list.
+  (entry.mappings ?? []).forEach((mapping, index) => {
+    for (const [key, value] of Object.entries(mapping)) labels[`homepage.widget.mappings[${index}].${key}`] = value;
+  });
   return labels;
 }
 

@@ -75,6 +75,7 @@ export interface ServicePlan {
   readonly entrypoint: readonly string[] | undefined;
   readonly command: readonly string[] | undefined;
   readonly user: string | undefined;
+  readonly hostname: string | undefined;
   readonly mounts: readonly PlannedMount[];
   readonly secrets: readonly SecretMount[];
   readonly configs: readonly ConfigMount[];
@@ -224,6 +225,7 @@ export function planService(stack: StackSpec, service: ServiceSpec, ctx: PlanCon
     entrypoint: entrypoint ?? service.entrypoint,
     command: command ?? service.command,
     user: service.user,
+    hostname: service.hostname,
     mounts: (service.mounts ?? []).map((mount) => ({
       type: mount.type,
       source: mount.type === "bind" ? mount.source : mount.type === "volume" ? swarmName(stack.name, mount.name) : undefined,

@@ -45,6 +45,19 @@ export function contentAddressedName(identity: string, content: string | Buffer)
   return `${base}-${digest}`;
 }
 
+/**
+ * The Cloudflare tunnel's name: the configured one, then a digest of what makes the provider replace
+ * a tunnel (terraform-provider-cloudflare v5, internal/services/zero_trust_tunnel_cloudflared/
+ * schema.go: `account_id` RequiresReplace, `config_src` RequiresReplaceIfConfigured; `name` updates
+ * in place). Pulumi replaces create-first, and the API refuses a second tunnel of one name (code
+ * 1013), so a replacement must come with a new name; create-first is the order that works, since
+ * the old tunnel can only be deleted once cloudflared has moved to the new one's token (a tunnel
+ * with live connections cannot be deleted). A fixed name would make the replacement fail halfway.
+ */
+export function tunnelName(configured: string, accountId: string, configSrc: string): string {
+  return `${configured}-${shortHash(accountId, configSrc).slice(0, 6)}`;
+}
+
 /** A Pulumi logical name: unique in the program, stable across content changes. */
 export function logicalName(...parts: readonly string[]): string {
   return parts.join("-");

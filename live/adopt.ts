@@ -1,5 +1,5 @@
 import { compareSwarms, type FieldDifference, type ObjectRef, serviceDifferences } from "./drift";
-import { contentIdentity, type DesiredSwarm, type SwarmState } from "./swarm-state";
+import { contentIdentity, type Declaration, type DesiredSwarm, type SwarmState } from "./swarm-state";
 import { tableCell as cell } from "../lib/markdown";
 
 /**
@@ -43,8 +43,18 @@ export interface AdoptPlan {
   readonly createdByUp: readonly ObjectRef[];
   /** Live objects that match nothing the program declares; the import leaves them alone. */
   readonly unmatched: readonly ObjectRef[];
-  /** Adopted objects `up` would replace (downtime): the fields that force it. */
-  readonly replacements: readonly { readonly kind: ObjectRef["kind"]; readonly name: string; readonly fields: readonly FieldDifference[] }[];
+  /** Adopted objects `up` would replace (downtime): the fields that force it, and the declaration to align. */
+  readonly replacements: readonly {
+    readonly kind: ObjectRef["kind"];
+    readonly name: string;
+    readonly fields: readonly FieldDifference[];
+    readonly declaration?: Declaration;
+  }[];
+  /**
+   * Adopted services that set what the lab model cannot declare (Engine API paths, from the scan):
+   * the next `up` drops each of these settings.
+   */
+  readonly dropped: readonly { readonly name: string; readonly settings: readonly string[] }[];
   /** Adopted services `up` updates in place (a rolling restart of their tasks). */
   readonly updates: readonly { readonly name: string; readonly fields: readonly FieldDifference[] }[];
   /**
@@ -97,14 +107,20 @@ export function planAdoption(declared: DesiredSwarm, live: SwarmState, providerV
 
   const replacements: AdoptPlan["replacements"][number][] = [];
   const updates: AdoptPlan["updates"][number][] = [];
-  for (const network of drift.networks) replacements.push({ kind: "network", name: network.name, fields: network.differences });
+  const dropped: AdoptPlan["dropped"][number][] = [];
+  const declaration = (key: string) => {
+    const place = declared.declarations?.get(key);
+    return place ? { declaration: place } : {};
+  };
+  for (const network of drift.networks) replacements.push({ kind: "network", name: network.name, fields: network.differences, ...declaration(`network:${network.name}`) });
   for (const service of declared.services) {
     const match = liveByKind.service.get(service.name);
     if (!match) continue;
+    if ((match.unmodelled ?? []).length > 0) dropped.push({ name: service.name, settings: match.unmodelled! });
     const fields = serviceDifferences(service, match);
     if (fields.length === 0) continue;
     const replacing = fields.filter((field) => SERVICE_REPLACING_FIELDS.some((pattern) => pattern.test(field.field)));
-    if (replacing.length > 0) replacements.push({ kind: "service", name: service.name, fields: replacing });
+    if (replacing.length > 0) replacements.push({ kind: "service", name: service.name, fields: replacing, ...declaration(`service:${service.name}`) });
     else updates.push({ name: service.name, fields });
   }
 
@@ -134,6 +150,7 @@ export function planAdoption(declared: DesiredSwarm, live: SwarmState, providerV
     unmatched: drift.unmanaged,
     replacements,
     updates,
+    dropped,
   };
 }
 
@@ -171,8 +188,17 @@ export function adoptMarkdown(plan: AdoptPlan, context: { stack: string; host: s
   lines.push(`## Replaced by the next \`pulumi up\` (${plan.replacements.length}): downtime`, "");
   if (plan.replacements.length === 0) lines.push("None: every adopted network and service keeps its identity.");
   for (const replacement of plan.replacements) {
-    lines.push(`- ${replacement.kind} \`${replacement.name}\`: ${replacement.fields.map((field) => `${field.field} (live ${cell(field.live)}, declared ${cell(field.declared)})`).join("; ")}`);
+    const fields = replacement.fields.map((field) => (field.items ? `${field.field} (only live: ${cell(field.live)}; only declared: ${cell(field.declared)})` : `${field.field} (live ${cell(field.live)}, declared ${cell(field.declared)})`));
+    const place = replacement.declaration;
+    const keys = replacement.kind === "service" ? `, \`${replacement.fields.map((field) => field.field).join("`, `")}\`` : "";
+    const align = place ? ` To keep it, align \`${place.file}\`, ${place.entry}${keys}, with what runs.` : "";
+    lines.push(`- ${replacement.kind} \`${replacement.name}\`: ${fields.join("; ")}.${align}`);
   }
+  lines.push("");
+  lines.push(`## Dropped by the next \`pulumi up\` (${plan.dropped.length}): settings the lab cannot declare`, "");
+  if (plan.dropped.length === 0) lines.push("None: every adopted service sets only what the lab model can declare.");
+  else lines.push("These adopted services set something the lab model has no field for (named by its Engine API path); the first `up` removes it from the service, in place. Plan for each change.", "");
+  for (const service of plan.dropped) lines.push(`- \`${service.name}\`: ${service.settings.map((setting) => `\`${setting}\``).join(", ")}`);
   lines.push("");
   lines.push(`## Updated in place by the next \`pulumi up\` (${plan.updates.length}): a rolling restart of their tasks`, "");
   for (const update of plan.updates) lines.push(`- \`${update.name}\`: ${update.fields.map((field) => field.field).join(", ")}`);
@@ -181,7 +207,7 @@ export function adoptMarkdown(plan: AdoptPlan, context: { stack: string; host: s
     lines.push(`Also updated where a secret's value changed since the swarm was deployed (it then gets a new name): ${plan.updatesIfValueChanged.map((name) => `\`${name}\``).join(", ")}.`, "");
   }
   lines.push(
-    "This list covers what the review compares: image, labels, environment variable names, networks and aliases, mounts, placement, replicas, published ports, secrets and configs. " +
+    "This list covers what the review compares: image, labels, environment variable names, networks and aliases, mounts, placement, replicas, host name, published ports, secrets and configs. " +
       "`pulumi preview --diff` after the import is the complete list: it also compares what the review does not read (environment values, resource limits and reservations, health checks, restart, update and rollback policies, and settings the provider does not read back after an import), so expect more in-place updates there. " +
       "Of the fields the review compares, only network attachments replace a service.",
     "",

@@ -9,6 +9,9 @@ import { runOffline } from "../offline/run";
 import { connectEngine, engineHost, engineSshOpts } from "./connect";
 import { checkReportDir, writeReports } from "./reports";
 import { scanSwarm } from "./scan";
+import { declaredRecords, scanUnifi, type UnifiCredentials, type UnifiScan, unifiSettings } from "./unifi-scan";
+import { planUnifiAdoption, unifiAdoptMarkdown, unifiConfigBlock, type UnifiAdoptionPlan } from "./unifi-adoption";
+import type { OfflineRun } from "../offline/run";
 
 /**
  * The two review commands over a live swarm, `adopt` and `drift`, as functions (the CLIs in
@@ -29,6 +32,12 @@ export interface ReviewOptions {
   readonly outDir: string;
   /** Progress lines (to stderr in the CLIs). */
   readonly progress?: (message: string) => void;
+  /**
+   * `adopt` only: how to read the UniFi console of a stack with `homelab:unifi` (the key the
+   * program reads from 1Password; the CLI takes it from UNIFI_API_KEY). Absent: the console is
+   * not read, and adopt.md says so.
+   */
+  readonly unifi?: UnifiCredentials;
 }
 
 export interface ScanSummary {
@@ -39,7 +48,9 @@ export interface ScanSummary {
   readonly seconds: number;
 }
 
-async function evaluateAndScan(options: ReviewOptions): Promise<{ desired: ReturnType<typeof desiredSwarm>; live: SwarmState; summary: ScanSummary; stack: string }> {
+async function evaluateAndScan(
+  options: ReviewOptions,
+): Promise<{ desired: ReturnType<typeof desiredSwarm>; live: SwarmState; summary: ScanSummary; stack: string; run: OfflineRun; rawConfig: Readonly<Record<string, string>> }> {
   const stack = options.stack ?? "prod";
   const progress = options.progress ?? (() => undefined);
   checkReportDir(options.outDir);
@@ -59,7 +70,7 @@ async function evaluateAndScan(options: ReviewOptions): Promise<{ desired: Retur
     const live = await scanSwarm(engine, progress);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const sshConnections = engine.sshConnections();
-    return { desired, live, stack, summary: { host: engine.host, apiCalls: engine.calls(), ...(sshConnections !== undefined ? { sshConnections } : {}), seconds } };
+    return { desired, live, stack, run, rawConfig, summary: { host: engine.host, apiCalls: engine.calls(), ...(sshConnections !== undefined ? { sshConnections } : {}), seconds } };
   } finally {
     await engine.close();
   }
@@ -89,6 +100,8 @@ export async function runDrift(options: ReviewOptions): Promise<DriftResult> {
 
 export interface AdoptResult {
   readonly plan: AdoptPlan;
+  /** The UniFi part, when the stack manages internal records and the console was read. */
+  readonly unifi?: UnifiAdoptionPlan;
   readonly files: string[];
   readonly summary: ScanSummary;
 }
@@ -103,12 +116,37 @@ function dockerProviderVersion(): string {
  * review.
  */
 export async function runAdopt(options: ReviewOptions): Promise<AdoptResult> {
-  const { desired, live, stack, summary } = await evaluateAndScan(options);
+  const { desired, live, stack, summary, run, rawConfig } = await evaluateAndScan(options);
   const plan = planAdoption(desired, live, dockerProviderVersion());
+  const unifi = await adoptUnifi(run, rawConfig, options);
   const importName = "import.json";
+  const unifiName = "unifi-adopt.yaml";
   const files = writeReports(options.outDir, "adopt", (dir) => ({
     [importName]: `${JSON.stringify(plan.importFile, null, 2)}\n`,
-    "adopt.md": adoptMarkdown(plan, { stack, host: summary.host, importFile: path.join(dir, importName) }),
+    "adopt.md": adoptMarkdown(plan, { stack, host: summary.host, importFile: path.join(dir, importName) }) + unifiSection(unifi, path.join(dir, unifiName)),
+    ...(unifi.plan && unifi.scan ? { [unifiName]: unifiConfigBlock(unifi.scan.configured, unifi.plan, stack) } : {}),
   }));
-  return { plan, files, summary };
+  return { plan, files, summary, ...(unifi.plan ? { unifi: unifi.plan } : {}) };
+}
+
+interface UnifiOutcome {
+  readonly plan?: UnifiAdoptionPlan;
+  readonly scan?: UnifiScan;
+  /** Why the console was not read. */
+  readonly skipped?: string;
+}
+
+/** Reads the console (when the stack has one and credentials were given) and plans its adoption. */
+async function adoptUnifi(run: OfflineRun, rawConfig: Readonly<Record<string, string>>, options: ReviewOptions): Promise<UnifiOutcome> {
+  const settings = unifiSettings(rawConfig);
+  if (!settings) return { skipped: "the stack manages no internal records (no homelab:unifi)" };
+  if (!options.unifi) return { skipped: `the console's API key was not given: set UNIFI_API_KEY (the 1Password field ${settings.parsed.apiKeyField}) and, for its certificate, --unifi-ca-cert, then run adopt again before the first \`up\`` };
+  options.progress?.(`reading the DNS policies of ${settings.parsed.apiUrl} (site "${settings.parsed.site}"), read-only`);
+  const scan = await scanUnifi(settings.parsed, settings.written, options.unifi);
+  return { scan, plan: planUnifiAdoption(declaredRecords(run), scan.records, scan.adoptConfigured) };
+}
+
+function unifiSection(outcome: UnifiOutcome, configFile: string): string {
+  if (!outcome.plan || !outcome.scan) return `\n## UniFi DNS records: not read\n\nNot read: ${outcome.skipped}.\n`;
+  return `\n${unifiAdoptMarkdown(outcome.plan, { console: outcome.scan.console, site: outcome.scan.site, version: outcome.scan.version, configFile }).join("\n")}`;
 }

@@ -2,7 +2,9 @@ import type * as docker from "@pulumi/docker";
 import { SWARM_TYPES } from "../lib/resource-types";
 import { inputsOf, isSecretWrapper, labelMap, ofType, type RegisteredResource, type RegisteredService, serviceOf } from "../lib/registered";
 import type { OfflineRun } from "../offline/run";
-import { type DeclaredResource, type DesiredSwarm, type NamedObjectState, type NetworkState, normaliseService, portText, type ServiceState, sortedRecord } from "./swarm-state";
+import { stackFolder } from "../evaluation/lab-files";
+import { swarmName } from "../lib/naming";
+import { type Declaration, type DeclaredResource, type DesiredSwarm, type NamedObjectState, type NetworkState, normaliseService, portText, type ServiceState, sortedRecord } from "./swarm-state";
 
 /**
  * The program's desired swarm, read back from what it registered under the mock monitor: the same
@@ -25,6 +27,7 @@ function serviceState({ inputs, task, container }: RegisteredService): ServiceSt
     labels: labelList(inputs.labels),
     containerLabels: labelList(container.labels),
     envNames: Object.keys(container.env ?? {}),
+    ...(container.hostname !== undefined ? { hostname: plain(container.hostname) } : {}),
     // Under the mock monitor a network's ID is its name (see offline/run.ts).
     networks: (task.networksAdvanceds ?? []).map((network) => ({ name: plain(network.id), aliases: network.aliases ?? [] })),
     mounts: (container.mounts ?? []).map((mount) => ({
@@ -53,8 +56,20 @@ function namedState(resource: RegisteredResource): NamedObjectState {
   return { name: plain(inputs.name), labels: labelList("labels" in inputs ? inputs.labels : undefined) };
 }
 
+/** Where the lab declares each network and service (see `DesiredSwarm.declarations`). */
+function declarationsOf(lab: OfflineRun["lab"]): Map<string, Declaration> {
+  const places = new Map<string, Declaration>();
+  for (const network of lab.sharedNetworks) places.set(`network:${network.name}`, { file: "lab/networks.ts", entry: `SHARED_NETWORKS, key "${network.key}"` });
+  for (const stack of lab.stacks) {
+    const file = `lab/${stack.spec.folder ?? stackFolder(stack.spec)}/index.ts`;
+    for (const network of stack.spec.networks ?? []) places.set(`network:${swarmName(stack.name, network.key)}`, { file, entry: `networks, key "${network.key}"` });
+    for (const service of stack.services) places.set(`service:${service.swarmName}`, { file, entry: `service "${service.name}"` });
+  }
+  return places;
+}
+
 /** The swarm a run declares, read from what it registered, in the form drift compares with a scan. */
-export function desiredSwarm(run: Pick<OfflineRun, "resources">): DesiredSwarm {
+export function desiredSwarm(run: Pick<OfflineRun, "resources"> & Partial<Pick<OfflineRun, "lab">>): DesiredSwarm {
   const resources = new Map<string, DeclaredResource>();
   const of = (type: string) => ofType(run.resources, type);
   const remember = (kind: string, resource: RegisteredResource) => {
@@ -70,7 +85,7 @@ export function desiredSwarm(run: Pick<OfflineRun, "resources">): DesiredSwarm {
     if (!resource.type.startsWith("homelab:")) continue;
     components.set(`${resource.type}::${resource.name}`, { type: resource.type, name: resource.name });
   }
-  return { networks, services, secrets, configs, resources, components };
+  return { networks, services, secrets, configs, resources, components, ...(run.lab ? { declarations: declarationsOf(run.lab) } : {}) };
 }
 
 /** `<type>::<name>` of the resource a URN names (its type is the last of the type chain). */

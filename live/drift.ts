@@ -18,10 +18,16 @@ export interface ObjectRef {
   readonly id?: string;
 }
 
+/**
+ * One field that differs. A value field (`image`, `replicas`, a label) carries both values; a set
+ * field (`networks`, `mounts`, ...: `items: true`) carries the items only the declaration has and
+ * the items only the swarm has, each "(none)" when there are none.
+ */
 export interface FieldDifference {
   readonly field: string;
   readonly declared: string;
   readonly live: string;
+  readonly items?: true;
 }
 
 export interface ServiceDrift {
@@ -63,13 +69,15 @@ function labelDifferences(field: string, declared: Readonly<Record<string, strin
     }));
 }
 
-function listDifference(field: string, declared: readonly unknown[], live: readonly unknown[]): FieldDifference[] {
-  const a = declared.map(show);
-  const b = live.map(show);
-  if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  const removed = a.filter((item) => !b.includes(item));
-  const added = b.filter((item) => !a.includes(item));
-  return [{ field, declared: removed.length > 0 ? removed.join(", ") : "(same items)", live: added.length > 0 ? added.join(", ") : "(same items)" }];
+/** Set fields (see normaliseService): the items only one side has; none when both hold the same. */
+function setDifference(field: string, declared: readonly unknown[], live: readonly unknown[]): FieldDifference[] {
+  const a = [...new Set(declared.map(show))];
+  const b = [...new Set(live.map(show))];
+  const onlyDeclared = a.filter((item) => !b.includes(item));
+  const onlyLive = b.filter((item) => !a.includes(item));
+  if (onlyDeclared.length === 0 && onlyLive.length === 0) return [];
+  const items = (list: string[]) => (list.length > 0 ? list.join(", ") : "(none)");
+  return [{ field, declared: items(onlyDeclared), live: items(onlyLive), items: true }];
 }
 
 /**
@@ -92,34 +100,48 @@ export function serviceDifferences(declared: ServiceState, live: ServiceState): 
   const withoutImageLabel = (labels: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(labels).filter(([key]) => key !== "com.docker.stack.image"));
   differences.push(...labelDifferences("labels", withoutImageLabel(declared.labels), withoutImageLabel(live.labels)));
   differences.push(...labelDifferences("containerLabels", declared.containerLabels, live.containerLabels));
-  differences.push(...listDifference("env (names)", declared.envNames, live.envNames));
-  differences.push(...listDifference("networks", declared.networks, live.networks));
-  differences.push(...listDifference("mounts", declared.mounts, live.mounts));
-  differences.push(...listDifference("placement", declared.constraints, live.constraints));
+  differences.push(...setDifference("env (names)", declared.envNames, live.envNames));
+  differences.push(...setDifference("networks", declared.networks, live.networks));
+  differences.push(...setDifference("mounts", declared.mounts, live.mounts));
+  differences.push(...setDifference("placement", declared.constraints, live.constraints));
   if (declared.replicas !== live.replicas) differences.push({ field: "replicas", declared: String(declared.replicas), live: String(live.replicas) });
-  differences.push(...listDifference("ports", declared.ports, live.ports));
-  differences.push(...listDifference("secrets", byIdentity(declared.secrets), byIdentity(live.secrets)));
-  differences.push(...listDifference("configs", declared.configs, live.configs));
+  if ((declared.hostname ?? "") !== (live.hostname ?? "")) differences.push({ field: "hostname", declared: declared.hostname ?? "(absent)", live: live.hostname ?? "(absent)" });
+  differences.push(...setDifference("ports", declared.ports, live.ports));
+  differences.push(...setDifference("secrets", byIdentity(declared.secrets), byIdentity(live.secrets)));
+  differences.push(...setDifference("configs", declared.configs, live.configs));
   return differences;
 }
 
-/** Matches named objects: exactly for networks, services and configs, by identity for secrets. */
-function matcher(kind: ObjectKind): (object: { name: string }) => string {
-  return kind === "secret" ? (object) => contentIdentity(object.name) : (object) => object.name;
+/**
+ * What a declared secret's name says offline: its identity, then `-…` where the digest of its
+ * (fake) value was. A name built from a fake value is never printed.
+ */
+export function offlineSecretName(name: string): string {
+  return contentIdentity(name) === name ? name : `${contentIdentity(name)}-…`;
 }
 
-function compareNamed<T extends { name: string; id?: string }>(kind: ObjectKind, declared: readonly T[], live: readonly T[]) {
-  const key = matcher(kind);
-  const liveByKey = new Map(live.map((object) => [key(object), object]));
-  const declaredKeys = new Set(declared.map(key));
+/**
+ * Matches named objects: exactly for networks, services and configs. A declared secret is named
+ * `<identity>-<digest of its value>`, and offline the value is fake, so it matches a live secret of
+ * that identity *with a digest*, the one the live services mount where there are several. A live
+ * secret named just `<identity>` (the old tooling's `op_connect_token`) is not the program's: it is
+ * left behind, and reported.
+ */
+function compareNamed<T extends { name: string; id?: string }>(kind: ObjectKind, declared: readonly T[], live: readonly T[], inUse: ReadonlySet<string> = new Set()) {
+  const digested = (object: { name: string }) => kind === "secret" && contentIdentity(object.name) !== object.name;
+  const key = (object: { name: string }) => (kind === "secret" ? contentIdentity(object.name) : object.name);
   const pairs: [T, T][] = [];
   const missing: ObjectRef[] = [];
+  const matched = new Set<T>();
   for (const object of declared) {
-    const match = liveByKey.get(key(object));
-    if (match) pairs.push([object, match]);
-    else missing.push({ kind, name: object.name });
+    const candidates = live.filter((candidate) => !matched.has(candidate) && key(candidate) === key(object) && (kind !== "secret" || digested(candidate)));
+    const match = candidates.find((candidate) => inUse.has(candidate.name)) ?? candidates[0];
+    if (match) {
+      matched.add(match);
+      pairs.push([object, match]);
+    } else missing.push({ kind, name: kind === "secret" ? offlineSecretName(object.name) : object.name });
   }
-  const unmanaged = live.filter((object) => !declaredKeys.has(key(object))).map((object): ObjectRef => ({ kind, name: object.name, ...(object.id ? { id: object.id } : {}) }));
+  const unmanaged = live.filter((object) => !matched.has(object)).map((object): ObjectRef => ({ kind, name: object.name, ...(object.id ? { id: object.id } : {}) }));
   return { pairs, missing, unmanaged };
 }
 
@@ -131,7 +153,8 @@ export function compareSwarms(declared: SwarmState, live: SwarmState): DriftRepo
   const liveNetworks = live.networks.filter((network) => !SYSTEM_NETWORKS.includes(network.name));
   const networks = compareNamed("network", declared.networks, liveNetworks);
   const services = compareNamed("service", declared.services, live.services);
-  const secrets = compareNamed<NamedObjectState>("secret", declared.secrets, live.secrets);
+  const mounted = new Set(live.services.flatMap((service) => service.secrets.map((secret) => secret.name)));
+  const secrets = compareNamed<NamedObjectState>("secret", declared.secrets, live.secrets, mounted);
   const configs = compareNamed<NamedObjectState>("config", declared.configs, live.configs);
 
   const serviceDrift = services.pairs
@@ -181,15 +204,25 @@ export function driftMarkdown(report: DriftReport, context: { stack: string; hos
     for (const ref of refs) lines.push(`| ${ref.kind} | \`${cell(ref.name)}\` | ${ref.id ? `\`${ref.id.slice(0, 12)}\`` : ""} |`);
     lines.push("");
   };
-  section("Unmanaged: live, not declared", report.unmanaged, "Created outside the program (by hand, or left behind by the old tooling). Declare them, or remove them.");
-  section("Missing: declared, not live", report.missing, "`pulumi up` would create these (or they were deleted behind Pulumi's back).");
+  section("Unmanaged: live, not declared", report.unmanaged, "Created outside the program (by hand, or left behind by the old tooling, such as a secret named like a declared one without its content digest). Declare them, or remove them once nothing uses them.");
+  section("Missing: declared, not live", report.missing, "`pulumi up` would create these (or they were deleted behind Pulumi's back). A secret's name ends in a digest of its value, which this offline evaluation does not know: `-…`.");
   const changed = (title: string, drifts: readonly ServiceDrift[], hint: string) => {
     if (drifts.length === 0) return;
     lines.push(`## ${title} (${drifts.length})`, "", hint, "");
     for (const drift of drifts) {
-      lines.push(`### \`${drift.name}\``, "", "| field | declared | live |", "|---|---|---|");
-      for (const difference of drift.differences) lines.push(`| ${cell(difference.field)} | ${cell(difference.declared)} | ${cell(difference.live)} |`);
-      lines.push("");
+      lines.push(`### \`${drift.name}\``, "");
+      const values = drift.differences.filter((difference) => !difference.items);
+      const sets = drift.differences.filter((difference) => difference.items);
+      if (values.length > 0) {
+        lines.push("| field | declared value | live value |", "|---|---|---|");
+        for (const difference of values) lines.push(`| ${cell(difference.field)} | ${cell(difference.declared)} | ${cell(difference.live)} |`);
+        lines.push("");
+      }
+      if (sets.length > 0) {
+        lines.push("| field | only declared | only live |", "|---|---|---|");
+        for (const difference of sets) lines.push(`| ${cell(difference.field)} | ${cell(difference.declared)} | ${cell(difference.live)} |`);
+        lines.push("");
+      }
     }
   };
   changed("Services that differ", report.services, "`pulumi up` would set the declared values back.");

@@ -37,6 +37,48 @@ function containerSpec(task: Docker.TaskSpec | undefined): Docker.ContainerSpec 
   return task !== undefined && "ContainerSpec" in task ? (task.ContainerSpec ?? {}) : {};
 }
 
+/**
+ * The settings of a service spec the lab model can declare (lib/service-plan.ts turns them into
+ * provider arguments), by Engine API path; `*` is any key below. Everything else a live service
+ * sets is one the first `up` drops, and `adopt` lists it. Values the engine or `docker stack
+ * deploy` fill in by default (a `vip` endpoint, `container` runtime, isolation `default`, an
+ * update counter) are what an `up` sets too, so they are not listed.
+ */
+const MODELLED = [
+  "Name", "Labels.*", "Mode.*", "UpdateConfig.*", "RollbackConfig.*", "EndpointSpec.Ports", "EndpointSpec.Mode=vip",
+  "TaskTemplate.ContainerSpec.Image", "TaskTemplate.ContainerSpec.Labels.*", "TaskTemplate.ContainerSpec.Command", "TaskTemplate.ContainerSpec.Args",
+  "TaskTemplate.ContainerSpec.Hostname", "TaskTemplate.ContainerSpec.Env", "TaskTemplate.ContainerSpec.User", "TaskTemplate.ContainerSpec.Mounts",
+  "TaskTemplate.ContainerSpec.Secrets", "TaskTemplate.ContainerSpec.Configs", "TaskTemplate.ContainerSpec.Healthcheck.*", "TaskTemplate.ContainerSpec.Hosts",
+  "TaskTemplate.ContainerSpec.Init", "TaskTemplate.ContainerSpec.StopGracePeriod", "TaskTemplate.ContainerSpec.Isolation=default",
+  "TaskTemplate.Resources.*", "TaskTemplate.RestartPolicy.*", "TaskTemplate.Placement.Constraints", "TaskTemplate.Placement.Platforms",
+  "TaskTemplate.Networks", "TaskTemplate.ForceUpdate", "TaskTemplate.Runtime=container",
+  // Engines before API 1.44 may answer with the deprecated service-level networks.
+  "Networks",
+];
+
+/** Whether a value says anything: absent, empty and zero are the engine's defaults. */
+function isSet(value: unknown): boolean {
+  if (value === undefined || value === null || value === "" || value === 0 || value === false) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.values(value).some(isSet);
+  return true;
+}
+
+/** The Engine API paths of the settings a spec sets that the model cannot declare (see MODELLED). */
+export function unmodelledSettings(spec: unknown, prefix = ""): string[] {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return [];
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(spec)) {
+    const at = `${prefix}${key}`;
+    if (!isSet(value)) continue;
+    const known = MODELLED.some((entry) => entry === at || entry === `${at}.*` || entry === `${at}=${String(value)}`);
+    if (known) continue;
+    const deeper = typeof value === "object" && !Array.isArray(value) && MODELLED.some((entry) => entry.startsWith(`${at}.`));
+    found.push(...(deeper ? unmodelledSettings(value, `${at}.`) : [at]));
+  }
+  return found;
+}
+
 function serviceState(service: Docker.Service, networkNames: ReadonlyMap<string, string>): ServiceState {
   const spec = service.Spec ?? {};
   const task = spec.TaskTemplate;
@@ -49,6 +91,8 @@ function serviceState(service: Docker.Service, networkNames: ReadonlyMap<string,
     labels: labels(spec.Labels),
     containerLabels: labels(container.Labels),
     envNames: (container.Env ?? []).map((entry) => entry.split("=", 1)[0] ?? entry),
+    ...(container.Hostname ? { hostname: container.Hostname } : {}),
+    unmodelled: unmodelledSettings(spec),
     // Engines before API 1.44 may still answer with the deprecated service-level Networks.
     networks: (task?.Networks ?? spec.Networks ?? []).map((network) => ({
       name: networkNames.get(network.Target ?? "") ?? network.Target ?? "",

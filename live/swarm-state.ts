@@ -37,6 +37,8 @@ export interface ServiceState {
   readonly containerLabels: Readonly<Record<string, string>>;
   /** Environment variable names only: values may be secret-adjacent and are never compared. */
   readonly envNames: readonly string[];
+  /** The container's host name; absent: the engine's default (the container id). */
+  readonly hostname?: string;
   readonly networks: readonly { readonly name: string; readonly aliases: readonly string[] }[];
   readonly mounts: readonly MountState[];
   readonly constraints: readonly string[];
@@ -45,6 +47,11 @@ export interface ServiceState {
   readonly ports: readonly string[];
   readonly secrets: readonly FileRefState[];
   readonly configs: readonly FileRefState[];
+  /**
+   * Live side only: settings the service has that the lab model cannot declare (`ContainerSpec.Dir`,
+   * `TaskTemplate.LogDriver`, ...), by their Engine API path. The first `up` drops each of them.
+   */
+  readonly unmodelled?: readonly string[];
 }
 
 export interface NamedObjectState {
@@ -74,6 +81,18 @@ export interface DesiredSwarm extends SwarmState {
   readonly resources: ReadonlyMap<string, DeclaredResource>;
   /** Components (stacks, shared networks) by `<type>::<name>`, the parents of the objects. */
   readonly components: ReadonlyMap<string, { readonly type: string; readonly name: string }>;
+  /**
+   * Where each network and service is declared, keyed `<kind>:<swarm name>`: the file under the
+   * project and the entry in it (`lab/networks.ts`, key `proxy_network`), for a report to say what
+   * to align.
+   */
+  readonly declarations?: ReadonlyMap<string, Declaration>;
+}
+
+/** A declaration's place: the file, from the project root, and the entry in it. */
+export interface Declaration {
+  readonly file: string;
+  readonly entry: string;
 }
 
 /** Networks the engine itself owns in swarm mode; never the lab's, never drift. */
@@ -98,19 +117,34 @@ export function portText(port: { published: number | undefined; target: number; 
   return `${port.published ?? "-"}:${port.target}/${(port.protocol ?? "tcp").toLowerCase()} (${(port.mode ?? "ingress").toLowerCase()})`;
 }
 
-/** Normalises the parts of a service that come as lists, so order never shows as a difference. */
+/** The distinct items of a list, sorted by their JSON: a set, as the provider holds it. */
+export function asSet<T>(list: readonly T[]): T[] {
+  const byKey = new Map(list.map((item) => [JSON.stringify(item), item] as const));
+  return [...byKey.keys()].sort().map((key) => byKey.get(key)!);
+}
+
+/**
+ * Normalises a service so that equal means what the Docker provider counts as equal. The provider
+ * (kreuzwerker/terraform-provider-docker v4.0.0, internal/provider/resource_docker_service.go, which
+ * @pulumi/docker 5.2.0 wraps) holds `networks_advanced` and each one's `aliases`, `constraints`,
+ * `mounts`, `secrets` and `configs` as TypeSet and `env` as TypeMap: order and repeats are no
+ * difference there, so they are none here. (`docker stack deploy` adds the service's name as an
+ * alias beside the same alias a compose file gives: `[x, x]` live is `[x]`.) `ports` is a TypeList,
+ * but the engine keeps them in the order given, and the review sorts both sides alike.
+ */
 export function normaliseService(service: ServiceState): ServiceState {
   const byName = <T extends { name: string }>(list: readonly T[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
   return {
     ...service,
     labels: sortedRecord(Object.entries(service.labels)),
     containerLabels: sortedRecord(Object.entries(service.containerLabels)),
-    envNames: [...service.envNames].sort(),
-    networks: byName(service.networks.map((network) => ({ name: network.name, aliases: [...network.aliases].sort() }))),
-    mounts: [...service.mounts].sort((a, b) => a.target.localeCompare(b.target)),
-    constraints: [...service.constraints].sort(),
+    envNames: asSet(service.envNames),
+    networks: byName(asSet(service.networks.map((network) => ({ name: network.name, aliases: asSet(network.aliases) })))),
+    mounts: asSet(service.mounts).sort((a, b) => a.target.localeCompare(b.target)),
+    constraints: asSet(service.constraints),
     ports: [...service.ports].sort(),
-    secrets: [...service.secrets].sort((a, b) => a.target.localeCompare(b.target)),
-    configs: [...service.configs].sort((a, b) => a.target.localeCompare(b.target)),
+    secrets: asSet(service.secrets).sort((a, b) => a.target.localeCompare(b.target)),
+    configs: asSet(service.configs).sort((a, b) => a.target.localeCompare(b.target)),
+    ...(service.unmodelled !== undefined ? { unmodelled: asSet(service.unmodelled) } : {}),
   };
 }

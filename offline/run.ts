@@ -44,6 +44,8 @@ export interface OfflineOptions {
   readonly convergeMs?: number;
   /** 1Password items whose read fails, to rehearse an outage. */
   readonly failingItems?: readonly string[];
+  /** Provider calls (by token) that fail, e.g. a zone lookup that finds two zones. @default none */
+  readonly failingCalls?: readonly string[];
   readonly deploy?: Omit<DeployOptions, "config">;
 }
 
@@ -117,13 +119,19 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
       const creates = args.custom && !args.id && !args.type.startsWith("pulumi:providers:");
       const wait = creates ? (options.latencyMs ?? 0) + (waitsToConverge(args.type, args.inputs) ? (options.convergeMs ?? 0) : 0) : 0;
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      if (args.type === PUBLIC_INGRESS_TYPES.tunnel) return { id: fakeUuid(args.name), state: args.inputs };
+      // A tunnel's id is new with each tunnel: another account or name is another tunnel.
+      if (args.type === PUBLIC_INGRESS_TYPES.tunnel) return { id: fakeUuid(`${args.name} ${JSON.stringify(args.inputs.accountId)} ${JSON.stringify(args.inputs.name)}`), state: args.inputs };
       if (args.type === STACK_REFERENCE_TYPE) {
         return { id: String(args.inputs.name), state: { ...args.inputs, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
       }
       return undefined;
     },
     call(args) {
+      if (options.failingCalls?.includes(args.token)) {
+        // As the engine reports a failed call: the message travels in the gRPC error's details.
+        const message = `(offline) ${args.token}: failed to find exactly one result: 2 found`;
+        throw Object.assign(new Error(message), { details: message });
+      }
       if (args.token === ONEPASSWORD_CALLS.getVault) return { uuid: `uuid-${String(args.inputs.name)}`, name: args.inputs.name, id: "vault" };
       if (args.token === ONEPASSWORD_CALLS.getItem) {
         const title = String(args.inputs.title);

@@ -118,6 +118,7 @@ export interface ServiceView {
   readonly unpinned?: string;
   readonly run: {
     readonly user?: string;
+    readonly hostname?: string;
     readonly entrypoint?: readonly string[];
     readonly command?: readonly string[];
     readonly hosts: readonly string[];
@@ -155,6 +156,12 @@ export interface RouteView {
 
 export interface IngressView {
   readonly internalDns: string;
+  /**
+   * A digest of the UniFi provider's serialized code, which every internal record carries in its
+   * state: when it changes (a new provider version, the files split), each record shows a one-time
+   * update of its provider code on the next `up`, with its own inputs unchanged.
+   */
+  readonly internalDnsProviderCode?: string;
   readonly tunnel: string | undefined;
   readonly routes: readonly RouteView[];
   /** The tunnel's rules in order, as registered (the catch-all last). */

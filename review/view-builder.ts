@@ -185,6 +185,7 @@ function serviceView(spec: ServiceSpec, swarm: string, service: RegisteredServic
     unpinned: spec.unpinned,
     run: defined({
       user: container.user,
+      hostname: container.hostname,
       entrypoint: container.commands,
       command: container.args,
       hosts: (container.hosts ?? []).map((entry) => `${entry.host}:${entry.ip}`),
@@ -246,8 +247,10 @@ function ingressView(input: ViewInput): IngressView {
       cloudflareRecord: cname ? `${cname.type} ${text(cname.content)}${cname.proxied ? " (proxied)" : ""}` : undefined,
     };
   });
+  const providerCodes = [...new Set(ofType(input.resources, INTERNAL_DNS_TYPES.record).map((resource) => String(resource.inputs.__provider ?? "")))];
   return {
     internalDns: records.length > 0 ? `UniFi, CNAME to ${target}` : "not managed (no homelab:unifi)",
+    ...(providerCodes.length > 0 ? { internalDnsProviderCode: providerCodes.map((code) => createHash("sha256").update(code).digest("hex").slice(0, 12)).join(", ") } : {}),
     tunnel: tunnels[0] ? `${tunnels[0].name} (remotely managed, ${tunnels[0].configSrc})` : undefined,
     routes,
     tunnelRules: ingresses.map((rule) => `${rule.hostname ?? "(anything else)"} -> ${describeRule(rule)}`),

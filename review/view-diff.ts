@@ -72,6 +72,7 @@ const fieldsOf = <View, Skipped extends keyof View>(table: FieldTable<View, Skip
 function runLines(run: ServiceView["run"]): string[] {
   return [
     ...(run.user ? [`user ${run.user}`] : []),
+    ...(run.hostname ? [`hostname ${run.hostname}`] : []),
     ...(run.entrypoint ? [`entrypoint ${JSON.stringify(run.entrypoint)}`] : []),
     ...(run.command ? [`command ${JSON.stringify(run.command)}`] : []),
     ...run.hosts.map((host) => `host ${host}`),
@@ -130,6 +131,13 @@ function labFields(view: LabView): Fields {
     ["turned off in config", view.disabledServices],
     ["shared networks", view.sharedNetworks.map((network) => `${network.name}: ${network.purpose}`)],
     ["internal DNS", [view.ingress.internalDns]],
+    [
+      "UniFi provider code",
+      optional(
+        view.ingress.internalDnsProviderCode &&
+          `${view.ingress.internalDnsProviderCode}: carried by every UniFi record; a change shows as a one-time update of each record's provider code on the next \`up\`, the records' inputs unchanged`,
+      ),
+    ],
     ["tunnel", optional(view.ingress.tunnel)],
     ["routes", view.ingress.routes.map(routeLine)],
     ["tunnel rules", view.ingress.tunnelRules],

@@ -41,6 +41,7 @@ function homepageLine(homepage: Readonly<Record<string, string>>): string {
 function runLines(run: ServiceView["run"]): string[] {
   return [
     run.user ? `user ${run.user}` : undefined,
+    run.hostname ? `hostname ${run.hostname}` : undefined,
     run.entrypoint ? `entrypoint ${commandLine(run.entrypoint)}` : undefined,
     run.command ? `command ${commandLine(run.command)}` : undefined,
     run.hosts.length > 0 ? `hosts ${run.hosts.join(", ")}` : undefined,

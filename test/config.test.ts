@@ -110,6 +110,12 @@ const BAD_CONFIGS: readonly [string, string, string, (config: RawConfig) => void
     "Too big: expected number to be <=604800, got 700000",
     (c) => editJson<{ ttlSeconds?: number }>(c, "homelab:unifi", (unifi) => void (unifi.ttlSeconds = 700_000)),
   ],
+  [
+    "unifi.adopt with an id that is not a UUID (the console rejects such a request)",
+    "homelab:unifi.adopt.sonarr.in.hypyr.space",
+    'expected the DNS policy\'s id, a UUID such as 6f1c1c4e-2b7a-4c1e-9d3f-0a1b2c3d4e5f (npm run adopt lists them), got "6650d3f2a8e1b34c0a1d2e3f"',
+    (c) => editJson<{ adopt?: Record<string, string> }>(c, "homelab:unifi", (unifi) => void (unifi.adopt = { "sonarr.in.hypyr.space": "6650d3f2a8e1b34c0a1d2e3f" })),
+  ],
   ["timezone of the wrong type", "homelab:timezone", "expected string, received number, got 42", (c) => (c["homelab:timezone"] = "42")],
   [
     "storageNode names no node",

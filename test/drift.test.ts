@@ -1,6 +1,6 @@
 import { adoptMarkdown, planAdoption } from "../live/adopt";
-import { compareSwarms, hasDrift, serviceDifferences, UNMANAGED_VALUE } from "../live/drift";
-import type { DesiredSwarm, ServiceState, SwarmState } from "../live/swarm-state";
+import { compareSwarms, driftMarkdown, hasDrift, offlineSecretName, serviceDifferences, UNMANAGED_VALUE } from "../live/drift";
+import { type DesiredSwarm, normaliseService, type ServiceState, type SwarmState } from "../live/swarm-state";
 
 /** The comparison itself, on hand-made states: what counts as drift and what does not. */
 
@@ -149,5 +149,69 @@ describe("adoption plan", () => {
     expect(plan.updatesIfValueChanged).toEqual(mayUpdate);
     const markdown = adoptMarkdown(plan, { stack: "prod", host: "ssh://deploy@nas", importFile: "reports/import.json" });
     expect(markdown).toContain(existing ? `- \`app_web_token-…\`: live \`${liveName}\`` : "**New names (1).**");
+  });
+});
+
+describe("what the provider counts as equal (kreuzwerker resource_docker_service.go: sets and maps)", () => {
+  const same: [string, Partial<ServiceState>, Partial<ServiceState>][] = [
+    ["an alias twice live (stack deploy adds the name beside the compose file's alias)", { networks: [{ name: "proxy_network", aliases: ["web"] }] }, { networks: [{ name: "proxy_network", aliases: ["web", "web"] }] }],
+    ["aliases in another order", { networks: [{ name: "proxy_network", aliases: ["a", "web"] }] }, { networks: [{ name: "proxy_network", aliases: ["web", "a"] }] }],
+    ["constraints in another order, one repeated", { constraints: ["node.role == manager", "node.hostname == a"] }, { constraints: ["node.hostname == a", "node.role == manager", "node.hostname == a"] }],
+    ["environment names in another order", { envNames: ["A", "TZ"] }, { envNames: ["TZ", "A"] }],
+  ];
+  test.each(same)("%s: no difference", (_case, declared, liveSide) => {
+    expect(serviceDifferences(normaliseService(service(declared)), normaliseService(service(liveSide)))).toEqual([]);
+  });
+
+  test("a set field that differs names the items only each side has, in columns that say so", () => {
+    const differences = serviceDifferences(normaliseService(service()), normaliseService(service({ networks: [{ name: "app_default", aliases: ["web"] }] })));
+    expect(differences).toEqual([{ field: "networks", declared: '{"name":"proxy_network","aliases":["web"]}', live: '{"name":"app_default","aliases":["web"]}', items: true }]);
+    const gone = serviceDifferences(normaliseService(service()), normaliseService(service({ networks: [] })));
+    expect(gone).toEqual([{ field: "networks", declared: '{"name":"proxy_network","aliases":["web"]}', live: "(none)", items: true }]);
+    const report = compareSwarms(desired([service()]), live([service({ networks: [], replicas: 2 })]));
+    const markdown = driftMarkdown(report, { stack: "prod", host: "unix:///x.sock", scannedAt: "now" });
+    expect(markdown).toContain("| field | declared value | live value |\n|---|---|---|\n| replicas | 1 | 2 |");
+    expect(markdown).toContain('| field | only declared | only live |\n|---|---|---|\n| networks | {"name":"proxy_network","aliases":["web"]} | (none) |');
+    expect(markdown).not.toContain("(same items)");
+  });
+
+  test("a host name set or changed by hand is a difference", () => {
+    expect(serviceDifferences(service({ hostname: "op-connect-api" }), service())).toEqual([{ field: "hostname", declared: "op-connect-api", live: "(absent)" }]);
+  });
+});
+
+describe("leftover secrets", () => {
+  test("a live secret named like a declared one without its digest is left behind, and reported", () => {
+    const report = compareSwarms(desired([service()]), live([service()], { secrets: [{ name: "app_web_token-9f9f9f9f", id: "x1", labels: {} }, { name: "app_web_token", id: "x2", labels: {} }] }));
+    expect(report.unmanaged).toEqual([{ kind: "secret", name: "app_web_token", id: "x2" }]);
+    expect(report.missing).toEqual([]);
+  });
+
+  test("of two versions of a declared secret, the one the services mount is the program's, the other is left behind", () => {
+    const mounted = service({ secrets: [{ name: "app_web_token-22222222", target: "/run/secrets/token" }] });
+    const secrets = [
+      { name: "app_web_token-11111111", id: "old", labels: {} },
+      { name: "app_web_token-22222222", id: "new", labels: {} },
+    ];
+    expect(compareSwarms(desired([service()]), live([mounted], { secrets })).unmanaged).toEqual([{ kind: "secret", name: "app_web_token-11111111", id: "old" }]);
+  });
+
+  test("a declared secret that is missing is named without the digest of its fake value", () => {
+    const report = compareSwarms(desired([service()]), live([service()], { secrets: [] }));
+    expect(report.missing).toEqual([{ kind: "secret", name: "app_web_token-…" }]);
+    expect(JSON.stringify(report)).not.toContain("0123abcd");
+    expect(offlineSecretName("plain_name")).toBe("plain_name");
+  });
+});
+
+describe("adopt: what it would drop, and where a replacement is declared", () => {
+  test("live settings the model cannot declare are listed per service; a replacement names its declaration", () => {
+    const declaredSwarm = { ...desired([service()]), declarations: new Map([["service:app_web", { file: "lab/stacks/application/app/index.ts", entry: 'service "web"' }]]) };
+    const plan = planAdoption(declaredSwarm, live([service({ networks: [], unmodelled: ["TaskTemplate.ContainerSpec.Dir", "TaskTemplate.LogDriver"] })]), "5.2.0");
+    expect(plan.dropped).toEqual([{ name: "app_web", settings: ["TaskTemplate.ContainerSpec.Dir", "TaskTemplate.LogDriver"] }]);
+    expect(plan.replacements).toEqual([{ kind: "service", name: "app_web", fields: [expect.objectContaining({ field: "networks", live: "(none)" })], declaration: { file: "lab/stacks/application/app/index.ts", entry: 'service "web"' } }]);
+    const markdown = adoptMarkdown(plan, { stack: "prod", host: "unix:///x.sock", importFile: "reports/import.json" });
+    expect(markdown).toContain("To keep it, align `lab/stacks/application/app/index.ts`, service \"web\", `networks`, with what runs.");
+    expect(markdown).toContain("- `app_web`: `TaskTemplate.ContainerSpec.Dir`, `TaskTemplate.LogDriver`");
   });
 });

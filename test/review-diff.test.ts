@@ -267,6 +267,13 @@ describe("the changes, field by field", () => {
     expect(diff.stacks.map((s) => s.name)).toEqual(["tools"]);
   });
 
+  test("the UniFi provider's code changed (a new version, the files split): the review says each record updates its code once, inputs unchanged", () => {
+    const withCode = (code: string) => ({ ...lab(BASE), ingress: { ...lab(BASE).ingress, internalDns: "UniFi, CNAME to barbary.in.example.test", internalDnsProviderCode: code } });
+    const note = (code: string) => `${code}: carried by every UniFi record; a change shows as a one-time update of each record's provider code on the next \`up\`, the records' inputs unchanged`;
+    expect(diffViews(withCode("0123456789ab"), withCode("ba9876543210")).lab).toEqual([{ field: "UniFi provider code", removed: [note("0123456789ab")], added: [note("ba9876543210")] }]);
+    expect(diffViews(withCode("0123456789ab"), withCode("0123456789ab")).lab).toEqual([]);
+  });
+
   test("lab-wide settings: forward auth turned off", () => {
     const after = { ...lab(BASE), forwardAuth: { enabled: false, reason: "a laptop" } };
     expect(diffViews(base, after).lab).toEqual([{ field: "forward auth", removed: ["on (Authentik)"], added: ["off: a laptop"] }]);

@@ -6,8 +6,10 @@ import * as proto from "@pulumi/pulumi/proto/provider_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { UnifiApiError, UnifiClient, type UnifiConnectionOptions } from "../providers/unifi/client";
 import { type DnsRecordInputs, type DnsRecordOutputs, DuplicateDnsRecordError, UnifiDnsRecordProvider, unifiDnsRecordProvider } from "../providers/unifi/dns-record";
+import { checkInputs } from "../providers/unifi/inputs";
 import { providerCode, UnifiDnsRecord } from "../providers/unifi/record";
-import { FakeUnifi } from "./support/fake-unifi";
+import { FakeUnifi, type LoggedRequest } from "./support/fake-unifi";
+import { CONTRACT_VERSIONS, loadContract } from "./support/unifi-contract";
 
 const API_KEY = "k3y-7d1e0b5a9c24f6e8";
 const NAME = "sonarr.in.hypyr.space";
@@ -28,9 +30,32 @@ afterAll(async () => {
   await plainFake.close();
 });
 
+/** Paths a test sends to on purpose although the document has no such operation (a wrong apiUrl). */
+let offContract: string[] = [];
+
 beforeEach(() => {
   fake.reset();
   plainFake.reset();
+  offContract = [];
+});
+
+/**
+ * After every test: each request the provider sent is one Ubiquiti's document describes, and each
+ * answer the fake gave by its own rules (not an injected fault) is one the document allows, in
+ * the first Network version with DNS policies and in a recent one.
+ */
+afterEach(() => {
+  const exchanges: LoggedRequest[] = [...fake.requests, ...plainFake.requests].filter((exchange) => !offContract.includes(exchange.path));
+  const problems = CONTRACT_VERSIONS.flatMap((version) => {
+    const contract = loadContract(version);
+    return exchanges.flatMap((exchange) => [
+      ...contract.requestProblems(exchange).map((problem) => `${version} request ${exchange.method} ${exchange.path}: ${problem}`),
+      ...(exchange.injected || exchange.status === undefined || exchange.status >= 300 ? [] : contract.responseProblems(exchange, exchange.status, exchange.answer)).map(
+        (problem) => `${version} answer ${exchange.status} to ${exchange.method} ${exchange.path}: ${problem}`,
+      ),
+    ]);
+  });
+  expect(problems).toEqual([]);
 });
 
 function connection(overrides: Partial<UnifiConnectionOptions> = {}): UnifiConnectionOptions {
@@ -41,11 +66,13 @@ function rawInputs(overrides: Record<string, unknown> = {}): Record<string, unkn
   return { apiUrl: fake.url, site: "Default", apiKey: API_KEY, caCert: fake.caCertPem, timeoutMs: 2000, name: NAME, target: TARGET, ...overrides };
 }
 
-/** Inputs as the engine hands them to create/update: after check. */
-async function checked(provider: UnifiDnsRecordProvider, overrides: Record<string, unknown> = {}): Promise<DnsRecordInputs> {
-  const result = await provider.check({} as DnsRecordInputs, rawInputs(overrides) as unknown as DnsRecordInputs);
+/**
+ * Inputs as the engine hands them to create/update: after check's validation. (The provider's
+ * `check` also asks the console about new names; the tests of that are under "check".)
+ */
+async function checked(_provider: UnifiDnsRecordProvider, overrides: Record<string, unknown> = {}): Promise<DnsRecordInputs> {
+  const result = checkInputs(rawInputs(overrides));
   expect(result.failures).toEqual([]);
-  if (!result.inputs) throw new Error("check returned no inputs");
   return result.inputs;
 }
 
@@ -90,10 +117,24 @@ describe("UnifiClient", () => {
     ]);
   });
 
-  test("a missing policy reads as undefined and deletes as done", async () => {
+  test("a 404 for a policy is reported as such, never as a deletion done", async () => {
     const client = new UnifiClient(connection());
     await expect(client.getDnsPolicy(fake.defaultSite.id, "0d9e7c3a-1111-4111-8111-000000000000")).resolves.toBeUndefined();
-    await expect(client.deleteDnsPolicy(fake.defaultSite.id, "0d9e7c3a-1111-4111-8111-000000000000")).resolves.toBeUndefined();
+    await expect(client.deleteDnsPolicy(fake.defaultSite.id, "0d9e7c3a-1111-4111-8111-000000000000")).resolves.toBe("not-found");
+  });
+
+  test("the Network version: 10.1.68 and later pass; an older one, or no integration API at the URL, is a clear error", async () => {
+    await expect(new UnifiClient(connection()).networkVersion()).resolves.toBe("10.5.66");
+    fake.applicationVersion = "10.1.68";
+    await expect(new UnifiClient(connection()).networkVersion()).resolves.toBe("10.1.68");
+    fake.applicationVersion = "10.0.162";
+    const old = await failureOf(new UnifiClient(connection()).networkVersion());
+    expect(old).toMatchObject({ kind: "version" });
+    expect(old.message).toBe(`UniFi API: the console at ${fake.url} runs Network 10.0.162, whose integration API has no DNS policies (they appear in 10.1.68); update its Network application`);
+    offContract = ["/elsewhere/proxy/network/integration/v1/info"];
+    const wrongUrl = await failureOf(new UnifiClient(connection({ apiUrl: `${fake.url}/elsewhere` })).networkVersion());
+    expect(wrongUrl.message).toContain(`no Network integration API answers at ${fake.url}`);
+    expectOneLineWithoutKey(wrongUrl);
   });
 
   test("401: the key was rejected, with the API's own message, the path and no key", async () => {
@@ -148,6 +189,20 @@ describe("UnifiClient", () => {
     expect(error).toMatchObject({ kind: "connection" });
     expect(error.message).toContain(`connection refused by ${new URL(url).host}`);
     expectOneLineWithoutKey(error);
+  });
+
+  test("TLS: a certificate made for another name gets the hint to use that name, not to change the CA", async () => {
+    const named = await FakeUnifi.start({ apiKey: API_KEY, protocol: "https", certificateName: "unifi.example.internal" });
+    try {
+      const error = await failureOf(new UnifiClient(connection({ apiUrl: named.url, caCert: named.caCertPem })).findSiteId("Default"));
+      expect(error).toMatchObject({ kind: "tls" });
+      expect(error.message).toContain("ERR_TLS_CERT_ALTNAME_INVALID");
+      expect(error.message).toContain("made for another name: put a name the certificate lists into apiUrl (not 127.0.0.1)");
+      expect(error.message).not.toContain("set caCert");
+      expectOneLineWithoutKey(error);
+    } finally {
+      await named.close();
+    }
   });
 
   test("TLS: the console's CA verifies; no CA fails clearly; the explicit opt-out works", async () => {
@@ -352,6 +407,129 @@ describe("UnifiDnsRecordProvider against the fake console", () => {
     fake.removeBehindBack(created.id);
     const error = await failureOf(provider.update(created.id, created.outs as DnsRecordOutputs, await checked(provider, { ttlSeconds: 60 })));
     expect(error.message).toContain(`the record for ${NAME} (policy ${created.id}) no longer exists on the console; run \`pulumi refresh\``);
+  });
+});
+
+describe("only the console's proof removes a record from state (refresh, delete)", () => {
+  const OTHER_SITE = "6f1c1c4e-0000-4000-8000-0000000000ff";
+  type Setup = (created: { id: string; outs: DnsRecordOutputs }) => DnsRecordOutputs | void;
+  const cases: [string, Setup, RegExp][] = [
+    [
+      "404 with an HTML page for the policy and for the list (a wrong apiUrl path, a reverse proxy)",
+      () => {
+        fake.failNext("get", { kind: "html", status: 404 });
+        fake.failNext("list", { kind: "html", status: 404 });
+      },
+      /could not be listed to confirm that it is gone, so it is kept: .*HTTP 404 on GET .*not the API's error body/,
+    ],
+    [
+      "404 with the API's JSON error on the list",
+      () => {
+        fake.failNext("get", { kind: "status", status: 404, code: "api.dns-policy.not-found" });
+        fake.failNext("list", { kind: "status", status: 404, code: "api.site.not-found", message: "Site not found" });
+      },
+      /could not be listed to confirm that it is gone, so it is kept: .*"Site not found"/,
+    ],
+    ["a site that no longer exists", (created) => ({ ...created.outs, siteId: OTHER_SITE }), new RegExp(`its site ${OTHER_SITE} could not be listed`)],
+    [
+      "404 for the policy while the site still lists it",
+      () => fake.failNext("get", { kind: "status", status: 404 }),
+      /answered 404 for the record for sonarr.in.hypyr.space \(policy [0-9a-f-]+\) but still lists it/,
+    ],
+  ];
+
+  test.each(cases)("refresh: %s: an error, the record stays in state and on the console", async (_label, setup, message) => {
+    const provider = new UnifiDnsRecordProvider();
+    const created = await provider.create(await checked(provider));
+    const outs = (setup(created as { id: string; outs: DnsRecordOutputs }) ?? created.outs) as DnsRecordOutputs;
+    const error = await failureOf(provider.read(created.id, outs));
+    expect(error.message).toMatch(message);
+    expectOneLineWithoutKey(error);
+    expect(fake.records().map((policy) => policy.id)).toEqual([created.id]);
+  });
+
+  test.each(cases)("delete: %s: an error, the record stays", async (_label, setup) => {
+    const provider = new UnifiDnsRecordProvider();
+    const created = await provider.create(await checked(provider));
+    const outs = (setup(created as { id: string; outs: DnsRecordOutputs }) ?? created.outs) as DnsRecordOutputs;
+    // The delete itself is refused the same way the read was; then the confirmation fails.
+    fake.failNext("delete", { kind: "status", status: 404 });
+    await expect(provider.delete(created.id, outs)).rejects.toThrow(/UniFi DNS: .*(kept|could not confirm)/);
+    expect(fake.records().map((policy) => policy.id)).toEqual([created.id]);
+  });
+
+  test("a 404 page for the policy when the site lists no such policy: gone, as it should be", async () => {
+    const provider = new UnifiDnsRecordProvider();
+    const created = await provider.create(await checked(provider));
+    fake.removeBehindBack(created.id);
+    fake.failNext("get", { kind: "html", status: 404 });
+    await expect(provider.read(created.id, created.outs)).resolves.toEqual({ id: "", props: {} });
+  });
+
+  test("a Network version without DNS policies: every operation fails with the version named, nothing changes", async () => {
+    const provider = new UnifiDnsRecordProvider();
+    const created = await provider.create(await checked(provider));
+    const old = new UnifiDnsRecordProvider();
+    fake.applicationVersion = "10.0.162";
+    for (const attempt of [old.read(created.id, created.outs!), old.delete(created.id, created.outs!), old.create(await checked(old, { name: "radarr.in.hypyr.space" }))]) {
+      await expect(attempt).rejects.toThrow("runs Network 10.0.162, whose integration API has no DNS policies (they appear in 10.1.68)");
+    }
+    expect(fake.records().map((policy) => policy.id)).toEqual([created.id]);
+  });
+
+  test("the version is read once per console and process, whatever the number of records", async () => {
+    const provider = new UnifiDnsRecordProvider();
+    for (const label of ["a", "b", "c"]) await provider.create(await checked(provider, { name: `${label}.in.hypyr.space` }));
+    expect(fake.requestsTo("info")).toHaveLength(1);
+  });
+
+  test("delete confirms: the policy is absent from its site's list afterwards", async () => {
+    const provider = new UnifiDnsRecordProvider();
+    const created = await provider.create(await checked(provider));
+    fake.requests.length = 0;
+    await provider.delete(created.id, created.outs!);
+    expect(fake.requests.map((request) => `${request.method} ${request.path.replace(/.*\/v1/, "")}`)).toEqual([
+      `DELETE /sites/${fake.defaultSite.id}/dns/policies/${created.id}`,
+      `GET /sites/${fake.defaultSite.id}/dns/policies`,
+    ]);
+  });
+});
+
+describe("check: a name the console already has is refused at preview, before any create", () => {
+  test("a new record whose name exists: a failure on name with the adoption hint, and no write", async () => {
+    const provider = new UnifiDnsRecordProvider();
+    const existing = fake.seed({ type: "CNAME_RECORD", enabled: true, domain: NAME, targetDomain: TARGET, ttlSeconds: 300 });
+    const result = await provider.check({} as DnsRecordInputs, rawInputs() as unknown as DnsRecordInputs);
+    expect(result.failures).toEqual([
+      {
+        property: "name",
+        reason: expect.stringContaining(`a record for ${NAME} already exists on the console (policy ${existing.id}, CNAME_RECORD → ${TARGET}), and the program neither created it nor was told to adopt it; nothing was created.`),
+      },
+    ]);
+    expect(result.failures?.[0]?.reason).toContain(`homelab:unifi.adopt, key ${NAME}, which \`npm run adopt\` writes`);
+    expect(fake.requests.filter((request) => request.method !== "GET")).toEqual([]);
+  });
+
+  test("declared for adoption, or already the program's own, or absent from the console: no failure", async () => {
+    const provider = new UnifiDnsRecordProvider();
+    const existing = fake.seed({ type: "CNAME_RECORD", enabled: true, domain: NAME, targetDomain: TARGET, ttlSeconds: 300 });
+    await expect(provider.check({} as DnsRecordInputs, rawInputs({ adoptPolicyId: existing.id }) as unknown as DnsRecordInputs)).resolves.toMatchObject({ failures: [] });
+    const own = rawInputs() as unknown as DnsRecordInputs;
+    await expect(provider.check(own, own)).resolves.toMatchObject({ failures: [] });
+    await expect(provider.check({} as DnsRecordInputs, rawInputs({ name: "lidarr.in.hypyr.space" }) as unknown as DnsRecordInputs)).resolves.toMatchObject({ failures: [] });
+  });
+
+  test("a console that cannot be asked: a failure that says so, not a create that fails later", async () => {
+    const provider = new UnifiDnsRecordProvider();
+    fake.failNext("info", { kind: "status", status: 503 });
+    const result = await provider.check({} as DnsRecordInputs, rawInputs() as unknown as DnsRecordInputs);
+    expect(result.failures).toEqual([{ property: "name", reason: expect.stringMatching(/^cannot check the console for an existing record for sonarr.in.hypyr.space before creating it: .*HTTP 503/) }]);
+  });
+
+  test("an adopt id that is not a UUID is refused before it reaches the console", async () => {
+    const result = await new UnifiDnsRecordProvider().check({} as DnsRecordInputs, rawInputs({ adoptPolicyId: "6650d3f2a8e1b34c0a1d2e3f" }) as unknown as DnsRecordInputs);
+    expect(result.failures).toEqual([{ property: "adoptPolicyId", reason: 'adoptPolicyId must be the UUID of an existing DNS policy, such as 6f1c1c4e-2b7a-4c1e-9d3f-0a1b2c3d4e5f (got "6650d3f2a8e1b34c0a1d2e3f")' }]);
+    expect(fake.requests).toEqual([]);
   });
 });
 

@@ -336,7 +336,8 @@ describe("lab-roundtrip.yml: the real CLI and provider confirm that a second up 
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const setup = runs[order[3]!]!;
     expect(setup).toContain("pulumi stack init dev");
-    expect(setup).toContain("npm run -s dev-stack -- bind-sources");
+    // The bind sources are made owned by the user each service runs as (Caddy cannot write a root-owned data directory).
+    expect(setup).toContain(`sudo "$(command -v npm)" run -s dev-stack -- create-bind-sources`);
     expect(setup).toContain("npm run -s dev-stack -- secret-keys");
     // Made-up values never show in the log.
     expect(setup.match(/::add-mask::/g)).toHaveLength(2);

@@ -44,6 +44,12 @@ export function checkService(stack: StackSpec, service: ServiceSpec, sharedKeys:
     problems.push(`${where}: replicas: expected a whole number >= 0 or "global", got ${service.replicas}`);
   }
   if (service.stateful && service.replicas === "global") problems.push(`${where}: stateful: a global service runs on every node and cannot be pinned to the storage node`);
+  if (service.hostname !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(service.hostname)) {
+    problems.push(`${where}: hostname: expected an RFC 1123 host name such as "op-connect-api", got "${service.hostname}"`);
+  }
+  for (const [index, mapping] of (service.homepage?.mappings ?? []).entries()) {
+    if (mapping.field.trim() === "" || mapping.label.trim() === "") problems.push(`${where}: homepage.mappings[${index}]: expected a field and a label, both not empty`);
+  }
 
   const seenNetworks = new Set<string>();
   for (const key of service.networks) {

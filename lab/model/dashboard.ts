@@ -3,6 +3,16 @@ import { list, object, strings } from "./kit";
 
 // ─── Dashboard and monitoring metadata ───────────────────────────────────────────────────────────
 
+/** One field of a Homepage `customapi` widget: where in the answer, and how it is labelled. */
+export const homepageMappingSchema = object({
+  /** The answer's field (dots for nested ones). */
+  field: z.string(),
+  label: z.string(),
+  /** Homepage's formats: `text`, `number`, `percent`, `bytes`, `date`, ... @default text */
+  format: z.string().optional(),
+});
+export type HomepageMapping = z.infer<typeof homepageMappingSchema>;
+
 export const homepageEntrySchema = object({
   group: z.string(),
   name: z.string(),
@@ -12,6 +22,11 @@ export const homepageEntrySchema = object({
   href: z.string().optional(),
   /** Widget settings: `type`, `url`, `key`, ... (values may use Homepage's `{{HOMEPAGE_VAR_*}}`). @default no widget */
   widget: strings.optional(),
+  /**
+   * A `customapi` widget's fields to show, in order: labels `homepage.widget.mappings[N].<key>`.
+   * @default none
+   */
+  mappings: list(homepageMappingSchema).optional(),
 });
 export type HomepageEntry = z.infer<typeof homepageEntrySchema>;
 

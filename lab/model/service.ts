@@ -108,6 +108,11 @@ export const serviceSpecSchema = object({
   mounts: list(mountSchema).optional(),
   /** `uid:gid` or a name. @default the image's */
   user: z.string().optional(),
+  /**
+   * The container's host name (compose `hostname:`), where an app reports or checks its own name.
+   * @default the engine's: the container's id
+   */
+  hostname: z.string().optional(),
   /** Entrypoint override. @default the image's */
   entrypoint: list(z.string()).optional(),
   /** Command (arguments to the entrypoint). @default the image's */

@@ -14,6 +14,18 @@ export const stackNetworkSchema = object({
 });
 export type StackNetwork = z.infer<typeof stackNetworkSchema>;
 
+/** The key of the network `docker stack deploy` gives a stack's services that name no network. */
+export const STACK_DEFAULT_NETWORK = "default";
+
+/**
+ * The stack's default network, as `docker stack deploy` makes it for services without `networks:`
+ * (`<stack>_default`, overlay, not attachable): list it in the stack's `networks` and put
+ * `"default"` in the services' `networks`, and a running stack keeps its network on adoption.
+ */
+export function stackDefaultNetwork(purpose: string): StackNetwork {
+  return { key: STACK_DEFAULT_NETWORK, attachable: false, purpose };
+}
+
 /** A secret published by a stack for clients outside the program (not mounted by its services). */
 export const publishedSecretSchema = object({
   /** Swarm secret name before the content hash, e.g. `op_connect_token`. */

@@ -21,7 +21,7 @@ const provider = unifiDnsRecordProvider;
 
 const CACHE_FILE = path.join(__dirname, "provider-code.json");
 /** The compiled modules the serialized code comes from. */
-const COMPILED = ["dns-record.js", "client.js"].map((file) => path.join(__dirname, file));
+const COMPILED = ["dns-record.js", "inputs.js", "policies.js", "client.js", "transport.js", "parse.js", "errors.js", "contract.js"].map((file) => path.join(__dirname, file));
 
 function compiledDigest(): string | undefined {
   if (!COMPILED.every((file) => existsSync(file))) return undefined;

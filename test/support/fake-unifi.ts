@@ -9,14 +9,20 @@ import * as path from "path";
 
 /**
  * A local stand-in for the slice of the UniFi Network integration API the DNS provider uses:
- * site listing, and DNS policy list/get/create/update/delete, with the documented pagination,
- * filter syntax, error body and CNAME body rules. It listens on 127.0.0.1 only, over HTTPS with a
- * throwaway CA made at start, or over plain HTTP.
+ * application info, site listing, and DNS policy list/get/create/update/delete, with the
+ * documented pagination, filter syntax, error body and CNAME body rules. It listens on 127.0.0.1
+ * only, over HTTPS with a throwaway CA made at start, or over plain HTTP.
+ *
+ * It is there for fault injection. Its success answers, and every request it gets, are logged
+ * (`exchanges`) so that the tests hold both to Ubiquiti's OpenAPI document
+ * (test/support/unifi-contract.ts): a fake that drifted from the document fails the suite.
+ * Answers the document does not cover (errors: it documents none) follow the error body schema
+ * it defines, as Ubiquiti's developer pages describe.
  */
 
 export const API_PREFIX = "/proxy/network/integration/v1";
 
-export type Route = "sites" | "list" | "get" | "create" | "update" | "delete";
+export type Route = "info" | "sites" | "list" | "get" | "create" | "update" | "delete";
 
 /**
  * One-shot misbehaviours, consumed by the next request to a route:
@@ -28,6 +34,8 @@ export type Route = "sites" | "list" | "get" | "create" | "update" | "delete";
  */
 export type Fault =
   | { readonly kind: "status"; readonly status: number; readonly code?: string; readonly message?: string }
+  /** Answer with that status and a body that is not the API's (a proxy's or a web server's HTML page). */
+  | { readonly kind: "html"; readonly status: number }
   | { readonly kind: "hang" | "malformed" | "reset" }
   | { readonly kind: "apply-then-status"; readonly status: number }
   | { readonly kind: "apply-then-malformed" | "apply-then-hang" | "apply-then-reset" };
@@ -59,13 +67,27 @@ export interface FakeUnifiOptions {
   readonly duplicateAnswer?: DuplicateAnswer;
   /** Delay before every write is carried out, so overlapping writes would be seen. */
   readonly writeDelayMs?: number;
+  /** `GET /v1/info`'s `applicationVersion`. @default "10.5.66" */
+  readonly applicationVersion?: string;
+  /** The one name the HTTPS certificate is made for. @default 127.0.0.1 and localhost */
+  readonly certificateName?: string;
 }
 
 export interface LoggedRequest {
   readonly method: string;
   readonly path: string;
   readonly query: Record<string, string>;
+  /** The request body, parsed (undefined when none; the raw text when it is not JSON). */
+  readonly body?: unknown;
+  /** The status answered, once answered. */
+  status?: number;
+  /** The answer's body, parsed. */
+  answer?: unknown;
+  /** The answer came from an injected fault, not from the console's own rules. */
+  injected?: boolean;
 }
+
+const DEFAULT_VERSION = "10.5.66";
 
 const DEFAULT_SITES: readonly FakeSite[] = [
   { id: "6f1c1c4e-0000-4000-8000-000000000001", name: "Default", internalReference: "default" },
@@ -80,6 +102,7 @@ export class FakeUnifi {
   readonly requests: LoggedRequest[] = [];
   duplicateAnswer: DuplicateAnswer;
   writeDelayMs: number;
+  applicationVersion: string;
   maxInFlightWrites = 0;
   private inFlightWrites = 0;
   private readonly faults = new Map<Route, Fault[]>();
@@ -96,6 +119,7 @@ export class FakeUnifi {
   ) {
     this.duplicateAnswer = options.duplicateAnswer ?? "409";
     this.writeDelayMs = options.writeDelayMs ?? 0;
+    this.applicationVersion = options.applicationVersion ?? DEFAULT_VERSION;
     for (const site of sites) this.policies.set(site.id, []);
     server.on("connection", (socket) => {
       this.sockets.add(socket);
@@ -118,7 +142,7 @@ export class FakeUnifi {
     let server: http.Server;
     let caCertPem: string | undefined;
     if (protocol === "https") {
-      const material = makeTlsMaterial();
+      const material = makeTlsMaterial(options.certificateName);
       caCertPem = material.caCert;
       server = https.createServer({ key: material.serverKey, cert: material.serverCert }, handler);
     } else {
@@ -139,6 +163,7 @@ export class FakeUnifi {
     this.duplicateAnswer = "409";
     this.writeDelayMs = 0;
     this.maxInFlightWrites = 0;
+    this.applicationVersion = DEFAULT_VERSION;
   }
 
   get defaultSite(): FakeSite {
@@ -208,35 +233,51 @@ export class FakeUnifi {
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     const url = new URL(request.url ?? "/", "http://fake");
     const method = request.method ?? "GET";
-    this.requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams) });
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
+      const logged: LoggedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), ...(body !== "" ? { body: parsedOrText(body) } : {}) };
+      this.requests.push(logged);
+      const writeHead = response.writeHead.bind(response);
+      response.writeHead = ((status: number, ...rest: unknown[]) => {
+        logged.status = status;
+        return writeHead(status, ...(rest as []));
+      }) as typeof response.writeHead;
+      const end = response.end.bind(response);
+      response.end = ((chunk?: unknown, ...rest: unknown[]) => {
+        if (typeof chunk === "string" && chunk !== "") logged.answer = parsedOrText(chunk);
+        return end(chunk as never, ...(rest as []));
+      }) as typeof response.end;
       const isWrite = method === "POST" || method === "PUT" || method === "DELETE";
       if (isWrite) {
         this.inFlightWrites++;
         this.maxInFlightWrites = Math.max(this.maxInFlightWrites, this.inFlightWrites);
         response.on("close", () => this.inFlightWrites--);
       }
-      const run = () => this.route(method, url, body, request, response);
+      const run = () => this.route(method, url, body, request, response, logged);
       if (isWrite && this.writeDelayMs > 0) setTimeout(run, this.writeDelayMs);
       else run();
     });
   }
 
-  private route(method: string, url: URL, body: string, request: http.IncomingMessage, response: http.ServerResponse): void {
+  private route(method: string, url: URL, body: string, request: http.IncomingMessage, response: http.ServerResponse, logged: LoggedRequest): void {
     if (request.headers["x-api-key"] !== this.apiKey) {
       const missing = request.headers["x-api-key"] === undefined;
       return sendError(response, url.pathname, 401, missing ? "api.authentication.missing-credentials" : "api.authentication.invalid-api-key", missing ? "Missing credentials" : "Invalid API key");
     }
     const matched = routeOf(method, url.pathname);
     if (!matched) return sendError(response, url.pathname, 404, "api.not-found", `No endpoint ${method} ${url.pathname}`);
+    const badId = [matched.siteId, matched.policyId].find((id) => id !== undefined && !UUID.test(id));
+    if (badId !== undefined) return sendError(response, url.pathname, 400, "api.request.invalid-parameter", `'${badId}' is not a valid UUID`);
     const fault = this.faults.get(matched.route)?.shift();
+    if (fault) logged.injected = true;
     if (fault) {
       switch (fault.kind) {
         case "status":
           return sendError(response, url.pathname, fault.status, fault.code ?? "api.internal-error", fault.message ?? "Injected failure");
+        case "html":
+          return sendRaw(response, fault.status, "<html><body><h1>404 Not Found</h1><hr>nginx</body></html>", "text/html");
         case "hang":
           return;
         case "malformed":
@@ -267,6 +308,7 @@ export class FakeUnifi {
   }
 
   private apply(matched: MatchedRoute, method: string, url: URL, body: string): Answer {
+    if (matched.route === "info") return { status: 200, body: { applicationVersion: this.applicationVersion } };
     if (matched.route === "sites") return page(this.sites.filter(siteFilter(url.searchParams.get("filter"))), url.searchParams);
     const siteId = matched.siteId ?? "";
     const list = this.policies.get(siteId);
@@ -313,6 +355,7 @@ interface Answer {
 function routeOf(method: string, pathname: string): MatchedRoute | undefined {
   if (!pathname.startsWith(API_PREFIX)) return undefined;
   const rest = pathname.slice(API_PREFIX.length);
+  if (rest === "/info" && method === "GET") return { route: "info" };
   if (rest === "/sites" && method === "GET") return { route: "sites" };
   const collection = /^\/sites\/([^/]+)\/dns\/policies$/.exec(rest);
   if (collection) {
@@ -381,9 +424,19 @@ function sendError(response: http.ServerResponse, requestPath: string, status: n
   sendRaw(response, status, JSON.stringify({ statusCode: status, statusName, code, message, timestamp: new Date().toISOString(), requestPath: requestPath.replace("/proxy/network", ""), requestId: randomUUID() }));
 }
 
-function sendRaw(response: http.ServerResponse, status: number, body: string): void {
-  response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+function sendRaw(response: http.ServerResponse, status: number, body: string, type = "application/json"): void {
+  response.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
   response.end(body);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 interface TlsMaterial {
@@ -393,14 +446,15 @@ interface TlsMaterial {
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1 signed by it, made with the openssl CLI. */
-function makeTlsMaterial(): TlsMaterial {
+function makeTlsMaterial(certificateName?: string): TlsMaterial {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-unifi-tls-"));
   const file = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
   try {
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", file("ca.key"), "-out", file("ca.pem"), "-days", "2", "-subj", "/CN=fake-unifi test CA");
     openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", file("server.key"), "-out", file("server.csr"), "-subj", "/CN=127.0.0.1");
-    fs.writeFileSync(file("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
+    const names = certificateName ? `DNS:${certificateName}` : "IP:127.0.0.1,DNS:localhost";
+    fs.writeFileSync(file("ext.cnf"), `subjectAltName=${names}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`);
     openssl("x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"), "-CAcreateserial", "-out", file("server.pem"), "-days", "2", "-extfile", file("ext.cnf"));
     return { caCert: fs.readFileSync(file("ca.pem"), "utf8"), serverKey: fs.readFileSync(file("server.key"), "utf8"), serverCert: fs.readFileSync(file("server.pem"), "utf8") };
   } finally {

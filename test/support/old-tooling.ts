@@ -23,14 +23,23 @@ function stackOf(resource: RegisteredResource): string | undefined {
   return /homelab:swarm:Stack::(.+)$/.exec(resource.parent)?.[1];
 }
 
-function composeFor(stack: string, run: OfflineRun, dir: string): Loose {
+/**
+ * How the compose files are written. `program` (the default) gives each service exactly its
+ * declared networks and aliases. `running-lab` writes them as the running lab's compose files are:
+ * every alias listed, the service's own name included (stack deploy adds it again, so the engine
+ * holds it twice), and a service that is only on `<stack>_default` with no `networks:` at all.
+ */
+export type ComposeStyle = "program" | "running-lab";
+
+function composeFor(stack: string, run: OfflineRun, dir: string, style: ComposeStyle): Loose {
   const mine = run.resources.filter((resource) => stackOf(resource) === stack);
   const of = (type: string) => mine.filter((resource) => resource.type === type);
   const ownNetworks = new Map(of("docker:index/network:Network").map((network) => [String(network.inputs.name), network.inputs as Loose]));
   const key = (swarmName: string) => (swarmName.startsWith(`${stack}_`) ? swarmName.slice(stack.length + 1) : swarmName);
 
   const networks: Loose = {};
-  for (const [name, inputs] of ownNetworks) networks[key(name)] = { driver: "overlay", attachable: inputs.attachable === true };
+  const implicitDefault = (name: string) => style === "running-lab" && name === `${stack}_default`;
+  for (const [name, inputs] of ownNetworks) if (!implicitDefault(name)) networks[key(name)] = { driver: "overlay", attachable: inputs.attachable === true };
   const secrets: Loose = {};
   const configs: Loose = {};
   const keyOf = new Map<string, string>();
@@ -59,16 +68,18 @@ function composeFor(stack: string, run: OfflineRun, dir: string): Loose {
     const serviceNetworks: Loose = {};
     for (const attachment of (task.networksAdvanceds ?? []) as Loose[]) {
       const networkName = String(attachment.id);
-      const aliases = ((attachment.aliases ?? []) as string[]).filter((alias) => alias !== short);
+      const aliases = ((attachment.aliases ?? []) as string[]).filter((alias) => style === "running-lab" || alias !== short);
+      if (implicitDefault(networkName) && (task.networksAdvanceds as Loose[]).length === 1) continue;
       const networkKey = ownNetworks.has(networkName) ? key(networkName) : networkName;
       if (!ownNetworks.has(networkName)) networks[networkKey] = { external: true, name: networkName };
       serviceNetworks[networkKey] = aliases.length > 0 ? { aliases } : null;
     }
     services[short] = {
       image: container.image,
+      ...(container.hostname !== undefined ? { hostname: container.hostname } : {}),
       environment: container.env ?? {},
       labels: labelMap(container.labels, STACK_DEPLOY_LABELS),
-      networks: serviceNetworks,
+      ...(Object.keys(serviceNetworks).length > 0 ? { networks: serviceNetworks } : {}),
       volumes: ((container.mounts ?? []) as Loose[]).map((mount) => {
         if (mount.type === "volume") {
           volumes[key(String(mount.source))] = {};
@@ -100,7 +111,7 @@ export function declaredStacks(run: OfflineRun): string[] {
   return [...new Set(run.resources.flatMap((resource) => stackOf(resource) ?? []))];
 }
 
-export function deployAsOldTooling(engine: TestEngine, run: OfflineRun, dir: string): void {
+export function deployAsOldTooling(engine: TestEngine, run: OfflineRun, dir: string, style: ComposeStyle = "program"): void {
   for (const network of run.resources.filter((resource) => resource.type === "docker:index/network:Network" && /SharedNetworks::/.test(resource.parent))) {
     const inputs = network.inputs as Loose;
     const labels = Object.entries(labelMap(inputs.labels)).flatMap(([label, value]) => ["--label", `${label}=${value}`]);
@@ -108,7 +119,7 @@ export function deployAsOldTooling(engine: TestEngine, run: OfflineRun, dir: str
   }
   for (const stack of declaredStacks(run)) {
     const file = path.join(dir, `${stack}.compose.yaml`);
-    writeFileSync(file, stringify(composeFor(stack, run, dir)));
+    writeFileSync(file, stringify(composeFor(stack, run, dir, style)));
     engine.docker(["stack", "deploy", "--resolve-image", "never", "--compose-file", file, stack], { cwd: dir });
   }
 }

@@ -8,7 +8,7 @@ import { evaluateLab } from "../../evaluation/evaluate-lab";
 import { type OfflineRun, runOffline } from "../../offline/run";
 import { readStackConfig } from "../../config/stack-file";
 import { startTestEngine, TEST_IMAGE, type TestEngine } from "../../servers/engine";
-import { deployAsOldTooling } from "./old-tooling";
+import { type ComposeStyle, deployAsOldTooling } from "./old-tooling";
 
 /**
  * The swarm the review tests adopt and drift: a slice of the lab (the caddy and platform_postgres
@@ -19,8 +19,8 @@ import { deployAsOldTooling } from "./old-tooling";
 export const SLICE = ["caddy", "platform_postgres"];
 
 /** The slice's config: the dev stack, two stacks, every service on the local image with no tasks. */
-export function sliceConfig(host: string): Record<string, string> {
-  const raw = { ...readStackConfig("dev"), "docker:host": host, "homelab:stacks": JSON.stringify(SLICE) };
+export function sliceConfig(host: string, stacks: readonly string[] = SLICE): Record<string, string> {
+  const raw = { ...readStackConfig("dev"), "docker:host": host, "homelab:stacks": JSON.stringify(stacks) };
   delete (raw as Record<string, string>)["homelab:services"];
   const lab = evaluateLab(parseConfig(raw).homelab, STACKS);
   // No tasks: the review reads specs, and an idle engine keeps the tests fast and quiet.
@@ -49,14 +49,23 @@ export interface ReviewSlice {
   stop(): Promise<void>;
 }
 
-export async function startReviewSlice(prefix: string): Promise<ReviewSlice> {
+export interface SliceOptions {
+  /** @default SLICE */
+  readonly stacks?: readonly string[];
+  /** How the compose files are written. @default "program" */
+  readonly style?: ComposeStyle;
+  /** Config keys to add to the slice's (e.g. `homelab:unifi`), as Pulumi stores them. @default none */
+  readonly extraConfig?: Readonly<Record<string, string>>;
+}
+
+export async function startReviewSlice(prefix: string, options: SliceOptions = {}): Promise<ReviewSlice> {
   const engine = await startTestEngine();
   try {
     const work = mkdtempSync(path.join(tmpdir(), prefix));
-    const raw = sliceConfig(engine.host);
+    const raw = { ...sliceConfig(engine.host, options.stacks), ...options.extraConfig };
     const configFile = writeConfig(work, raw);
     const slice = await runOffline({ stack: "dev", rawConfig: raw });
-    deployAsOldTooling(engine, slice, work);
+    deployAsOldTooling(engine, slice, work, options.style);
     const stop = async () => {
       await engine.stop();
       rmSync(work, { recursive: true, force: true });

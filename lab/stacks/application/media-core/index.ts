@@ -1,4 +1,4 @@
-import { Auth, bind, defineStack, hostBind, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../../../model";
+import { Auth, bind, defineStack, hostBind, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, stackDefaultNetwork, type StackSpec, tmpfs } from "../../../model";
 import { webApp } from "../../../shared/web-app";
 
 /** Media servers, the *arr apps, the Usenet downloader and the two download-queue janitors. */
@@ -145,7 +145,8 @@ export default defineStack((lab): StackSpec => {
   const downloadReaper: ServiceSpec = {
     name: "download-reaper",
     image: "alpine:3",
-    networks: [],
+    // No network of its own in the running lab's compose file: stack deploy put it on the stack's default.
+    networks: ["default"],
     stateful: true,
     configs: [{ file: "download-reaper.sh", target: "/usr/local/bin/download-reaper.sh" }],
     command: ["/bin/sh", "/usr/local/bin/download-reaper.sh"],
@@ -158,7 +159,10 @@ export default defineStack((lab): StackSpec => {
     name: "application_media_core",
     tier: "application",
     description: "Plex and Jellyfin, Sonarr, Radarr, Prowlarr and SABnzbd, with Decluttarr and a download reaper",
-    networks: [{ key: "media", attachable: false, purpose: "Media servers, *arr apps and the downloader talking to each other" }],
+    networks: [
+      { key: "media", attachable: false, purpose: "Media servers, *arr apps and the downloader talking to each other" },
+      stackDefaultNetwork("download-reaper's, as docker stack deploy made it for a service that names no network"),
+    ],
     services: [plex, jellyfin, sonarr, radarr, prowlarr, sabnzbd, decluttarr, downloadReaper],
     dependsOn: ["platform_postgres"],
   };

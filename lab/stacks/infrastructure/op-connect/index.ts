@@ -27,6 +27,7 @@ export default defineStack((): StackSpec => {
         ...common,
         name: "op-connect-api",
         image: "1password/connect-api:1.8.0",
+        hostname: "op-connect-api", // as the running lab sets it
         networks: ["op-connect", "proxy_network"],
         sites: [
           {
@@ -43,6 +44,10 @@ export default defineStack((): StackSpec => {
           href: "http://op-connect-api:8080",
           description: "Secrets management",
           widget: { type: "customapi", url: "http://op-connect-api:8080/health" },
+          mappings: [
+            { field: "name", label: "Service" },
+            { field: "version", label: "Version" },
+          ],
         },
         monitors: [
           {
@@ -66,6 +71,7 @@ export default defineStack((): StackSpec => {
         ...common,
         name: "op-connect-sync",
         image: "1password/connect-sync:1.8.0",
+        hostname: "op-connect-sync",
         networks: ["op-connect"],
       },
     ],
