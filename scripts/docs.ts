@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { type HomelabConfig, parseConfig } from "../config";
@@ -12,14 +12,15 @@ import { readStackConfig } from "../offline/stack-config";
 import { programFields } from "../lib/program-fields";
 
 /**
- * `npm run docs`: regenerates docs/*.md from the lab declaration, evaluated with the prod stack's
+ * `npm run docs`: regenerates docs/lab/*.md from the lab declaration, evaluated with the prod stack's
  * config (the lab as it runs). `--check` writes nothing and exits 1 naming the stale files.
  * Evaluating is pure: no Pulumi, no secret is read, no credentials are needed.
  */
 
 /** The Pulumi stack whose configuration the committed docs describe. */
 export const DOCS_STACK = "prod";
-export const DOCS_DIR = path.join(PROJECT_DIR, "docs");
+/** Generated, every file: the guides beside it, in docs/, are written by hand. */
+export const DOCS_DIR = path.join(PROJECT_DIR, "docs", "lab");
 
 /** The stack's config; the docs read no secret, so no credential is needed. */
 export function docsConfig(stack: string = DOCS_STACK): HomelabConfig {
@@ -55,22 +56,35 @@ export function staleDocs(files: ReadonlyMap<DocFile, string>, dir: string = DOC
   return DOC_FILES.filter((name) => readOrUndefined(path.join(dir, name)) !== files.get(name));
 }
 
+/** Markdown files under `dir` the docs no longer generate (the folder is generated whole). */
+export function orphanDocs(dir: string = DOCS_DIR): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => name.endsWith(".md") && !(DOC_FILES as readonly string[]).includes(name)).sort();
+}
+
 function main(): void {
   const program = new Command()
     .name("docs")
-    .description(`Regenerate docs/*.md from the lab declaration, evaluated with Pulumi.${DOCS_STACK}.yaml.`)
+    .description(`Regenerate docs/lab/*.md from the lab declaration, evaluated with Pulumi.${DOCS_STACK}.yaml.`)
     .option("--check", "write nothing; exit 1 and name the files that are stale")
-    .option("-o, --out <dir>", "directory to write to or check (default: the project's docs/)")
+    .option("-o, --out <dir>", "directory to write to or check (default: the project's docs/lab/)")
     .parse();
   const options = program.opts<{ check?: boolean; out?: string }>();
   const dir = options.out !== undefined ? path.resolve(options.out) : DOCS_DIR;
   const { files } = generateDocs();
   const stale = staleDocs(files, dir);
+  const orphans = orphanDocs(dir);
   const shown = (name: string) => path.relative(process.cwd(), path.join(dir, name)) || name;
 
   if (options.check) {
-    if (stale.length > 0) {
-      process.stderr.write(`docs: stale: ${stale.map(shown).join(", ")}; run \`npm run docs\` and commit the result\n`);
+    if (stale.length > 0 || orphans.length > 0) {
+      const what = [...(stale.length > 0 ? [`stale: ${stale.map(shown).join(", ")}`] : []), ...(orphans.length > 0 ? [`no longer generated: ${orphans.map(shown).join(", ")}`] : [])];
+      process.stderr.write(`docs: ${what.join("; ")}; run \`npm run docs\` and commit the result\n`);
       process.exit(1);
     }
     process.stderr.write(`docs: ${DOC_FILES.length} files up to date\n`);
@@ -78,7 +92,9 @@ function main(): void {
   }
   mkdirSync(dir, { recursive: true });
   for (const name of stale) writeFileSync(path.join(dir, name), files.get(name)!, "utf8");
-  process.stderr.write(stale.length > 0 ? `docs: wrote ${stale.map(shown).join(", ")}\n` : `docs: ${DOC_FILES.length} files up to date\n`);
+  for (const name of orphans) rmSync(path.join(dir, name));
+  const done = [...(stale.length > 0 ? [`wrote ${stale.map(shown).join(", ")}`] : []), ...(orphans.length > 0 ? [`removed ${orphans.map(shown).join(", ")}`] : [])];
+  process.stderr.write(done.length > 0 ? `docs: ${done.join("; ")}\n` : `docs: ${DOC_FILES.length} files up to date\n`);
 }
 
 if (require.main === module) {

@@ -104,7 +104,7 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     // Before the docs are regenerated, their check names what is stale.
     const stale = npm(["run", "-s", "docs", "--", "--check"]);
     expect(stale.status).toBe(1);
-    expect(stale.stdout + stale.stderr).toContain("docs/README.md");
+    expect(stale.stdout + stale.stderr).toContain("docs/lab/README.md");
 
     // The section's commands, as written; its `npm test` runs as the lab's part of the suite.
     const commands = codeBlocks(adding, "sh")[0]!.split("\n").map((line) => line.replace(/#.*$/, "").trim()).filter(Boolean);
