@@ -5,8 +5,8 @@ import { PROJECT_DIR } from "../lib/project-dir";
 import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**
- * The README's "Adding a service", followed literally on a copy of this repository (what a fresh
- * clone of the working tree has, committed, node_modules linked): its lidarr entry into the
+ * The guide's "Adding a service" (docs/changing-the-lab.md), followed literally on a copy of this
+ * repository (what a fresh clone of the working tree has, committed, node_modules linked): its lidarr entry into the
  * `services` list of lab/stacks/application/media-core/index.ts, its database entry into the `apps` list
  * of lab/stacks/platform/postgres/index.ts, and "a new stack is one new folder plus one line in
  * lab/index.ts"; then its commands: `npm run docs`, and the tests of the lab (`npm run test:lab`,
@@ -16,15 +16,16 @@ import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
  * for the new fields, the render lists the new image as not yet locked.
  */
 
-const README = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+const GUIDE = "docs/changing-the-lab.md";
+const TEXT = readFileSync(path.join(PROJECT_DIR, GUIDE), "utf8");
 
-/** The text of the README's section, from its heading to the next heading of its level or above. */
+/** The text of the guide's section, from its heading to the next heading of its level or above. */
 function section(heading: string): string {
-  const start = README.indexOf(`${heading}\n`);
-  if (start < 0) throw new Error(`README.md has no "${heading}"`);
+  const start = TEXT.indexOf(`${heading}\n`);
+  if (start < 0) throw new Error(`${GUIDE} has no "${heading}"`);
   const level = heading.split(" ")[0]!;
-  const next = README.slice(start + heading.length).search(new RegExp(`\\n#{1,${level.length}} `));
-  return README.slice(start, next < 0 ? undefined : start + heading.length + next);
+  const next = TEXT.slice(start + heading.length).search(new RegExp(`\\n#{1,${level.length}} `));
+  return TEXT.slice(start, next < 0 ? undefined : start + heading.length + next);
 }
 
 function codeBlocks(text: string, language: string): string[] {
@@ -68,8 +69,8 @@ export default defineStack((lab): StackSpec => ({
 }));
 `;
 
-describe("the README's \"Adding a service\", followed on a copy of the repository", () => {
-  const adding = section("### Adding a service");
+describe("the guide's \"Adding a service\", followed on a copy of the repository", () => {
+  const adding = section("## Adding a service");
   let repo: ReviewRepo;
   const run = (command: string, args: readonly string[]) => {
     // npm's own settings from an outer `npm test -s` (loglevel and the like) are not the user's.
