@@ -68,7 +68,7 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   why="run this script as root on Debian (apt-get install)"
   [ "$(id -u)" = 0 ] && why="no apt-get: install them with this system's package manager"
   echo "test tools: missing ${missing[*]}; $why" >&2
-  echo "test tools: without them the suites that start them are skipped with a warning (under CI=true they fail): see README.md, Tests" >&2
+  echo "test tools: without them the suites that start them are skipped with a warning (under CI=true they fail): see docs/tests.md" >&2
   exit 1
 fi
 echo "test tools: installing ${missing[*]}"
