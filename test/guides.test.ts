@@ -83,9 +83,10 @@ describe("the README", () => {
 });
 
 describe("the guides", () => {
-  test.each(GUIDES)("%s opens with its title, then what it lets the reader do", (guide) => {
+  test.each(GUIDES)("%s opens with its title, its only one, then what it lets the reader do", (guide) => {
     const [title, blank, lead] = read(guide).split("\n");
     expect(title).toMatch(/^# \S/);
+    expect(prose(read(guide)).match(/^# .*$/gm)).toEqual([title]);
     expect(blank).toBe("");
     expect(lead).toMatch(/^You will be able to \S/);
   });
