@@ -97,7 +97,7 @@ describe("generated docs", () => {
 
   test("the network doc has every shared network, every stack network and every stack, by real swarm name", () => {
     const text = doc("network.md");
-    expect(text).toContain("### Network Inventory".replace("###", "##"));
+    expect(text).toContain("\n## Network Inventory\n");
     for (const network of lab.sharedNetworks) {
       expect(text).toContain(`| \`${network.name}\``);
       expect(text).toContain(markdownText(network.purpose));
@@ -232,6 +232,17 @@ describe("the docs follow the lab", () => {
     const naming = DOC_FILES.filter((file) => files.get(file)!.includes(name));
     expect(naming.length).toBeGreaterThan(0);
     for (const file of naming) expect({ file, named: docs.get(file)!.includes(name) }).toEqual({ file, named: false });
+  });
+
+  test("a wait another wait implies is in the table but not drawn; a wait without a shared network says it is declared", () => {
+    const stack = (name: string, dependsOn: string[]) =>
+      defineStack(() => ({ name, tier: "application", description: "A stack of this test", dependsOn, services: [{ name: "app", image: "nginx:1.27", networks: ["postgres"] }] }));
+    const text = render([...STACKS, stack("application_first", ["platform_postgres"]), stack("application_second", ["platform_postgres", "application_first"])]).get("bootstrap.md")!;
+    const edges = graph(blocks(text)[0]!).edges.map(([from, to]) => `${from} → ${to}`);
+    expect(edges).toEqual(expect.arrayContaining(["stack_platform_postgres → stack_application_first", "stack_application_first → stack_application_second"]));
+    expect(edges).not.toContain("stack_platform_postgres → stack_application_second");
+    expect(text).toContain("| `application_second` | `platform_postgres` | app reaches `platform_postgres`'s services on `platform_postgres_postgres` |");
+    expect(text).toContain("| `application_second` | `application_first` | declared in its `dependsOn` |");
   });
 
   test("a new stack shows up in every doc", () => {

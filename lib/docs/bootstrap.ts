@@ -57,9 +57,20 @@ export function waitsOf(lab: EvaluatedLab): Wait[] {
 /** The waits no chain of other waits already implies (`c` after `b` after `a` needs no `c` after `a`). */
 function direct(waits: readonly Wait[]): Wait[] {
   const after = (stack: string): string[] => waits.filter((wait) => wait.stack === stack).map((wait) => wait.on);
-  const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
-    after(from).some((next) => next === to || (!seen.has(next) && (seen.add(next), reaches(next, to, seen))));
-  return waits.filter((wait) => !after(wait.stack).some((other) => other !== wait.on && reaches(other, wait.on)));
+  /** Everything `stack` waits for, directly or through others. */
+  const upstream = (stack: string): Set<string> => {
+    const found = new Set<string>();
+    const walk = (from: string) => {
+      for (const next of after(from)) {
+        if (found.has(next)) continue;
+        found.add(next);
+        walk(next);
+      }
+    };
+    walk(stack);
+    return found;
+  };
+  return waits.filter((wait) => !after(wait.stack).some((other) => other !== wait.on && upstream(other).has(wait.on)));
 }
 
 /** The first step, then each stack that waits after what it waits for; the stacks nothing concerns in one box. */
