@@ -5,7 +5,7 @@ import { type HomelabConfig, parseConfig } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
 import { DOC_FILES, type DocFile, renderDocs } from "../lib/docs";
-import type { DocsOptions } from "../lib/docs/document";
+import { type DocsOptions, GENERATED_NOTICE } from "../lib/docs/document";
 import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { readStackConfig } from "../offline/stack-config";
@@ -56,7 +56,10 @@ export function staleDocs(files: ReadonlyMap<DocFile, string>, dir: string = DOC
   return DOC_FILES.filter((name) => readOrUndefined(path.join(dir, name)) !== files.get(name));
 }
 
-/** Markdown files under `dir` the docs no longer generate (the folder is generated whole). */
+/**
+ * Files under `dir` that an earlier `npm run docs` generated (they start with its notice) and that
+ * it no longer generates, e.g. after a rename. A file without the notice is never one.
+ */
 export function orphanDocs(dir: string = DOCS_DIR): string[] {
   let names: string[];
   try {
@@ -64,7 +67,10 @@ export function orphanDocs(dir: string = DOCS_DIR): string[] {
   } catch {
     return [];
   }
-  return names.filter((name) => name.endsWith(".md") && !(DOC_FILES as readonly string[]).includes(name)).sort();
+  return names
+    .filter((name) => name.endsWith(".md") && !(DOC_FILES as readonly string[]).includes(name))
+    .filter((name) => readOrUndefined(path.join(dir, name))?.startsWith(`${GENERATED_NOTICE}\n`))
+    .sort();
 }
 
 function main(): void {

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { STACKS } from "../lab";
 import { defineStack, op, SecretEnv, type StackDefinition } from "../lab/model";
@@ -8,6 +10,7 @@ import { GENERATED_NOTICE, markdownText } from "../lib/docs/document";
 import { breakable, MAX_EDGES, MAX_NODES, pages } from "../lib/docs/mermaid";
 import { evaluateLab } from "../lib/evaluate-lab";
 import { fakeSecretValues } from "../offline/fake-secrets";
+import { PROJECT_DIR } from "../lib/project-dir";
 import { fieldsToRead } from "../lib/program-fields";
 import { DOCS_DIR, docsConfig, docsOptions, generateDocs, orphanDocs, staleDocs } from "../scripts/docs";
 
@@ -79,10 +82,27 @@ describe("committed docs", () => {
     }
   });
 
-  test("the staleness check the script uses agrees, and docs/lab/ holds nothing it does not generate", () => {
+  test("the staleness check the script uses agrees, and docs/lab/ holds nothing it no longer generates", () => {
     expect(staleDocs(files)).toEqual([]);
     expect(orphanDocs()).toEqual([]);
   });
+
+  test("npm run docs removes a file it generated once and no longer does, and leaves a hand-written one", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "homelab-docs-"));
+    try {
+      writeFileSync(path.join(dir, "renamed.md"), `${GENERATED_NOTICE}\n\n# Old\n`);
+      writeFileSync(path.join(dir, "notes.md"), "# My notes\n");
+      const docs = (...args: string[]) => spawnSync("npm", ["run", "-s", "docs", "--", "--out", dir, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+      const check = docs("--check");
+      expect([check.status, check.stderr]).toEqual([1, expect.stringContaining("no longer generated: ")]);
+      expect(check.stderr).toContain("renamed.md; run `npm run docs` and commit the result");
+      expect(docs().status).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual([...DOC_FILES, "notes.md"].sort());
+      expect(docs("--check").status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("generated docs", () => {
