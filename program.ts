@@ -9,9 +9,9 @@ import { SwarmStack } from "./components/swarm-stack";
 import { STACKS } from "./lab";
 import type { Removal, StackDefinition } from "./lab/model";
 import { REMOVED } from "./lab/removed";
-import { checkDeletions, type Inventory, inventoryOf } from "./lib/deletion-safety";
-import { evaluateLab, type ImageOptions } from "./lib/evaluate-lab";
-import { checkProgramFields, fieldsToRead } from "./lib/program-fields";
+import { checkDeletions, type Inventory, inventoryOf } from "./evaluation/deletion-safety";
+import { evaluateLab, type ImageOptions } from "./evaluation/evaluate-lab";
+import { checkProgramFields, fieldsToRead } from "./evaluation/program-fields";
 
 /**
  * The composition root: configuration → lab declaration → secret values → resources. Everything
@@ -23,7 +23,7 @@ export interface LabOutputs {
   /** Swarm service names by stack, for review in `pulumi stack output`. */
   readonly stacks: Record<string, string[]>;
   readonly secretSource: string;
-  /** What deletion safety compares the next run against (see lib/deletion-safety.ts). */
+  /** What deletion safety compares the next run against (see evaluation/deletion-safety.ts). */
   readonly inventory: Inventory;
   /** Hosts by where they are served, for review. */
   readonly ingress: {
@@ -46,6 +46,10 @@ export interface DeployOptions {
   readonly images?: ImageOptions;
 }
 
+/**
+ * The program: loads and validates the config, evaluates the lab, reads its secrets once, checks
+ * deletion safety, then constructs every resource; its outputs.
+ */
 export async function deployLab(options: DeployOptions = {}): Promise<LabOutputs> {
   const config = options.config ?? loadConfig();
   const { cloudflare, unifi } = config.homelab;

@@ -1,4 +1,4 @@
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { runOffline } from "../offline/run";
 import { syntheticLab } from "./synthetic";
 

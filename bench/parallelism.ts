@@ -1,13 +1,13 @@
 import { STACK_REFERENCE_TYPE } from "../lib/resource-types";
 import { type OfflineRun, runOffline, waitsToConverge } from "../offline/run";
-import { type RegisteredResource } from "../offline/registered";
-import { urnKey } from "../offline/desired";
+import { type RegisteredResource } from "../lib/registered";
+import { urnKey } from "../live/desired";
 import { median } from "./stats";
 
 /**
  * Deploy parallelism: the program registered under the mock monitor with every create taking a
  * fixed latency, and every service created with convergence taking a further convergence wait
- * (the provider waits for its tasks to run: lib/rollout.ts), against the ideal (the dependency
+ * (the provider waits for its tasks to run: evaluation/rollout.ts), against the ideal (the dependency
  * graph's longest path, each create weighted by its wait) and against the stack-by-stack
  * sequential deploy the running lab uses (Komodo deploys one stack after another). Also lists
  * every dependency edge that crosses stacks, with the reason it exists.

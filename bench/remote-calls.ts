@@ -13,6 +13,10 @@ export interface RemoteCallFigures {
   readonly otherInvokes: Readonly<Record<string, number>>;
 }
 
+/**
+ * The remote calls one preview of the prod lab makes (1Password reads, Cloudflare reads, other
+ * reads), counted under the mock monitor.
+ */
 export async function benchRemoteCalls(): Promise<RemoteCallFigures> {
   const run = await runOffline({ stack: "prod" });
   const count = (predicate: (token: string) => boolean) => run.invocations.filter((call) => predicate(call.token)).length;

@@ -8,8 +8,8 @@ import { PROJECT_DIR } from "../lib/project-dir";
 import { benchParallelism } from "./parallelism";
 import { benchRemoteCalls } from "./remote-calls";
 import { benchScan, sshScanText } from "./scan";
-import { ENGINE_NEEDS } from "../test/support/engine";
-import { unmet } from "../test/support/tools";
+import { ENGINE_NEEDS } from "../servers/engine";
+import { unmet } from "../servers/tools";
 import { tableCell as cell } from "../lib/markdown";
 import { median } from "./stats";
 

@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { connectEngine } from "../engine/connect";
-import { scanSwarm } from "../engine/scan";
-import { SYSTEM_NETWORKS } from "../lib/swarm-state";
-import { startTestEngine, TEST_IMAGE } from "../test/support/engine";
-import { SSH_NEEDS, startTestSshServer, type TestSshServer } from "../test/support/sshd";
-import { unmet } from "../test/support/tools";
+import { connectEngine } from "../live/connect";
+import { scanSwarm } from "../live/scan";
+import { SYSTEM_NETWORKS } from "../live/swarm-state";
+import { startTestEngine, TEST_IMAGE } from "../servers/engine";
+import { SSH_NEEDS, startTestSshServer, type TestSshServer } from "../servers/sshd";
+import { unmet } from "../servers/tools";
 import { median } from "./stats";
 
 /**
@@ -72,6 +72,10 @@ async function timeSshScans(sshd: TestSshServer, runs: number): Promise<ScanFigu
   }
 }
 
+/**
+ * Times `adopt`/`drift`'s scan of a synthetic swarm of the given size in a test engine of its
+ * own, over its socket and over SSH; the medians of `runs` scans.
+ */
 export async function benchScan(options: { services?: number; networks?: number; secrets?: number; runs?: number } = {}): Promise<ScanFigures> {
   const [services, networks, secrets, runs] = [options.services ?? 200, options.networks ?? 50, options.secrets ?? 100, options.runs ?? 7];
   const engine = await startTestEngine();

@@ -1,9 +1,9 @@
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import type { StackDefinition, StackSpec } from "../lab/model";
-import { labContext } from "../lib/evaluate-lab";
-import { stackFolder } from "../lib/lab-files";
-import { readStackConfig } from "../offline/stack-config";
+import { labContext } from "../evaluation/evaluate-lab";
+import { stackFolder } from "../evaluation/lab-files";
+import { readStackConfig } from "../config/stack-file";
 
 /**
  * Synthetic labs for the growth benchmark: the real lab plus `copies - 1` copies of its platform
@@ -29,6 +29,10 @@ function copyOf(stack: StackSpec, copy: number, copied: ReadonlySet<string>): St
   };
 }
 
+/**
+ * The lab with its application and platform stacks copied `copies` times under new names: a lab
+ * of `copies` times the services, for the benchmark.
+ */
 export function syntheticLab(copies: number): StackDefinition[] {
   const context = labContext(parseConfig(readStackConfig("prod"), { purpose: "evaluate" }).homelab);
   const copyable = STACKS.filter((define) => define(context).tier !== "infrastructure");

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { InternalRecord } from "../lib/ingress";
+import type { InternalRecord } from "../evaluation/ingress";
 import { INTERNAL_DNS_TYPES } from "../lib/resource-types";
 import { UnifiDnsRecord } from "../providers/unifi/record";
 
@@ -8,7 +8,7 @@ export interface InternalDnsArgs {
   readonly site: string;
   /** The Network integration API key (secret). */
   readonly apiKey: pulumi.Input<string>;
-  /** The console's CA (PEM); absent: the system's trust store, or the explicit opt-out below. */
+  /** The console's CA (PEM). @default the system's trust store (or the explicit opt-out below) */
   readonly caCert?: pulumi.Input<string>;
   readonly insecureSkipVerify: boolean;
   readonly ttlSeconds: number;
@@ -16,6 +16,7 @@ export interface InternalDnsArgs {
   /**
    * Records that already exist on the gateway, by name: adopted by policy id. (Pulumi's `import`
    * option cannot reach a dynamic provider: the engine's import read carries no provider code.)
+   * @default none: every record is created
    */
   readonly adopt?: Readonly<Record<string, string>>;
 }

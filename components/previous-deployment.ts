@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type Inventory, parseInventory } from "../lib/deletion-safety";
+import { type Inventory, parseInventory } from "../evaluation/deletion-safety";
 
 /** The stack output the program records its inventory in, and reads back on the next run. */
 export const INVENTORY_OUTPUT = "inventory";

@@ -1,6 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { PublicRecord, TunnelRule } from "../lib/ingress";
+import type { PublicRecord, TunnelRule } from "../evaluation/ingress";
 import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
 
 export interface PublicIngressArgs {
@@ -13,7 +13,7 @@ export interface PublicIngressArgs {
   readonly apiToken: pulumi.Input<string>;
   /** Base64 of at least 32 random bytes (secret). */
   readonly tunnelSecret: pulumi.Input<string>;
-  /** One rule per public host, the catch-all last (lib/ingress.ts). */
+  /** One rule per public host, the catch-all last (evaluation/ingress.ts). */
   readonly rules: readonly TunnelRule[];
   readonly records: readonly PublicRecord[];
 }

@@ -2,7 +2,7 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import { ConfigError, type LoadedConfig, PROJECT } from "../config";
 import type { OpRef } from "../lab/model";
 import { ProblemList } from "../lib/problems";
-import { type FieldValues, refKey, secretValueCommand } from "../lib/secret-values";
+import { type FieldValues, refKey, secretValueCommand } from "../evaluation/secret-values";
 
 /**
  * Where the lab's secret values come from. Values are read once, before any resource is

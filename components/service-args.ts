@@ -1,6 +1,6 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServicePlan } from "../lib/service-plan";
+import type { ServicePlan } from "../evaluation/service-plan";
 
 /** IDs of the swarm objects a service refers to, once they exist. */
 export interface ServiceRefs {

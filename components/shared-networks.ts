@@ -7,7 +7,7 @@ import { SWARM_TYPES } from "../lib/resource-types";
 export interface OverlayNetworkArgs {
   /** The swarm network name. */
   readonly name: string;
-  /** The `com.docker.stack.namespace` label `docker stack deploy` would have given it. */
+  /** The `com.docker.stack.namespace` label `docker stack deploy` would have given it. @default no label */
   readonly namespace?: string;
   /** @default true */
   readonly attachable?: boolean;

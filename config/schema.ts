@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { IMAGE_REFERENCE } from "../lib/image-ref";
-import { TTL_SECONDS } from "../providers/unifi/dns-record";
+import { IMAGE_REFERENCE } from "../images/image-ref";
+import { TTL_SECONDS } from "./dns-ttl";
 
 /**
  * The shape of the program's configuration (`homelab:*` keys in Pulumi.<stack>.yaml), validated

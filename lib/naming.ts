@@ -12,6 +12,7 @@ export const STACK_IMAGE_LABEL = "com.docker.stack.image";
  */
 export const ROLE_LABEL = "homelab.role";
 
+/** `<stack>_<key>`: a swarm object's name, as `docker stack deploy` names it. */
 export function swarmName(stack: string, key: string): string {
   return `${stack}_${key}`;
 }

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import type { HomelabConfig } from "../config";
 import type { OpRef } from "../lab/model";
-import type { EvaluatedLab } from "../lib/evaluate-lab";
-import { type FieldShape, fieldsToRead, programFields } from "../lib/program-fields";
-import { refKey } from "../lib/secret-values";
+import type { EvaluatedLab } from "../evaluation/evaluate-lab";
+import { type FieldShape, fieldsToRead, programFields } from "../evaluation/program-fields";
+import { refKey } from "../evaluation/secret-values";
 
 /**
  * The fake values an offline run hands out instead of reading 1Password: one per field the run
  * reads, recognisable (`FAKE-SECRET-<item>-<field>`) so tests can look for leaks, and for the
- * program's own fields a value of the shape lib/program-fields.ts checks, so the run gets past the
+ * program's own fields a value of the shape evaluation/program-fields.ts checks, so the run gets past the
  * check as a real one does. Stable: the same field always gets the same value.
  */
 

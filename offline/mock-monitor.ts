@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Invocation, RegisteredOptions, RegisteredResource } from "./registered";
+import type { Invocation, RegisteredOptions, RegisteredResource } from "../lib/registered";
 
 /**
  * Pulumi's mock monitor (`pulumi.runtime.setMocks`), recording every registered resource with the
@@ -43,6 +43,10 @@ interface Recorded {
 
 const NO_OPTIONS: RegisteredOptions = { ignoreChanges: [], deleteBeforeReplace: false, additionalSecretOutputs: [] };
 
+/**
+ * Pulumi's mock monitor for a project and stack, recording every registered resource with its
+ * options and every call, answering through `handlers`.
+ */
 export async function startMockMonitor(project: string, stack: string, handlers: MockHandlers = {}): Promise<MockMonitor> {
   const resources: RegisteredResource[] = [];
   const invocations: Invocation[] = [];

@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { lacksOnePasswordCredentials, parseConfig, PROJECT } from "../config";
 import { ONEPASSWORD_CALLS, PUBLIC_INGRESS_TYPES, STACK_REFERENCE_TYPE, SWARM_TYPES } from "../lib/resource-types";
 import { STACKS } from "../lab";
-import { type EvaluatedLab, evaluateLab } from "../lib/evaluate-lab";
+import { type EvaluatedLab, evaluateLab } from "../evaluation/evaluate-lab";
 import { type DeployOptions, deployLab, type LabOutputs } from "../program";
 import { digest, FAKE_TUNNEL_TOKEN_KEY, fakeFieldValues, fakeUuid } from "./fake-secrets";
 import { startMockMonitor } from "./mock-monitor";
-import type { Invocation, RegisteredResource } from "./registered";
-import { readStackConfig } from "./stack-config";
+import type { Invocation, RegisteredResource } from "../lib/registered";
+import { readStackConfig } from "../config/stack-file";
 
 /**
  * Runs the program under Pulumi's mock monitor: no engine, no providers, no credentials, no
@@ -64,6 +64,10 @@ export function waitsToConverge(type: string, inputs: Readonly<Record<string, un
   return type === SWARM_TYPES.service && inputs.convergeConfig !== undefined;
 }
 
+/**
+ * Runs the program for a stack under the mock monitor with fake secret values, and returns what
+ * it registered and called.
+ */
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   const stack = options.stack ?? "prod";
   // Offline review must work where no registry can be reached: a tag-only image missing from the

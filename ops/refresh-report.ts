@@ -20,6 +20,10 @@ export interface RefreshSummary {
 
 const QUIET_OPS = new Set(["same", "refresh", "read"]);
 
+/**
+ * The counts and changed resources of a `pulumi refresh` JSON report, for the drift run's
+ * summary.
+ */
 export function summariseRefresh(json: unknown): RefreshSummary {
   const digest = json as { changeSummary?: unknown; steps?: unknown } | null;
   const counts = digest?.changeSummary;

@@ -10,9 +10,10 @@ import { keyName, OPS_PROJECT, type OpsConfig } from "./config";
 /**
  * Files whose change can change what `pulumi up` does to the lab, relative to the repository root
  * (Deployments matches each changed path against these globs). The program and everything it
- * imports or reads at run time (config/, components/, lab/ with its stacks' files, lib/, providers/), the
+ * imports or reads at run time (config/, components/, lab/ with its stacks' files, lib/, images/,
+ * caddy/, forward-auth/, evaluation/, providers/), the
  * project and stack files, and what decides the installed dependencies and the compile. Not: tests,
- * docs, the review tooling (engine/, scripts/, offline/, bench/), CI files, the dev stack and this
+ * docs, the review and live-swarm tooling (review/, live/, scripts/, offline/, bench/), CI files, the dev stack and this
  * ops/ project: a push touching only those must not deploy.
  */
 export function labPaths(labStack: string): string[] {
@@ -28,6 +29,10 @@ export function labPaths(labStack: string): string[] {
     "components/**",
     "lab/**",
     "lib/**",
+    "images/**",
+    "caddy/**",
+    "forward-auth/**",
+    "evaluation/**",
     "providers/**",
     "package.json",
     "package-lock.json",

@@ -1,4 +1,4 @@
-import { runAdopt } from "../engine/commands";
+import { runAdopt } from "../live/commands";
 import { connections, failed, reviewCommand, reviewOptions } from "./review-cli";
 
 /**

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { Command } from "commander";
-import { labCaddyfile } from "../offline/caddyfile";
+import { labCaddyfile } from "../caddy/lab-caddyfile";
 import { runOffline } from "../offline/run";
 import { unwritableDir, writeWholeFile } from "../lib/whole-files";
 

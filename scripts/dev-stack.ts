@@ -1,11 +1,11 @@
 import { Command } from "commander";
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
-import { evaluateLab } from "../lib/evaluate-lab";
-import { isUnder } from "../lib/host-paths";
-import { refKey } from "../lib/secret-values";
-import { readStackConfig } from "../offline/stack-config";
-import { fieldsToRead } from "../lib/program-fields";
+import { evaluateLab } from "../evaluation/evaluate-lab";
+import { isUnder } from "../evaluation/host-paths";
+import { refKey } from "../evaluation/secret-values";
+import { readStackConfig } from "../config/stack-file";
+import { fieldsToRead } from "../evaluation/program-fields";
 
 /**
  * What a throw-away host needs before `pulumi up` of a `secrets.source: config` stack (the

@@ -1,4 +1,4 @@
-import { runDrift } from "../engine/commands";
+import { runDrift } from "../live/commands";
 import { connections, failed, reviewCommand, reviewOptions } from "./review-cli";
 
 /**

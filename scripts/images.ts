@@ -1,7 +1,9 @@
 import { Command } from "commander";
 import { timeoutOption } from "./timeout-option";
-import { lockPath, LOCK_FILE, readImageLock } from "../lib/image-lock";
-import { labImages, resolveLock, stackNames, updateLockFile } from "../registry/update-lock";
+import { lockPath, LOCK_FILE, readImageLock } from "../images/image-lock";
+import { stackNames } from "../config/stack-file";
+import { labImages } from "../evaluation/lab-images";
+import { resolveLock, updateLockFile } from "../images/update-lock";
 
 /**
  * The image lock (lab/images.lock.json), against the registries.

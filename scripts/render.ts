@@ -1,12 +1,12 @@
 import * as path from "node:path";
 import { Command } from "commander";
-import type { LabView } from "../lib/lab-view";
+import type { LabView } from "../review/lab-view";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { diffViews } from "../lib/view-diff";
-import { COMMENT_LIMIT, reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
-import { viewText } from "../lib/view-text";
+import { diffViews } from "../review/view-diff";
+import { COMMENT_LIMIT, reviewJson, reviewMarkdown, reviewText } from "../review/report";
+import { viewText } from "../review/view-text";
 import { unwritableDir, writeWholeFile } from "../lib/whole-files";
-import { evaluateView, withRevision } from "../offline/revision";
+import { evaluateView, withRevision } from "../review/revision";
 
 /**
  * The main job, offline: evaluate the program for a stack under Pulumi's mock monitor with fake

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { ReviewOptions, ScanSummary } from "../engine/commands";
+import type { ReviewOptions, ScanSummary } from "../live/commands";
 import { timeoutOption } from "./timeout-option";
 
 /** The options `adopt` and `drift` share, and how both report failure. */
@@ -16,6 +16,7 @@ export function reviewCommand(name: string, description: string): Command {
     .option("-o, --out-dir <dir>", "where the files are written", "reports");
 }
 
+/** The options `adopt` and `drift` share, read from their command line. */
 export function reviewOptions(command: Command): ReviewOptions {
   const options = command.opts<{ stack: string; configFile?: string; host?: string; tlsDir?: string; timeout: number; outDir: string }>();
   return {

@@ -9,7 +9,7 @@ const { readdirSync, readFileSync, statSync } = require("node:fs");
 const path = require("node:path");
 
 /** What the compiled program is built from (tsconfig.build.json's inputs, and the configs). */
-const ROOTS = ["index.ts", "program.ts", "config", "components", "lab", "lib", "offline", "providers", "tsconfig.json", "tsconfig.build.json", "package-lock.json"];
+const ROOTS = ["index.ts", "program.ts", "config", "components", "lab", "lib", "images", "caddy", "forward-auth", "evaluation", "offline", "providers", "tsconfig.json", "tsconfig.build.json", "package-lock.json"];
 
 function filesUnder(projectDir, relative) {
   const full = path.join(projectDir, relative);

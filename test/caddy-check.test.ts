@@ -1,11 +1,11 @@
-import { parseCaddyfile } from "../lib/caddy/caddyfile";
-import { judgeCaddyfile } from "../lib/caddy/check";
-import { GLOBAL_OPTIONS, HANDLER_DIRECTIVES, SITE_DIRECTIVES, SUBDIRECTIVES } from "../lib/caddy/directives";
+import { parseCaddyfile } from "../caddy/caddyfile";
+import { judgeCaddyfile } from "../caddy/check";
+import { GLOBAL_OPTIONS, HANDLER_DIRECTIVES, SITE_DIRECTIVES, SUBDIRECTIVES } from "../caddy/directives";
 import { caddyAdapt } from "./support/caddy";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
- * The pure model of Caddy's adapter (lib/caddy/check.ts), which lab validation runs before
+ * The pure model of Caddy's adapter (caddy/check.ts), which lab validation runs before
  * anything is registered, held to the real Caddy: each case is judged by both, and what the model
  * refuses, Caddy refuses in the words the model reports; what it accepts, Caddy adapts.
  */

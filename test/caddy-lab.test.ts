@@ -1,10 +1,10 @@
-import { judgeCaddyfile, misreadBlocks } from "../lib/caddy/check";
-import { processBlocks } from "../lib/caddy/generate";
-import { isProtected } from "../lib/sites";
+import { judgeCaddyfile, misreadBlocks } from "../caddy/check";
+import { processBlocks } from "../caddy/generate";
+import { isProtected } from "../forward-auth";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { acmeIssuers, handlerChain, isForwardAuth, isOutpostProxy, routesByHost } from "./support/caddy-json";
 import { declaredSites, type LabForRealCaddy, labForRealCaddy } from "./support/caddy";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * The prod and dev labels, as caddy-docker-proxy turns them into a Caddyfile, judged by the real

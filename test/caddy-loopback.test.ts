@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { AUTHENTIK_FORWARD_AUTH, isProtected } from "../forward-auth";
 import { INGRESS_HEALTH, type Site } from "../lab/model";
-import { AUTHENTIK_FORWARD_AUTH } from "../lib/labels";
-import { isProtected } from "../lib/sites";
-import type { LabCaddyfile, RegisteredLabels } from "../offline/caddyfile";
+import type { LabCaddyfile, RegisteredLabels } from "../caddy/lab-caddyfile";
 import { type OfflineRun, runOffline } from "../offline/run";
 import { declaredSites, forLoopback, labForRealCaddy, type RunningCaddy, startCaddy } from "./support/caddy";
 import { get, SESSION, startAuthentikStub, startEchoStub, type Stub } from "./support/http-stubs";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * The prod labels' Caddyfile, served by the real Caddy on loopback: plain HTTP on free 127.0.0.1

@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { cloneBlocks, marshal, mergeBlocks, parseCaddyfile } from "../lib/caddy/caddyfile";
-import { judgeCaddyfile } from "../lib/caddy/check";
-import { blocksFromLabels } from "../lib/caddy/from-labels";
-import { type Judge, processCaddyfile } from "../lib/caddy/generate";
+import { cloneBlocks, marshal, mergeBlocks, parseCaddyfile } from "../caddy/caddyfile";
+import { judgeCaddyfile } from "../caddy/check";
+import { blocksFromLabels } from "../caddy/from-labels";
+import { type Judge, processCaddyfile } from "../caddy/generate";
 import { realCaddyJudge } from "./support/caddy";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * caddy-docker-proxy's own test fixtures, run through this program's model of it. The fixtures

@@ -1,8 +1,8 @@
-import { type Block, marshal, mergeBlocks, parseCaddyfile } from "../lib/caddy/caddyfile";
-import { judgeCaddyfile, misreadBlocks } from "../lib/caddy/check";
-import { blocksFromLabels } from "../lib/caddy/from-labels";
-import { generateCaddyfile, type GeneratedCaddyfile, processCaddyfile } from "../lib/caddy/generate";
-import { expandTemplate, TemplateError } from "../lib/caddy/template";
+import { type Block, marshal, mergeBlocks, parseCaddyfile } from "../caddy/caddyfile";
+import { judgeCaddyfile, misreadBlocks } from "../caddy/check";
+import { blocksFromLabels } from "../caddy/from-labels";
+import { generateCaddyfile, type GeneratedCaddyfile, processCaddyfile } from "../caddy/generate";
+import { expandTemplate, TemplateError } from "../caddy/template";
 
 /**
  * caddy-docker-proxy's label rules, one table case each, with labels and Caddyfiles of our own

@@ -1,11 +1,11 @@
 import { ConfigError, lacksOnePasswordCredentials, NAMESPACES, parseConfig } from "../config";
 import { providerKeys } from "../config/namespaces";
 import { STACKS } from "../lab";
-import { evaluateLab, labContext } from "../lib/evaluate-lab";
-import { refKey } from "../lib/secret-values";
+import { evaluateLab, labContext } from "../evaluation/evaluate-lab";
+import { refKey } from "../evaluation/secret-values";
 import { OfflineRunError, runOffline } from "../offline/run";
-import { readStackConfig } from "../offline/stack-config";
-import { labSecretRefs } from "../lib/evaluate-lab";
+import { readStackConfig } from "../config/stack-file";
+import { labSecretRefs } from "../evaluation/evaluate-lab";
 
 /**
  * "Bad configuration": every malformed config runs through the whole program under mocks and must

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
-import { evaluateLab } from "../lib/evaluate-lab";
-import { labCaddyfile } from "../offline/caddyfile";
-import { readStackConfig } from "../offline/stack-config";
+import { evaluateLab } from "../evaluation/evaluate-lab";
+import { labCaddyfile } from "../caddy/lab-caddyfile";
+import { readStackConfig } from "../config/stack-file";
 import { runOffline } from "../offline/run";
 import { readWorkflow } from "./support/workflows";
 

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { accepts, allAccept, running, startDaemon, stopDaemon, waitUntil } from "./support/daemon";
+import { accepts, allAccept, running, startDaemon, stopDaemon, waitUntil } from "../servers/daemon";
 
 /**
- * test/support/daemon.ts, with Node itself as the server (a script of the test's): the stop ends
+ * servers/daemon.ts, with Node itself as the server (a script of the test's): the stop ends
  * in SIGKILL at its deadline, uses the server's own signal, reaches a script's whole group, and a
  * failed wait says what it waited for with the log's end.
  */

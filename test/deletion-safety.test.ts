@@ -1,6 +1,6 @@
 import { bind, defineStack, type Removal, type StackDefinition } from "../lab/model";
-import { type Inventory, removalProblem, unmarkedRemovals } from "../lib/deletion-safety";
-import { LabError } from "../lib/validation";
+import { type Inventory, removalProblem, unmarkedRemovals } from "../evaluation/deletion-safety";
+import { LabError } from "../evaluation/validation";
 import { OfflineRunError, type OfflineRun, runOffline } from "../offline/run";
 import { FIXTURE_CONFIG, FIXTURE_STACK } from "./fixtures/review-lab";
 import { services } from "./helpers";

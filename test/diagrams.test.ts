@@ -1,20 +1,20 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { STACKS } from "../lab";
-import { MAX_NODES, PAGE_WIDTH } from "../lib/docs/mermaid";
-import { renderDocs } from "../lib/docs";
-import { evaluateLab } from "../lib/evaluate-lab";
+import { MAX_NODES, PAGE_WIDTH } from "../docs-generator/mermaid";
+import { renderDocs } from "../docs-generator";
+import { evaluateLab } from "../evaluation/evaluate-lab";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { docsConfig, docsOptions } from "../scripts/docs";
+import { docsConfig, docsOptions } from "../docs-generator/generate";
 import { bigLab } from "./fixtures/big-lab";
 import { CHROMIUM } from "./support/chromium";
 import { MermaidRenderer, mermaidBlocks, mermaidBuild, type Rendering } from "./support/mermaid";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * Every Mermaid block in the README and under docs/, rendered by Mermaid itself in headless
  * Chromium, the way GitHub shows it: a block that does not parse fails, and so does one past the
- * legibility bound (lib/docs/mermaid.ts: at most MAX_NODES boxes, at most PAGE_WIDTH wide at its
+ * legibility bound (docs-generator/mermaid.ts: at most MAX_NODES boxes, at most PAGE_WIDTH wide at its
  * natural size). A PNG of each, as GitHub's column shows it, is written to out/diagrams/ (ignored
  * by git; HOMELAB_DIAGRAMS_DIR names another folder), with index.txt listing what each measured.
  */

@@ -4,15 +4,15 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { STACKS } from "../lab";
 import { defineStack, op, SecretEnv, type StackDefinition } from "../lab/model";
-import { DOC_FILES, type DocFile, renderDocs } from "../lib/docs";
-import { waitsOf } from "../lib/docs/bootstrap";
-import { GENERATED_NOTICE, markdownText } from "../lib/docs/document";
-import { breakable, MAX_EDGES, MAX_NODES, pages } from "../lib/docs/mermaid";
-import { evaluateLab } from "../lib/evaluate-lab";
+import { DOC_FILES, type DocFile, renderDocs } from "../docs-generator";
+import { waitsOf } from "../docs-generator/bootstrap";
+import { GENERATED_NOTICE, markdownText } from "../docs-generator/document";
+import { breakable, MAX_EDGES, MAX_NODES, pages } from "../docs-generator/mermaid";
+import { evaluateLab } from "../evaluation/evaluate-lab";
 import { fakeSecretValues } from "../offline/fake-secrets";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { fieldsToRead } from "../lib/program-fields";
-import { DOCS_DIR, docsConfig, docsOptions, generateDocs, orphanDocs, staleDocs } from "../scripts/docs";
+import { fieldsToRead } from "../evaluation/program-fields";
+import { DOCS_DIR, docsConfig, docsOptions, generateDocs, orphanDocs, staleDocs } from "../docs-generator/generate";
 
 /**
  * docs/lab/ is generated from the lab declaration (`npm run docs`). These tests fail when the

@@ -1,6 +1,6 @@
-import { adoptMarkdown, planAdoption } from "../lib/adopt";
-import { compareSwarms, hasDrift, serviceDifferences, UNMANAGED_VALUE } from "../lib/drift";
-import type { DesiredSwarm, ServiceState, SwarmState } from "../lib/swarm-state";
+import { adoptMarkdown, planAdoption } from "../live/adopt";
+import { compareSwarms, hasDrift, serviceDifferences, UNMANAGED_VALUE } from "../live/drift";
+import type { DesiredSwarm, ServiceState, SwarmState } from "../live/swarm-state";
 
 /** The comparison itself, on hand-made states: what counts as drift and what does not. */
 

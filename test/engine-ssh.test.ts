@@ -4,15 +4,15 @@ import * as path from "node:path";
 import { readWorkflow, stepNamed } from "./support/workflows";
 import { preRunCommands, RUN_ENV } from "../ops/settings";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { waitUntil } from "./support/daemon";
-import { ENGINE_NEEDS, freePort } from "./support/engine";
+import { waitUntil } from "../servers/daemon";
+import { ENGINE_NEEDS, freePort } from "../servers/engine";
 import { type ReviewSlice, startReviewSlice, writeConfig } from "./support/review-slice";
-import { type ClientHome, clientHome, SSH_NEEDS, startTestSshServer, type TestSshServer } from "./support/sshd";
-import { describeWith } from "./support/tools";
+import { type ClientHome, clientHome, SSH_NEEDS, startTestSshServer, type TestSshServer } from "../servers/sshd";
+import { describeWith } from "../servers/tools";
 
 /**
  * `adopt` and `drift` on the path prod uses: `docker:host: ssh://...`, through the system ssh
- * client, to Debian's real sshd (test/support/sshd.ts) whose sessions reach the tests' own engine.
+ * client, to Debian's real sshd (servers/sshd.ts) whose sessions reach the tests' own engine.
  * Every run is the CLI, as a user or a workflow runs it, in a client home of its own. Under CI=true
  * these tests must run: a missing sshd or engine fails them.
  */

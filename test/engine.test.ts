@@ -2,18 +2,18 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import * as path from "node:path";
-import { connectEngine, EngineError, explain } from "../engine/connect";
-import { runAdopt, runDrift } from "../engine/commands";
-import { UNMANAGED_VALUE } from "../lib/drift";
+import { connectEngine, EngineError, explain } from "../live/connect";
+import { runAdopt, runDrift } from "../live/commands";
+import { UNMANAGED_VALUE } from "../live/drift";
 import { type OfflineRun } from "../offline/run";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { ENGINE_NEEDS, TEST_IMAGE, TEST_IMAGE_NEXT, type TestEngine } from "./support/engine";
+import { ENGINE_NEEDS, TEST_IMAGE, TEST_IMAGE_NEXT, type TestEngine } from "../servers/engine";
 import { type ReviewSlice, startReviewSlice } from "./support/review-slice";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * `adopt` and `drift` against a real Docker engine the tests start themselves (own socket, own
- * data root; see test/support/engine.ts). A slice of the lab (the caddy and platform_postgres
+ * data root; see servers/engine.ts). A slice of the lab (the caddy and platform_postgres
  * stacks with their shared networks) is deployed the way the old tooling did, then adopted,
  * changed by hand, and reviewed. Under CI=true these tests must run: a missing engine fails them.
  */

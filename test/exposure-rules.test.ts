@@ -2,13 +2,13 @@ import { ConfigError, parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { Auth, bind, DOCKER_SOCKET, hostBind, type Removal, type ServiceSpec, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
-import { evaluateLab } from "../lib/evaluate-lab";
-import { LabError, validateLab } from "../lib/validation";
-import { exposureProblems } from "../lib/validation/exposure";
-import { readStackConfig } from "../offline/stack-config";
+import { evaluateLab } from "../evaluation/evaluate-lab";
+import { LabError, validateLab } from "../evaluation/validation";
+import { exposureProblems } from "../evaluation/validation/exposure";
+import { readStackConfig } from "../config/stack-file";
 
 /**
- * The exposure guardrails of lab validation (lib/validation/exposure.ts): a minimal valid lab
+ * The exposure guardrails of lab validation (evaluation/validation/exposure.ts): a minimal valid lab
  * broken one way per case, in a table of [sentence, stacks, removals, exact problems]; then the
  * same rules on the real program's path (validateLab, evaluateLab with the dev config).
  */
@@ -70,7 +70,7 @@ const CASES: readonly [string, readonly StackSpec[], readonly Removal[], readonl
   ],
   ["binds of data paths and of /dev with a reason", app([web({ mounts: [bind("/mnt/apps01/appdata/web", "/config"), hostBind("/dev/dri", "/dev/dri", "GPU", { readOnly: false })] })]), [], []],
   [
-    "the socket, however spelled, is the socket-proxy rule's (lib/validation/service.ts, tested in lab-validation), not this module's",
+    "the socket, however spelled, is the socket-proxy rule's (evaluation/validation/service.ts, tested in lab-validation), not this module's",
     app([web({ mounts: [bind(DOCKER_SOCKET, DOCKER_SOCKET, true), hostBind("/run/docker.sock", "/var/run/docker.sock", "it wants to see containers")] })]),
     [],
     [],

@@ -1,7 +1,7 @@
-import { isSecretWrapper, type RegisteredResource, type RegisteredService, registeredService, registeredServices } from "../offline/registered";
+import { isSecretWrapper, type RegisteredResource, type RegisteredService, registeredService, registeredServices } from "../lib/registered";
 import { type OfflineRun } from "../offline/run";
 
-/** Small readers over what a run registered, on top of the one typed reader (offline/registered.ts). */
+/** Small readers over what a run registered, on top of the one typed reader (lib/registered.ts). */
 
 export type { RegisteredService };
 

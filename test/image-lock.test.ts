@@ -4,13 +4,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { defineStack, type ServiceSpec } from "../lab/model";
-import { EMPTY_LOCK, type ImageLock, parseImageLock, pinImage, readImageLock, serializeImageLock, writeImageLock } from "../lib/image-lock";
-import { familiarName, parseImageReference, pinnedReference, registryHost, taggedName } from "../lib/image-ref";
+import { EMPTY_LOCK, type ImageLock, parseImageLock, pinImage, readImageLock, serializeImageLock, writeImageLock } from "../images/image-lock";
+import { familiarName, parseImageReference, pinnedReference, registryHost, taggedName } from "../images/image-ref";
 import { PROJECT_DIR } from "../lib/project-dir";
-import { LabError } from "../lib/validation";
-import { checkImagePins, unlockedImages } from "../lib/validation/images";
+import { LabError } from "../evaluation/validation";
+import { checkImagePins, unlockedImages } from "../evaluation/validation/images";
 import { OfflineRunError, runOffline } from "../offline/run";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { services } from "./helpers";
 
 const digestOf = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;

@@ -5,12 +5,13 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Docker from "dockerode";
-import { readImageLock } from "../lib/image-lock";
-import { MANIFEST_TYPES, resolveDigest } from "../registry/client";
-import { labImages, resolveLock, updateLockFile } from "../registry/update-lock";
-import { ENGINE_NEEDS, freePort, startTestEngine, type TestEngine } from "./support/engine";
+import { readImageLock } from "../images/image-lock";
+import { MANIFEST_TYPES, resolveDigest } from "../images/registry-client";
+import { labImages } from "../evaluation/lab-images";
+import { resolveLock, updateLockFile } from "../images/update-lock";
+import { ENGINE_NEEDS, freePort, startTestEngine, type TestEngine } from "../servers/engine";
 import { PRIVATE_USER, REGISTRY_NEEDS, startTestRegistry, type TestRegistry } from "./support/registry";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * `npm run images` against a real registry: Debian's docker-registry, started here on 127.0.0.1,
@@ -144,7 +145,7 @@ describeWith(ENGINE_NEEDS, REGISTRY_NEEDS)("the image lock against a real regist
       writeFileSync(file, JSON.stringify({ auths: auth ? { [secured.host]: { auth: Buffer.from(auth).toString("base64") } } : {} }));
       return file;
     };
-    const credentialsFrom = (file: string) => async () => (await import("../registry/docker-config")).credentialsFor(secured.host, file);
+    const credentialsFrom = (file: string) => async () => (await import("../images/docker-config")).credentialsFor(secured.host, file);
 
     test("a public repository with an anonymous pull token", async () => {
       const digest = await resolveDigest(`${secured.host}/homelab-test/app:1`, { credentials: () => undefined });

@@ -2,10 +2,10 @@ import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { Auth, httpMonitor, type LabContext, type ServiceSpec, type StackSpec } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
-import { evaluateLab } from "../lib/evaluate-lab";
-import type { IngressSettings } from "../lib/labels";
-import { LabError, validateLab } from "../lib/validation";
-import { readStackConfig } from "../offline/stack-config";
+import { evaluateLab } from "../evaluation/evaluate-lab";
+import type { IngressSettings } from "../evaluation/labels";
+import { LabError, validateLab } from "../evaluation/validation";
+import { readStackConfig } from "../config/stack-file";
 
 /**
  * Lab validation of what the labels make: the Caddyfile caddy-docker-proxy would build (a label

@@ -1,9 +1,9 @@
 import { parseConfig } from "../config";
 import { Auth, type ServiceSpec, type StackSpec } from "../lab/model";
-import { ingressControllers, planIngress, TUNNEL_CATCH_ALL } from "../lib/ingress";
-import { resolveLabSites } from "../lib/sites";
-import { LabError } from "../lib/validation";
-import { checkSites } from "../lib/validation/sites";
+import { ingressControllers, planIngress, TUNNEL_CATCH_ALL } from "../evaluation/ingress";
+import { resolveLabSites } from "../evaluation/sites";
+import { LabError } from "../evaluation/validation";
+import { checkSites } from "../evaluation/validation/sites";
 import { INTERNAL_DNS_TYPES } from "../lib/resource-types";
 import { FAKE_TUNNEL_TOKEN_KEY } from "../offline/fake-secrets";
 import type * as cloudflare from "@pulumi/cloudflare";
@@ -11,9 +11,9 @@ import type * as docker from "@pulumi/docker";
 import { PUBLIC_INGRESS_TYPES } from "../lib/resource-types";
 import { SWARM_TYPES } from "../lib/resource-types";
 import type { UnifiDnsRecordArgs } from "../providers/unifi/dns-record";
-import { inputsOf as registeredInputs, isSecretWrapper, ofType } from "../offline/registered";
+import { inputsOf as registeredInputs, isSecretWrapper, ofType } from "../lib/registered";
 import { type OfflineRun, runOffline } from "../offline/run";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { deployLab } from "../program";
 import { service, services, sitePrefixes } from "./helpers";
 

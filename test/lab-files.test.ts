@@ -6,14 +6,14 @@ import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../config";
 import { STACKS } from "../lab";
 import { bind, type ServiceSpec, type StackSpec } from "../lab/model";
-import { evaluateLab } from "../lib/evaluate-lab";
-import { LAB_DIR } from "../lib/lab-files";
+import { evaluateLab } from "../evaluation/evaluate-lab";
+import { LAB_DIR } from "../evaluation/lab-files";
 import { type OfflineRun, runOffline } from "../offline/run";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { services } from "./helpers";
 import { layOut, mountedConfigs } from "./support/mounted-files";
 import { parseCommand, shellcheckDialect, shellScripts } from "./support/shell-scripts";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * The lab's shipped files, judged by the programs that consume them where Debian has them:

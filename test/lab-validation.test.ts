@@ -3,9 +3,9 @@ import { STACKS } from "../lab";
 import { Auth, bind, DOCKER_SOCKET, hostBind, op, programSecret, SecretEnv, type ServiceSpec, type StackSpec, type Tier } from "../lab/model";
 import { SHARED_NETWORKS } from "../lab/networks";
 import { socketProxy } from "../lab/shared/socket-proxy";
-import { evaluateLab, labContext } from "../lib/evaluate-lab";
-import { LabError, validateLab } from "../lib/validation";
-import { readStackConfig } from "../offline/stack-config";
+import { evaluateLab, labContext } from "../evaluation/evaluate-lab";
+import { LabError, validateLab } from "../evaluation/validation";
+import { readStackConfig } from "../config/stack-file";
 
 /** Lab declaration errors: small hand-made stacks, each with exactly the problems it must report. */
 

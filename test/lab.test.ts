@@ -1,4 +1,5 @@
-import { canonicalDuration } from "../lib/units";
+import { canonicalDuration } from "../evaluation/units";
+import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../forward-auth";
 import type { OfflineRun } from "../offline/run";
 import { runOffline } from "../offline/run";
 import {
@@ -18,7 +19,7 @@ import {
   STACK_DEPENDENCIES,
 } from "./fixtures/seed";
 import { attachedNetworks, networks, service, services, sitePrefixes } from "./helpers";
-import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../lib/labels";
+
 import { ROLE_LABEL } from "../lib/naming";
 
 /**
@@ -241,7 +242,7 @@ describe("placement", () => {
 
   test("restart policy delay and window are explicit (no perpetual provider diff)", () => {
     for (const svc of services(run)) {
-      // In the provider's read-back form (lib/units.ts), or the preview after an up shows a diff.
+      // In the provider's read-back form (evaluation/units.ts), or the preview after an up shows a diff.
       expect(canonicalDuration(svc.task.restartPolicy?.delay ?? "(none)")).toBe(svc.task.restartPolicy?.delay);
       expect(svc.task.restartPolicy?.window).toBe("0s");
     }

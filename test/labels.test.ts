@@ -1,13 +1,14 @@
 import { execFileSync } from "node:child_process";
+import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels } from "../forward-auth";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Auth, httpMonitor, op, opTemplate, opTemplateFile, type Site } from "../lab/model";
-import { FORWARD_AUTH_SNIPPET, forwardAuthSnippetLabels, homepageLabels, ingressControllerLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../lib/labels";
-import { resolveSite } from "../lib/sites";
+import { homepageLabels, ingressControllerLabels, type IngressSettings, kumaLabels, mergeLabels, siteLabels } from "../evaluation/labels";
+import { resolveSite } from "../evaluation/sites";
 import { contentAddressedName, MAX_SWARM_OBJECT_NAME, shortHash } from "../lib/naming";
-import { refsOf, renderEnvFile, renderSecretValue, shellQuote } from "../lib/secret-values";
-import { isDuration, parseCpus, parseMemory } from "../lib/units";
+import { refsOf, renderEnvFile, renderSecretValue, shellQuote } from "../evaluation/secret-values";
+import { isDuration, parseCpus, parseMemory } from "../evaluation/units";
 
 const LAB: IngressSettings = { domain: "example.com", internalDomain: "in.example.com", storageNode: "nas", tls: "cloudflare-dns", acmeEmail: "acme@example.com" };
 const DEV: IngressSettings = { domain: "lab.localhost", internalDomain: "in.lab.localhost", storageNode: "nas", tls: "internal", acmeEmail: "dev@lab.localhost" };

@@ -449,12 +449,12 @@ describe("path filters: exactly the changes that can change the lab trigger a ru
   });
 
   test("tests, docs, tooling, CI, the dev stack and the ops project do not", () => {
-    const quiet = ["README.md", "test/program.test.ts", "test/fixtures/seed.ts", "scripts/drift.ts", "engine/scan.ts", "offline/run.ts", "bench/scan.ts", ".ci/run", ".github/workflows/lab-up.yml", "Pulumi.dev.yaml", "ops/index.ts", "ops/Pulumi.prod.yaml", "docs/anything.md", ".gitignore"];
+    const quiet = ["README.md", "test/program.test.ts", "test/fixtures/seed.ts", "scripts/drift.ts", "live/scan.ts", "offline/run.ts", "bench/scan.ts", ".ci/run", ".github/workflows/lab-up.yml", "Pulumi.dev.yaml", "ops/index.ts", "ops/Pulumi.prod.yaml", "docs/anything.md", ".gitignore"];
     for (const file of quiet) expect([file, triggersRun(file, filters)]).toEqual([file, false]);
   });
 
   test("no filter is dead: each matches a file in the repository", () => {
-    const files = ["Pulumi.yaml", "Pulumi.prod.yaml", "main.js", "scripts/source-hash.js", "scripts/cache-provider-code.js", "index.ts", "program.ts", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", ...["config", "components", "lab", "lib", "providers"].flatMap(filesUnder)];
+    const files = ["Pulumi.yaml", "Pulumi.prod.yaml", "main.js", "scripts/source-hash.js", "scripts/cache-provider-code.js", "index.ts", "program.ts", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", ...["config", "components", "lab", "lib", "images", "caddy", "forward-auth", "evaluation", "providers"].flatMap(filesUnder)];
     for (const filter of filters) expect([filter, files.some((file) => triggersRun(file, [filter]))]).toEqual([filter, true]);
   });
 

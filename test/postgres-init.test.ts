@@ -7,13 +7,13 @@ import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
 import postgresStack from "../lab/stacks/platform/postgres";
 import { type OfflineRun, runOffline } from "../offline/run";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { service } from "./helpers";
 import { layOut, mountedConfigs, mountedSecrets } from "./support/mounted-files";
 import { clients, PROVISIONER, provisioned, SHARED_POSTGRES } from "./support/postgres-clients";
 import { majorVersion, postgresBinDir, psql, type Server, startLikeImage, startProvisioner, startServer } from "./support/postgres";
-import { freePort } from "./support/engine";
-import { describeWith } from "./support/tools";
+import { freePort } from "../servers/engine";
+import { describeWith } from "../servers/tools";
 
 /**
  * The shared PostgreSQL and the pg-provision service that gives each app its user and databases

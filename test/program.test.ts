@@ -1,5 +1,5 @@
 import { type OfflineRun, runOffline } from "../offline/run";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { services, sitePrefixes } from "./helpers";
 
 /** Whole-program properties: determinism, the dev stack, convergence and resource options. (The seed's stack order: test/lab.test.ts.) */

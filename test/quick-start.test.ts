@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { postgresBinDir } from "./support/postgres";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * The README's Quick start: two commands, the second the one CI runs, ending in the README's test

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { type ImageLock, parseImageLock, serializeImageLock } from "../lib/image-lock";
+import { type ImageLock, parseImageLock, serializeImageLock } from "../images/image-lock";
 
 /**
  * renovate.json against Renovate's documented contract for a regex custom manager (Renovate

@@ -1,13 +1,13 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { ExposureKind, ExposureItem } from "../lib/exposure";
-import { REVIEW_MARKER } from "../lib/review-report";
-import { WIDTH } from "../lib/text-layout";
-import type { LabDiff } from "../lib/view-diff";
+import type { ExposureKind, ExposureItem } from "../review/exposure-summary";
+import { REVIEW_MARKER } from "../review/report";
+import { WIDTH } from "../review/text-layout";
+import type { LabDiff } from "../review/view-diff";
 import { PROJECT_DIR } from "../lib/project-dir";
 import { FIXTURE_DIGEST, FIXTURE_STACK } from "./fixtures/review-lab";
-import { waitUntil } from "./support/daemon";
+import { waitUntil } from "../servers/daemon";
 import { fixtureIndexWith, makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**

@@ -1,10 +1,10 @@
 import type { Removal } from "../lab/model";
-import { inventoryOfStacks } from "../lib/deletion-safety";
-import type { ExposureItem } from "../lib/exposure";
-import type { LabView, RouteView, ServiceView, SiteView, StackView } from "../lib/lab-view";
-import { COMMENT_LIMIT, REVIEW_MARKER, reviewJson, reviewMarkdown, reviewText } from "../lib/review-report";
-import { WIDTH } from "../lib/text-layout";
-import { diffViews } from "../lib/view-diff";
+import { inventoryOfStacks } from "../evaluation/deletion-safety";
+import type { ExposureItem } from "../review/exposure-summary";
+import type { LabView, RouteView, ServiceView, SiteView, StackView } from "../review/lab-view";
+import { COMMENT_LIMIT, REVIEW_MARKER, reviewJson, reviewMarkdown, reviewText } from "../review/report";
+import { WIDTH } from "../review/text-layout";
+import { diffViews } from "../review/view-diff";
 
 /**
  * The review's comparison, on small hand-made views: each kind of exposure the summary calls out,

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { COMMENT_LIMIT, REVIEW_MARKER, reviewMarkdown } from "../lib/review-report";
+import { COMMENT_LIMIT, REVIEW_MARKER, reviewMarkdown } from "../review/report";
 import { readWorkflow } from "./support/workflows";
 
 /**

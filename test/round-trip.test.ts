@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
 import Docker from "dockerode";
-import type { ImageLock } from "../lib/image-lock";
-import { taggedName } from "../lib/image-ref";
-import { resolveDigest } from "../registry/client";
-import { isSecretWrapper, type RegisteredResource } from "../offline/registered";
+import type { ImageLock } from "../images/image-lock";
+import { taggedName } from "../images/image-ref";
+import { resolveDigest } from "../images/registry-client";
+import { isSecretWrapper, type RegisteredResource } from "../lib/registered";
 import { type OfflineRun, runOffline } from "../offline/run";
-import { ENGINE_NEEDS, startTestEngine, TEST_IMAGE, type TestEngine } from "./support/engine";
+import { ENGINE_NEEDS, startTestEngine, TEST_IMAGE, type TestEngine } from "../servers/engine";
 import { createConfig, createNetwork, createSecret, createService } from "./support/provider-engine";
 import { CONFIG_SCHEMA, differences, NETWORK_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from "./support/provider-schema";
 import { readService } from "./support/provider-service";
 import { REGISTRY_NEEDS, startTestRegistry, type TestRegistry } from "./support/registry";
-import { describeWith } from "./support/tools";
+import { describeWith } from "../servers/tools";
 
 /**
  * A second `pulumi up` is a no-op: every network, secret, config and service of the prod and dev

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { OfflineRunError, type OfflineRun, runOffline } from "../offline/run";
-import { readStackConfig } from "../offline/stack-config";
+import { readStackConfig } from "../config/stack-file";
 import { services, stringsIn, withoutSecrets } from "./helpers";
 
 /** Secret handling: nothing in plain text, each item read once, rotation by name. */

@@ -1,8 +1,8 @@
 import { op, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../lab/model";
 import { SERVICE_IGNORE_CHANGES, toServiceArgs } from "../components/service-args";
-import { EMPTY_LOCK } from "../lib/image-lock";
-import { type PlanContext, planService } from "../lib/service-plan";
-import type { ServiceInputs } from "../offline/registered";
+import { EMPTY_LOCK } from "../images/image-lock";
+import { type PlanContext, planService } from "../evaluation/service-plan";
+import type { ServiceInputs } from "../lib/registered";
 
 /**
  * The one conversion of a service plan into `docker.Service` arguments, on its own: exact

@@ -1,7 +1,7 @@
 import { Auth, bind, op, SecretEnv, type ServiceSpec, type StackSpec, tmpfs, volume } from "../lab/model";
-import { EMPTY_LOCK } from "../lib/image-lock";
-import type { IngressSettings } from "../lib/labels";
-import { type PlanContext, planService, type ServicePlan } from "../lib/service-plan";
+import { EMPTY_LOCK } from "../images/image-lock";
+import type { IngressSettings } from "../evaluation/labels";
+import { type PlanContext, planService, type ServicePlan } from "../evaluation/service-plan";
 
 /**
  * The service plan on its own: one small stack, one service, each case changing one thing of the

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { engineHost, engineSshOpts } from "../engine/connect";
-import { parseSshUrl, sshArguments, type SshTarget } from "../engine/ssh-command";
-import { describeSshFailure } from "../engine/ssh-failure";
+import { engineHost, engineSshOpts } from "../live/connect";
+import { parseSshUrl, sshArguments, type SshTarget } from "../live/ssh-command";
+import { describeSshFailure } from "../live/ssh-failure";
 import { editDistance, nearest } from "../lib/nearest";
 import { parseTimeout } from "../scripts/timeout-option";
-import { testWith } from "./support/tools";
+import { testWith } from "../servers/tools";
 
 /**
  * The pure halves of the SSH path: the `ssh` command line (as the Docker CLI's connection helper

@@ -1,5 +1,5 @@
 import { op, opTemplate, opTemplateFile, type StackSpec } from "../lab/model";
-import { stackFolder, withStackFiles } from "../lib/lab-files";
+import { stackFolder, withStackFiles } from "../evaluation/lab-files";
 
 /** Where a stack's shipped files live, and how the evaluation names them from lab/ (no real lab read). */
 

@@ -1,12 +1,12 @@
 import * as docker from "@pulumi/docker";
 import { op, SecretEnv, type StackSpec } from "../lab/model";
-import type { StackPlan } from "../lib/evaluate-lab";
-import { EMPTY_LOCK } from "../lib/image-lock";
+import type { StackPlan } from "../evaluation/evaluate-lab";
+import { EMPTY_LOCK } from "../images/image-lock";
 import { contentAddressedName } from "../lib/naming";
 import { SWARM_TYPES } from "../lib/resource-types";
-import { planService } from "../lib/service-plan";
+import { planService } from "../evaluation/service-plan";
 import { type MockMonitor, startMockMonitor } from "../offline/mock-monitor";
-import { isSecretWrapper, type RegisteredResource } from "../offline/registered";
+import { isSecretWrapper, type RegisteredResource } from "../lib/registered";
 
 /**
  * One SwarmStack under Pulumi's mock monitor: one stack with its own network, one stateful service

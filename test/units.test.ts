@@ -1,6 +1,6 @@
-import { addDurations, canonicalDuration, checkFileMode, goDurationString, parseDuration, shortDuration } from "../lib/units";
-import { checkQuantities } from "../lib/validation/quantities";
-import { healthBudget, rolloutOf } from "../lib/rollout";
+import { addDurations, canonicalDuration, checkFileMode, goDurationString, parseDuration, shortDuration } from "../evaluation/units";
+import { checkQuantities } from "../evaluation/validation/quantities";
+import { healthBudget, rolloutOf } from "../evaluation/rollout";
 
 /**
  * The read-back forms, case by case. The expected strings are what the provider

@@ -1,10 +1,9 @@
 import { type ResourceValidationArgs, type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import type { ServiceSpec } from "../../lab/model";
-import { isGlobal, isSnippet } from "../../lib/caddy/caddyfile";
-import { caddyRootsOf, runsSnippetFirst } from "../../lib/caddy/forward-auth";
-import { FORWARD_AUTH_SNIPPET } from "../../lib/labels";
+import { isGlobal, isSnippet } from "../../caddy/caddyfile";
+import { caddyRootsOf, FORWARD_AUTH_SNIPPET, runsSnippetFirst } from "../../forward-auth";
 import { ROLE_LABEL } from "../../lib/naming";
-import { FORWARD_AUTH_EXCEPTIONS } from "../forward-auth-exceptions";
+import { FORWARD_AUTH_EXCEPTIONS } from "../lab-lists";
 import { DockerService, labelsOf, nameOf, stringRecord } from "./resources";
 
 /** Every Caddy site behind Authentik's forward auth, unless its service is a listed exception. */
@@ -59,7 +58,7 @@ export const caddySitesUseForwardAuth: ResourceValidationPolicy = {
       reportViolation(
         `${name}: site "${site.keys.join(" ")}" (label ${prefix}) is served without Authentik forward auth. ` +
           `Import the snippet before its handlers ("${prefix}.route.0_import: ${FORWARD_AUTH_SNIPPET}", the lab's default Auth.authentik), ` +
-          `or, if the application must stay open, declare the site Auth.own/Auth.none with its reason and list ${name} in policy/forward-auth-exceptions.ts.`,
+          `or, if the application must stay open, declare the site Auth.own/Auth.none with its reason and run npm run docs, which lists ${name} in policy/lab-lists.ts.`,
       );
     }
   }),

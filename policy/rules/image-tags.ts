@@ -1,5 +1,5 @@
 import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { DIGEST, TAG } from "../../lib/image-ref";
+import { DIGEST, TAG } from "../../images/image-ref";
 import { DockerService, imageOf, nameOf } from "./resources";
 
 /** Every image names what it runs: a tag or a digest, and preferably not a moving `latest`. */

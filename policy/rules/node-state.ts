@@ -1,6 +1,6 @@
 import { type ResourceValidationArgs, type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { isUnder } from "../../lib/host-paths";
-import { SHARED_STORAGE_ROOTS } from "../shared-storage";
+import { isUnder } from "../../evaluation/host-paths";
+import { SHARED_STORAGE_ROOTS } from "../lab-lists";
 import { containerOf, DockerService, imageOf, list, nameOf, type ServiceProps, stringList } from "./resources";
 import { socketExposure } from "./socket-access";
 
@@ -50,7 +50,7 @@ function nodeLocalState(service: ServiceProps, roots: readonly string[]): string
 
 const sharedRootsSchema = {
   type: "array" as const,
-  description: "Further host paths that are the same storage on every node (NFS), added to policy/shared-storage.ts.",
+  description: "Further host paths that are the same storage on every node (NFS), added to the lab's (policy/lab-lists.ts).",
   items: { type: "string" as const, pattern: "^/" },
 };
 

@@ -1,6 +1,6 @@
 import type { CustomResource } from "@pulumi/pulumi";
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { splitImageReference, type WrittenReference } from "../../lib/image-ref";
+import { splitImageReference, type WrittenReference } from "../../images/image-ref";
 import { PUBLIC_INGRESS_TYPES, SWARM_TYPES } from "../../lib/resource-types";
 
 /**
@@ -115,6 +115,7 @@ export function list<T>(value: readonly T[] | undefined | null): T[] {
   return out;
 }
 
+/** A service's labels, whichever form the engine hands them in. */
 export function labelsOf(service: ServiceProps): Map<string, string> {
   const labels = new Map<string, string>();
   for (const entry of list(service.labels)) {
@@ -128,6 +129,7 @@ export function nameOf(service: ServiceProps, args: ResourceValidationArgs): str
   return typeof service.name === "string" ? service.name : args.name;
 }
 
+/** A service's container spec, or an empty one. */
 export function containerOf(service: ServiceProps) {
   return service.taskSpec?.containerSpec ?? {};
 }
@@ -145,6 +147,7 @@ export function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string" && item.length > 0) : [];
 }
 
+/** The string entries of a config value that is an object; anything else is empty. */
 export function stringRecord(value: unknown): Record<string, string> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].trim().length > 0));

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import type { ServiceSpec } from "../../lab/model";
-import { DOCKER_SOCKETS, normalisePath, reachesDockerSocket } from "../../lib/host-paths";
+import { DOCKER_SOCKETS, normalisePath, reachesDockerSocket } from "../../evaluation/host-paths";
 import { ROLE_LABEL } from "../../lib/naming";
 import { containerOf, DockerService, labelsOf, list, type MountProps, nameOf } from "./resources";
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { TTL_SECONDS } from "../../config/dns-ttl";
 import { type CnamePolicyBody, DEFAULT_TIMEOUT_MS, type DnsPolicy, isLoopbackHost, UnifiApiError, UnifiClient } from "./client";
 
 /**
@@ -68,9 +69,9 @@ export interface DnsRecordOutputs extends DnsRecordInputs {
   readonly policyId: string;
 }
 
-export const DEFAULT_TTL_SECONDS = 300;
-/** The API's bounds for a CNAME policy's `ttlSeconds` and for its domain names. */
-const MAX_TTL_SECONDS = 604_800;
+export const DEFAULT_TTL_SECONDS = TTL_SECONDS.default;
+/** The API's bounds for a CNAME policy's `ttlSeconds` (config/dns-ttl.ts) and for its domain names. */
+const MAX_TTL_SECONDS = TTL_SECONDS.max;
 const MAX_DOMAIN_LENGTH = 127;
 const MIN_TIMEOUT_MS = 50;
 const MAX_TIMEOUT_MS = 300_000;
@@ -448,5 +449,3 @@ function apiUrlProblem(value: string | undefined): string | undefined {
   return undefined;
 }
 
-/** The one TTL rule for these records (the API's bounds), for config validation to share. */
-export const TTL_SECONDS = { min: 0, max: MAX_TTL_SECONDS, default: DEFAULT_TTL_SECONDS } as const;

@@ -1,13 +1,13 @@
-import { FORWARD_AUTH_SNIPPET } from "../../lib/labels";
+import { FORWARD_AUTH_SNIPPET } from "../../forward-auth";
 import { ROLE_LABEL } from "../../lib/naming";
-import { FORWARD_AUTH_EXCEPTIONS } from "../../policy/forward-auth-exceptions";
+import { FORWARD_AUTH_EXCEPTIONS } from "../../policy/lab-lists";
 import { type PackConfig, service, type TestResource, violations } from "../support/policy-analyzer";
 
 /** policy/rules/forward-auth.ts: Caddy sites behind Authentik, one service per case. */
 
 const POLICY = "caddy-sites-use-forward-auth";
 
-/** A site as lib/labels.ts writes a protected one. */
+/** A site as evaluation/labels.ts writes a protected one. */
 const protectedSite = (prefix: string, host: string, port: number) => ({
   [prefix]: host,
   [`${prefix}.route.0_import`]: FORWARD_AUTH_SNIPPET,
@@ -25,12 +25,12 @@ const controllerLabels = {
 const unprotected = (service: string, address: string) =>
   `${POLICY}: ${service}: site "${address}" (label caddy) is served without Authentik forward auth. ` +
   `Import the snippet before its handlers ("caddy.route.0_import: authentik_forward_auth", the lab's default Auth.authentik), ` +
-  `or, if the application must stay open, declare the site Auth.own/Auth.none with its reason and list ${service} in policy/forward-auth-exceptions.ts.`;
+  `or, if the application must stay open, declare the site Auth.own/Auth.none with its reason and run npm run docs, which lists ${service} in policy/lab-lists.ts.`;
 
 /** Whichever service the pack's own list exempts first, so the case holds for any lab's list. */
 const [listed] = Object.keys(FORWARD_AUTH_EXCEPTIONS);
 const LISTED_CASES: readonly [string, TestResource, readonly string[]][] =
-  listed === undefined ? [] : [["an open site of a service in policy/forward-auth-exceptions.ts", service(listed, { labels: openSite }), []]];
+  listed === undefined ? [] : [["an open site of a service in policy/lab-lists.ts", service(listed, { labels: openSite }), []]];
 
 const CASES: readonly [string, TestResource, readonly string[]][] = [
   ["two protected sites", service("app_sonarr", { labels: { ...protectedSite("caddy", "sonarr.in.example.com", 8989), ...protectedSite("caddy_1", "tv.in.example.com", 8989) } }), []],

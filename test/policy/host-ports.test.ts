@@ -1,4 +1,4 @@
-import { HOST_PORTS } from "../../policy/host-ports";
+import { HOST_PORTS } from "../../policy/lab-lists";
 import { type PackConfig, service, type TestResource, violations } from "../support/policy-analyzer";
 
 /** policy/rules/host-ports.ts: host-mode ports only where granted. */
@@ -7,7 +7,7 @@ const POLICY = "host-ports-only-where-declared";
 const hostPort = (publishedPort: number, protocol = "tcp") => ({ targetPort: publishedPort, publishedPort, publishMode: "host", protocol });
 const undeclared = (name: string, key: string) =>
   `${POLICY}: ${name} publishes ${key} in host mode, which is not declared: use the routing mesh (publishMode "ingress") or a Caddy site, ` +
-  `or grant it in policy/host-ports.ts with the reason.`;
+  `or declare it in the service's ports with its reason and run npm run docs (policy/lab-lists.ts).`;
 
 /** The first grant of the pack's own list, so that the cases hold for any lab's list. */
 const [grantee, grant] = Object.entries(HOST_PORTS)[0]!;
@@ -16,7 +16,7 @@ const port = Number(grantedPort);
 const otherProtocol = grantedProtocol === "udp" ? "tcp" : "udp";
 
 const CASES: readonly [string, TestResource, readonly string[]][] = [
-  [`a port policy/host-ports.ts grants (${grantee}, ${grant.ports[0]})`, service(grantee, { ports: [hostPort(port, grantedProtocol)] }), []],
+  [`a port policy/lab-lists.ts grants (${grantee}, ${grant.ports[0]})`, service(grantee, { ports: [hostPort(port, grantedProtocol)] }), []],
   ["a port on the routing mesh", service("caddy_caddy", { ports: [{ targetPort: 443, publishedPort: 443, publishMode: "ingress", protocol: "tcp" }] }), []],
   [
     "the granted service's other port, and its port with another protocol",

@@ -1,4 +1,4 @@
-import { splitImageReference, type WrittenReference } from "../../lib/image-ref";
+import { splitImageReference, type WrittenReference } from "../../images/image-ref";
 import { service, type TestResource, violations } from "../support/policy-analyzer";
 
 /** policy/rules/image-tags.ts: every image names what it runs. */
@@ -41,7 +41,7 @@ const CASES: readonly [string, TestResource, readonly string[]][] = [
   ],
 ];
 
-describe("image references as written (lib/image-ref.ts)", () => {
+describe("image references as written (images/image-ref.ts)", () => {
   it.each(REFERENCES)("%s", (_sentence, reference, expected) => {
     expect(splitImageReference(reference)).toEqual(expected);
   });

@@ -1,15 +1,12 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { swarmName } from "../../lib/naming";
-import { isSecretWrapper, registeredServices } from "../../offline/registered";
+import { isSecretWrapper, registeredServices } from "../../lib/registered";
 import { type OfflineRun, runOffline } from "../../offline/run";
-import { FORWARD_AUTH_EXCEPTIONS } from "../../policy/forward-auth-exceptions";
-import { HOST_PORTS } from "../../policy/host-ports";
 import { PUBLIC_INGRESS_TYPE, RESOURCE_TYPES } from "../../policy/rules/resources";
-import { SHARED_STORAGE_ROOTS } from "../../policy/shared-storage";
 import { analyze, type Finding, type PackConfig, renderedResources } from "../support/policy-analyzer";
 
-/** The pack over the lab's own renders, and the pack's lists against the lab they mirror. */
+/** The pack over the lab's own renders (its lists are generated from the lab: test/policy/lab-lists.test.ts). */
 
 let prod: OfflineRun;
 let dev: OfflineRun;
@@ -86,40 +83,5 @@ describe("the lab's renders", () => {
     const records = prod.resources.filter((resource) => resource.type === RESOURCE_TYPES.dnsRecord);
     expect(records.length).toBeGreaterThan(0);
     for (const record of records) expect(record.parent.split("::")[2]).toBe(PUBLIC_INGRESS_TYPE);
-  });
-});
-
-describe("the pack's lists mirror the lab", () => {
-  it("the forward-auth exceptions are exactly the lab's declared opt-outs, with their reasons", () => {
-    const declared: Record<string, string> = {};
-    const mixed: string[] = [];
-    for (const { spec: stack } of prod.lab.stacks) {
-      for (const svc of stack.services) {
-        const sites = svc.sites ?? [];
-        const optOuts = sites.flatMap((site) => (site.auth && site.auth.kind !== "authentik" ? [site.auth.reason] : []));
-        if (optOuts.length === 0) continue;
-        declared[swarmName(stack.name, svc.name)] = optOuts.join("; ");
-        if (optOuts.length !== sites.length) mixed.push(swarmName(stack.name, svc.name));
-      }
-    }
-    expect(FORWARD_AUTH_EXCEPTIONS).toEqual(declared);
-    // The pack exempts whole services; a service that mixes open and protected sites needs a finer list.
-    expect(mixed).toEqual([]);
-  });
-
-  it("the host-port grants are exactly the lab's declared host-mode ports", () => {
-    const declared: Record<string, string[]> = {};
-    for (const { spec: stack } of prod.lab.stacks) {
-      for (const svc of stack.services) {
-        const ports = (svc.ports ?? []).filter((port) => port.mode === "host").map((port) => `${port.published}/${port.protocol ?? "tcp"}`);
-        if (ports.length > 0) declared[swarmName(stack.name, svc.name)] = ports;
-      }
-    }
-    expect(Object.fromEntries(Object.entries(HOST_PORTS).map(([name, grant]) => [name, [...grant.ports]]))).toEqual(declared);
-  });
-
-  it("the shared storage roots are prod's appdata and media paths", () => {
-    const { context } = prod.lab;
-    expect([...SHARED_STORAGE_ROOTS].sort()).toEqual([context.appdata(""), context.media("")].sort());
   });
 });

@@ -1,5 +1,5 @@
 import { ROLE_LABEL } from "../../lib/naming";
-import { SHARED_STORAGE_ROOTS } from "../../policy/shared-storage";
+import { SHARED_STORAGE_ROOTS } from "../../policy/lab-lists";
 import { bind, type PackConfig, service, SOCKET, type TestResource, violations, volume } from "../support/policy-analyzer";
 
 /** policy/rules/node-state.ts: state on a node pins the service there; databases do not float. */

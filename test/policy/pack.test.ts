@@ -87,11 +87,11 @@ describe("the pack in its own process, as pulumi preview --policy-pack policy ru
     expect(served).toEqual(expected);
   });
 
-  it("loads the pack and the shared names of lib/, but no part of the lab, the program or a provider SDK", async () => {
+  it("loads the pack, forward auth, Caddy's model and the shared names, but no part of the lab, the program or a provider SDK", async () => {
     const loaded = await pack.stop();
     const ours = loaded.filter((file) => !file.startsWith("node_modules/"));
-    expect(ours).toEqual(expect.arrayContaining(["policy/index.ts", "policy/rules/forward-auth.ts", "lib/naming.ts", "lib/labels.ts", "lib/host-paths.ts", "lib/image-ref.ts"]));
-    const outOfPlace = ours.filter((file) => !/^(policy|lib)\//.test(file) && file !== "lab/model.ts" && file !== "config/schema.ts");
+    expect(ours).toEqual(expect.arrayContaining(["policy/index.ts", "policy/rules/forward-auth.ts", "forward-auth/index.ts", "lib/naming.ts", "evaluation/host-paths.ts", "images/image-ref.ts"]));
+    const outOfPlace = ours.filter((file) => !/^(policy|lib|caddy|forward-auth)\//.test(file) && !["lab/model.ts", "evaluation/host-paths.ts", "images/image-ref.ts"].includes(file));
     expect(outOfPlace).toEqual([]);
     expect(loaded.filter((file) => /^node_modules\/@(pulumi\/(docker|cloudflare|pulumiservice)|1password)\//.test(file))).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { AUTHENTIK_FORWARD_AUTH } from "../../lib/labels";
+import { AUTHENTIK_FORWARD_AUTH } from "../../forward-auth";
 
 /**
  * Readers of Caddy's adapted JSON: what Caddy will actually do with a request for a host, as the

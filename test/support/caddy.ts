@@ -2,13 +2,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { type Block, cloneBlocks, marshal } from "../../lib/caddy/caddyfile";
-import { type Dropped, type Judge, processBlocks } from "../../lib/caddy/generate";
+import { type Block, cloneBlocks, marshal } from "../../caddy/caddyfile";
+import { type Dropped, type Judge, processBlocks } from "../../caddy/generate";
 import type { Site } from "../../lab/model";
-import { type LabCaddyfile, labCaddyfile, type RegisteredLabels } from "../../offline/caddyfile";
+import { type LabCaddyfile, labCaddyfile, type RegisteredLabels } from "../../caddy/lab-caddyfile";
 import type { OfflineRun } from "../../offline/run";
-import { allAccept, startDaemon, stopDaemon, waitUntil } from "./daemon";
-import { freePort } from "./engine";
+import { allAccept, startDaemon, stopDaemon, waitUntil } from "../../servers/daemon";
+import { freePort } from "../../servers/engine";
 
 /**
  * The real Caddy (Debian's `caddy`, 2.6), run by the tests only: `caddy adapt` as

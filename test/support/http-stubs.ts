@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AUTHENTIK_FORWARD_AUTH } from "../../lib/labels";
+import { AUTHENTIK_FORWARD_AUTH } from "../../forward-auth";
 
 /**
  * HTTP stubs on 127.0.0.1 for the loopback tests: an upstream that says who it is, and an

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
-import { PAGE_WIDTH } from "../../lib/docs/mermaid";
+import { PAGE_WIDTH } from "../../docs-generator/mermaid";
 import { type Chromium, startChromium } from "./chromium";
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { SWARM_TYPES } from "../../lib/resource-types";
-import { isSecretWrapper } from "../../offline/registered";
+import { isSecretWrapper } from "../../lib/registered";
 import { type OfflineRun } from "../../offline/run";
 import { service } from "../helpers";
 

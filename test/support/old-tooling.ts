@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { isSecretWrapper, labelMap, type RegisteredResource } from "../../offline/registered";
+import { isSecretWrapper, labelMap, type RegisteredResource } from "../../lib/registered";
 import { type OfflineRun } from "../../offline/run";
-import type { TestEngine } from "./engine";
+import type { TestEngine } from "../../servers/engine";
 
 /**
  * Deploys what a program run declares the way the lab was deployed before Pulumi: shared networks

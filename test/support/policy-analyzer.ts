@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { type EnforcementLevel, type ResourceValidationArgs, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
-import { isSecretWrapper } from "../../offline/registered";
+import { isSecretWrapper } from "../../lib/registered";
 import { type OfflineRun } from "../../offline/run";
 import { POLICIES, POLICY_PACK_NAME } from "../../policy/policies";
 import { PUBLIC_INGRESS_TYPE, RESOURCE_TYPES } from "../../policy/rules/resources";

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { startDaemon, stopDaemon, waitUntil } from "./daemon";
+import { startDaemon, stopDaemon, waitUntil } from "../../servers/daemon";
 
 /**
  * Debian's PostgreSQL for the tests: the image's first start emulated by pg-entrypoint.sh in a

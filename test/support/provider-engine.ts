@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
-import { familiarName, parseImageReference } from "../../lib/image-ref";
-import { waitUntil } from "./daemon";
+import { familiarName, parseImageReference } from "../../images/image-ref";
+import { waitUntil } from "../../servers/daemon";
 import { createServiceSpec, readService } from "./provider-service";
 
 /**

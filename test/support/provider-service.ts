@@ -1,4 +1,4 @@
-import { parseDuration, shortDuration } from "../../lib/units";
+import { parseDuration, shortDuration } from "../../evaluation/units";
 
 /**
  * A model, in TypeScript, of what the Docker provider (kreuzwerker/terraform-provider-docker

@@ -3,9 +3,9 @@ import { createSign, X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import * as path from "node:path";
-import { startDaemon, stopDaemon, waitUntil } from "./daemon";
-import { freePort } from "./engine";
-import type { Needs } from "./tools";
+import { startDaemon, stopDaemon, waitUntil } from "../../servers/daemon";
+import { freePort } from "../../servers/engine";
+import type { Needs } from "../../servers/tools";
 
 /**
  * Debian's docker-registry (distribution v2) as the tests' own registry: its own config, storage

@@ -4,10 +4,10 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { parseConfig } from "../../config";
 import { STACKS } from "../../lab";
-import { evaluateLab } from "../../lib/evaluate-lab";
+import { evaluateLab } from "../../evaluation/evaluate-lab";
 import { type OfflineRun, runOffline } from "../../offline/run";
-import { readStackConfig } from "../../offline/stack-config";
-import { startTestEngine, TEST_IMAGE, type TestEngine } from "./engine";
+import { readStackConfig } from "../../config/stack-file";
+import { startTestEngine, TEST_IMAGE, type TestEngine } from "../../servers/engine";
 import { deployAsOldTooling } from "./old-tooling";
 
 /**

@@ -1,17 +1,11 @@
-import { Auth, bind, defineStack, type Healthcheck, hostBind, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../../../model";
+import { Auth, bind, defineStack, hostBind, httpMonitor, op, opTemplateFile, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec, tmpfs } from "../../../model";
+import { webApp } from "../../../shared/web-app";
 
 /** Media servers, the *arr apps, the Usenet downloader and the two download-queue janitors. */
 export default defineStack((lab): StackSpec => {
   const mediaData = bind(lab.media(""), "/data");
   const gpu = hostBind("/dev/dri", "/dev/dri", "the storage node's Intel iGPU, for hardware transcoding", { readOnly: false });
   const transcodeBytes = 16 * 1024 ** 3; // 16 GB tmpfs, as the lab
-  const pingCheck = (port: number): Healthcheck => ({
-    test: ["CMD-SHELL", `curl -sf http://localhost:${port}/ping || exit 1`],
-    interval: "30s",
-    timeout: "5s",
-    retries: 3,
-    startPeriod: "30s",
-  });
 
   /**
    * Sonarr, Radarr and Prowlarr keep their main and log databases on the shared PostgreSQL:
@@ -40,7 +34,7 @@ export default defineStack((lab): StackSpec => {
     image: "lscr.io/linuxserver/plex:latest",
     networks: ["media", "proxy_network"],
     stateful: true, // iGPU and library database
-    ports: [{ target: 32400, published: 32400, mode: "host" }],
+    ports: [{ target: 32400, published: 32400, mode: "host", reason: "Plex clients on the LAN stream from the server's own address, port 32400" }],
     sites: [
       {
         host: "plex",
@@ -68,29 +62,19 @@ export default defineStack((lab): StackSpec => {
   };
 
   const jellyfin: ServiceSpec = {
-    name: "jellyfin",
+    ...webApp({
+      name: "jellyfin",
+      port: 8096,
+      title: "Jellyfin",
+      group: "Media",
+      description: "Media server & streaming",
+      monitorPath: "/health",
+      site: { auth: Auth.own("Jellyfin has its own user accounts; its apps cannot do SSO"), directives: { "reverse_proxy.flush_interval": "-1" } },
+    }),
     image: "lscr.io/linuxserver/jellyfin:latest",
     networks: ["media", "proxy_network"],
     stateful: true, // iGPU and library database
-    ports: [{ target: 8096, published: 8096, mode: "host" }],
-    sites: [
-      {
-        host: "jellyfin",
-        port: 8096,
-        auth: Auth.own("Jellyfin has its own user accounts; its apps cannot do SSO"),
-        directives: { "reverse_proxy.flush_interval": "-1" },
-      },
-    ],
-    homepage: {
-      group: "Media",
-      name: "Jellyfin",
-      icon: "jellyfin.png",
-      description: "Media server & streaming",
-      widget: { type: "jellyfin", url: "http://jellyfin:8096" },
-    },
-    monitors: [
-      httpMonitor("jellyfin", "Jellyfin", "http://jellyfin:8096/health"),
-    ],
+    ports: [{ target: 8096, published: 8096, mode: "host", reason: "Jellyfin clients on the LAN connect to the server's own address, port 8096" }],
     env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/jellyfin/config"), "/config"), mediaData, gpu, tmpfs("/config/transcodes", transcodeBytes)],
     limits: { cpus: "4", memory: "4096M" },
@@ -99,91 +83,44 @@ export default defineStack((lab): StackSpec => {
   };
 
   const sonarr: ServiceSpec = {
-    name: "sonarr",
+    ...webApp({ name: "sonarr", port: 8989, title: "Sonarr", group: "Media", description: "TV series management", monitorPath: "/ping", healthPath: "/ping" }),
     image: "lscr.io/linuxserver/sonarr:latest",
     networks: ["media", "proxy_network", "postgres", "smtp_relay"],
     // Pinned in the lab ("SQLite DB on NFS"), although its databases are on PostgreSQL (STO-1).
     stateful: true,
-    sites: [{ host: "sonarr", port: 8989 }],
-    homepage: {
-      group: "Media",
-      name: "Sonarr",
-      icon: "sonarr.png",
-      description: "TV series management",
-      widget: { type: "sonarr", url: "http://sonarr:8989" },
-    },
-    monitors: [
-      httpMonitor("sonarr", "Sonarr", "http://sonarr:8989/ping"),
-    ],
     ...sharedDatabase("sonarr"),
     mounts: [bind(lab.appdata("media/sonarr/config"), "/config"), mediaData],
-    healthcheck: pingCheck(8989),
     limits: { cpus: "2", memory: "1024M" },
     reservations: { cpus: "0.5", memory: "512M" },
   };
 
   const radarr: ServiceSpec = {
-    name: "radarr",
+    ...webApp({ name: "radarr", port: 7878, title: "Radarr", group: "Media", description: "Movie management", monitorPath: "/ping", healthPath: "/ping" }),
     image: "lscr.io/linuxserver/radarr:latest",
     networks: ["media", "proxy_network", "postgres", "smtp_relay"],
-    sites: [{ host: "radarr", port: 7878 }],
-    homepage: {
-      group: "Media",
-      name: "Radarr",
-      icon: "radarr.png",
-      description: "Movie management",
-      widget: { type: "radarr", url: "http://radarr:7878" },
-    },
-    monitors: [
-      httpMonitor("radarr", "Radarr", "http://radarr:7878/ping"),
-    ],
     ...sharedDatabase("radarr"),
     mounts: [bind(lab.appdata("media/radarr/config"), "/config"), mediaData],
-    healthcheck: pingCheck(7878),
     limits: { cpus: "2", memory: "1024M" },
     reservations: { cpus: "0.5", memory: "512M" },
   };
 
   const prowlarr: ServiceSpec = {
-    name: "prowlarr",
+    ...webApp({ name: "prowlarr", port: 9696, title: "Prowlarr", group: "Media", description: "Indexer management", monitorPath: "/ping", healthPath: "/ping" }),
     image: "lscr.io/linuxserver/prowlarr:latest",
     networks: ["media", "proxy_network", "postgres", "smtp_relay"],
-    sites: [{ host: "prowlarr", port: 9696 }],
-    homepage: {
-      group: "Media",
-      name: "Prowlarr",
-      icon: "prowlarr.png",
-      description: "Indexer management",
-      widget: { type: "prowlarr", url: "http://prowlarr:9696" },
-    },
-    monitors: [
-      httpMonitor("prowlarr", "Prowlarr", "http://prowlarr:9696/ping"),
-    ],
     ...sharedDatabase("prowlarr"),
     mounts: [bind(lab.appdata("media/prowlarr/config"), "/config")],
-    healthcheck: pingCheck(9696),
     limits: { cpus: "1", memory: "512M" },
     reservations: { cpus: "0.25", memory: "256M" },
   };
 
   const sabnzbd: ServiceSpec = {
-    name: "sabnzbd",
+    // The monitor's mode=version needs no API key. SABnzbd checks the Host header against its
+    // host_whitelist, which must list the alias `sabnzbd` (as it lists the site's name for Caddy).
+    ...webApp({ name: "sabnzbd", port: 8080, title: "SABnzbd", group: "Media", description: "Usenet downloader", monitorPath: "/api?mode=version" }),
     image: "lscr.io/linuxserver/sabnzbd:latest",
     networks: ["media", "proxy_network", "smtp_relay"],
     stateful: true,
-    sites: [{ host: "sabnzbd", port: 8080 }],
-    homepage: {
-      group: "Media",
-      name: "SABnzbd",
-      icon: "sabnzbd.png",
-      description: "Usenet downloader",
-      widget: { type: "sabnzbd", url: "http://sabnzbd:8080" },
-    },
-    monitors: [
-      // mode=version needs no API key. SABnzbd checks the Host header against its host_whitelist,
-      // which must list the alias `sabnzbd` (as it lists the site's name for Caddy).
-      httpMonitor("sabnzbd", "SABnzbd", "http://sabnzbd:8080/api?mode=version"),
-    ],
     env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/sabnzbd/config"), "/config"), mediaData],
     limits: { cpus: "2", memory: "2048M" },

@@ -1,4 +1,5 @@
 import { Auth, bind, defineStack, httpMonitor, op, opTemplate, pgIsReady, restartUpTo, SecretEnv, type ServiceSpec, type StackSpec } from "../../../model";
+import { webApp } from "../../../shared/web-app";
 
 /** Helpers around the media core: subtitles, statistics, requests, invitations, library upkeep. */
 export default defineStack((lab): StackSpec => {
@@ -18,21 +19,10 @@ export default defineStack((lab): StackSpec => {
   };
 
   const bazarr: ServiceSpec = {
-    name: "bazarr",
+    ...webApp({ name: "bazarr", port: 6767, title: "Bazarr", group: "Media", description: "Subtitle management", monitorPath: "/api/system/ping" }),
     image: "lscr.io/linuxserver/bazarr:latest",
     networks: ["media_support", "proxy_network", "smtp_relay"],
     stateful: true,
-    sites: [{ host: "bazarr", port: 6767 }],
-    homepage: {
-      group: "Media",
-      name: "Bazarr",
-      icon: "bazarr.png",
-      description: "Subtitle management",
-      widget: { type: "bazarr", url: "http://bazarr:6767" },
-    },
-    monitors: [
-      httpMonitor("bazarr", "Bazarr", "http://bazarr:6767/api/system/ping"),
-    ],
     env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/bazarr/config"), "/config"), bind(lab.media(""), "/data")],
     limits: { cpus: "1", memory: "512M" },
@@ -41,21 +31,10 @@ export default defineStack((lab): StackSpec => {
   };
 
   const tautulli: ServiceSpec = {
-    name: "tautulli",
+    ...webApp({ name: "tautulli", port: 8181, title: "Tautulli", group: "Media", description: "Plex monitoring & analytics", monitorPath: "/status" }),
     image: "lscr.io/linuxserver/tautulli:latest",
     networks: ["media_support", "proxy_network", "smtp_relay"],
     stateful: true,
-    sites: [{ host: "tautulli", port: 8181 }],
-    homepage: {
-      group: "Media",
-      name: "Tautulli",
-      icon: "tautulli.png",
-      description: "Plex monitoring & analytics",
-      widget: { type: "tautulli", url: "http://tautulli:8181" },
-    },
-    monitors: [
-      httpMonitor("tautulli", "Tautulli", "http://tautulli:8181/status"),
-    ],
     env: lab.mediaEnv,
     mounts: [bind(lab.appdata("media/tautulli/config"), "/config")],
     limits: { cpus: "1", memory: "512M" },

@@ -186,7 +186,7 @@ export default defineStack((lab): StackSpec => {
         global: true,
         networks: ["monitoring"],
         endpoints: ["CONTAINERS", "EVENTS", "INFO", "PING", "VERSION"],
-        ports: [{ target: 2375, published: 2375, mode: "host" }],
+        ports: [{ target: 2375, published: 2375, mode: "host", reason: "cAdvisor and Alloy must reach their own node's engine, which the overlay cannot route to: host.docker.internal:2375" }],
       }),
     ],
   };
