@@ -95,7 +95,7 @@ export class SwarmStack extends pulumi.ComponentResource {
         // a replacement must delete the old service before creating the new one.
         deleteBeforeReplace: true,
         // State lives on the node: deleting or replacing the service is never a side effect;
-        // it takes `pulumi state unprotect` first (README, "Deletion safety").
+        // it takes `pulumi state unprotect` first (docs/deletion-safety.md).
         protect: plan.stateful,
         dependsOn: [...(this.args.runtimeDependencies ?? [])],
       },

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { type HomelabConfig, parseConfig } from "../config";
 import { readStackConfig } from "../config/stack-file";
@@ -7,7 +7,7 @@ import { programFields } from "../evaluation/program-fields";
 import { STACKS } from "../lab";
 import type { StackDefinition } from "../lab/model";
 import { PROJECT_DIR } from "../lib/project-dir";
-import type { DocsOptions } from "./document";
+import { type DocsOptions, GENERATED_NOTICE } from "./document";
 import { DOC_FILES, type DocFile, renderDocs } from "./index";
 import { POLICY_LISTS_FILE, renderPolicyLists } from "./policy-lists";
 
@@ -19,7 +19,8 @@ import { POLICY_LISTS_FILE, renderPolicyLists } from "./policy-lists";
 
 /** The Pulumi stack whose configuration the committed docs describe. */
 export const DOCS_STACK = "prod";
-export const DOCS_DIR = path.join(PROJECT_DIR, "docs");
+/** Generated, every file: the guides beside it, in docs/, are written by hand. */
+export const DOCS_DIR = path.join(PROJECT_DIR, "docs", "lab");
 
 /** The stack's config; the docs read no secret, so no credential is needed. */
 export function docsConfig(stack: string = DOCS_STACK): HomelabConfig {
@@ -62,4 +63,21 @@ function readOrUndefined(file: string): string | undefined {
 /** Files under `dir` whose content differs from the generated docs (or that are missing). */
 export function staleDocs(files: ReadonlyMap<DocFile, string>, dir: string = DOCS_DIR): DocFile[] {
   return DOC_FILES.filter((name) => readOrUndefined(path.join(dir, name)) !== files.get(name));
+}
+
+/**
+ * Files under `dir` that an earlier `npm run docs` generated (they start with its notice) and that
+ * it no longer generates, e.g. after a rename. A file without the notice is never one.
+ */
+export function orphanDocs(dir: string = DOCS_DIR): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith(".md") && !(DOC_FILES as readonly string[]).includes(name))
+    .filter((name) => readOrUndefined(path.join(dir, name))?.startsWith(`${GENERATED_NOTICE}\n`))
+    .sort();
 }

@@ -1,19 +1,21 @@
 import type { EvaluatedLab } from "../evaluation/evaluate-lab";
 import { swarmName } from "../lib/naming";
 import { code, type DocsOptions, document, markdownText, NONE, table } from "./document";
+import { renderBootstrapDoc } from "./bootstrap";
 import { renderIngressDoc } from "./ingress";
 import { renderNetworkDoc } from "./network";
 import { renderSecretsDoc } from "./secrets";
 
 /**
  * The lab's documentation, derived from the same evaluated declaration the program deploys: the
- * network map and inventory, the ingress table and the secrets table, one module each. Pure
- * functions from an `EvaluatedLab` to Markdown; `scripts/docs.ts` writes them under `docs/` and the
- * tests check the committed files are current.
+ * network pictures and inventory, how a request reaches an app, the order of a bootstrap `up`, and
+ * the secrets table, one module each. Pure functions from an `EvaluatedLab` to Markdown;
+ * `scripts/docs.ts` writes them under `docs/lab/` and the tests check the committed files are
+ * current.
  */
 
-/** The generated files, by name under `docs/`, in a fixed order. */
-export const DOC_FILES = ["README.md", "network.md", "ingress.md", "secrets.md"] as const;
+/** The generated files, by name under `docs/lab/`, in a fixed order. */
+export const DOC_FILES = ["README.md", "network.md", "ingress.md", "bootstrap.md", "secrets.md"] as const;
 export type DocFile = (typeof DOC_FILES)[number];
 
 /** Every generated document of the lab, by file name under `docs/`. */
@@ -22,6 +24,7 @@ export function renderDocs(lab: EvaluatedLab, options: DocsOptions): Map<DocFile
     ["README.md", renderDocsIndex(lab, options)],
     ["network.md", renderNetworkDoc(lab, options)],
     ["ingress.md", renderIngressDoc(lab, options)],
+    ["bootstrap.md", renderBootstrapDoc(lab, options)],
     ["secrets.md", renderSecretsDoc(lab, options)],
   ]);
 }
@@ -43,8 +46,9 @@ export function renderDocsIndex(lab: EvaluatedLab, options: DocsOptions): string
     ];
   });
   const body = [
-    "- [Network Architecture](network.md): the overlay network map and inventory, with real swarm names.",
-    "- [Ingress](ingress.md): every routed host, who authenticates it, its DNS record and tunnel rule.",
+    "- [Network Architecture](network.md): which shared networks join which stacks, each stack's services and networks, and the inventory, with real swarm names.",
+    "- [Ingress](ingress.md): how a request reaches an app, and every routed host with who authenticates it, its DNS record and tunnel rule.",
+    "- [Bootstrap Order](bootstrap.md): the order one `pulumi up` on an empty swarm follows: which stacks wait for which, and why.",
     "- [Secrets](secrets.md): which 1Password item and field feeds which swarm secret, and who mounts it (names only).",
     "",
     "Regenerate with `npm run docs`; `npm run docs -- --check` (and the test suite) fails when these files are stale.",

@@ -1,8 +1,9 @@
 import type { EvaluatedLab } from "../evaluation/evaluate-lab";
 import type { ResolvedSite } from "../evaluation/sites";
 import { code, compare, type DocsOptions, document, markdownText, NONE, plural, table } from "./document";
+import { ingressPathsDiagram, skippedSites } from "./ingress-paths";
 
-/** Every routed host: who serves it, who authenticates its visitors, its DNS record and tunnel rule. */
+/** How a request reaches an app (a picture), then every routed host: who serves it, who authenticates its visitors, its DNS record and tunnel rule. */
 
 function authText(site: ResolvedSite): string {
   return site.auth.kind === "authentik" ? "authentik" : `${site.auth.kind}: ${markdownText(site.auth.reason)}`;
@@ -50,7 +51,20 @@ export function renderIngressDoc(lab: EvaluatedLab, options: DocsOptions): strin
     "",
     `Public hosts live in ${code(lab.ingress.domain)} and reach Caddy through the Cloudflare tunnel; internal hosts live in ${code(lab.ingress.internalDomain)}, where each gets a CNAME to ${code(plan.internalTarget)}${options.internalDns ? ` (kept on ${options.internalDns})` : " (not managed by this program)"}. Caddy's certificates: ${lab.ingress.tls === "cloudflare-dns" ? "DNS-01 through Cloudflare" : "Caddy's internal CA"}.`,
   ];
+  const skipped = skippedSites(lab);
   const body = [
+    "## How a Request Reaches an App",
+    "",
+    ...ingressPathsDiagram(lab, options),
+    ...(skipped.length > 0
+      ? [
+          "",
+          "### Sites Without Forward Auth, and Why",
+          "",
+          ...skipped.map((site) => `- ${code(site.host)} (${code(site.owner)}), ${site.kind === "own" ? "its own login" : "open"}: ${markdownText(site.reason)}`),
+        ]
+      : []),
+    "",
     "## Routes",
     "",
     ...table(["Host", "Service", "Auth", "Exposure", "Internal DNS record", "Tunnel rule"], rows),

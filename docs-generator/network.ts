@@ -1,8 +1,10 @@
 import type { EvaluatedLab } from "../evaluation/evaluate-lab";
 import { swarmName } from "../lib/naming";
 import { allPlans, code, type DocsOptions, document, markdownText, NONE, owner, plural, table } from "./document";
+import { shown } from "./mermaid";
+import { overviewDiagrams, stackDiagrams } from "./network-diagrams";
 
-/** The network map (Mermaid) and inventory: every overlay network, who joins it, and why it exists. */
+/** The network pictures (an overview, then one per stack) and the inventory: every overlay network, who joins it, and why it exists. */
 
 interface NetworkRow {
   readonly name: string;
@@ -42,62 +44,6 @@ function attachedByStack(lab: EvaluatedLab, networkName: string): { stack: strin
   return groups;
 }
 
-/** Mermaid node ids: letters, digits and `_`, unique, stable for a given input order. */
-class MermaidIds {
-  private readonly used = new Set<string>();
-  private readonly ids = new Map<string, string>();
-
-  id(kind: string, key: string): string {
-    const existing = this.ids.get(`${kind}\0${key}`);
-    if (existing !== undefined) return existing;
-    const base = `${kind}_${key.replace(/[^A-Za-z0-9]+/g, "_")}`;
-    let candidate = base;
-    for (let n = 2; this.used.has(candidate); n++) candidate = `${base}_${n}`;
-    this.used.add(candidate);
-    this.ids.set(`${kind}\0${key}`, candidate);
-    return candidate;
-  }
-}
-
-/** Text inside a quoted Mermaid label. */
-function mermaidText(text: string): string {
-  return text.replace(/&/g, "#amp;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
-}
-
-function networkMap(lab: EvaluatedLab): string[] {
-  const ids = new MermaidIds();
-  const rows = networkRows(lab);
-  const lines = ["```mermaid", "flowchart TB"];
-  lines.push('    subgraph external["External Networks (shared)"]');
-  for (const network of rows.filter((row) => row.shared)) {
-    lines.push(`        ${ids.id("net", network.name)}["${mermaidText(network.name)}<br/><i>${mermaidText(network.purpose)}</i>"]`);
-  }
-  lines.push("    end");
-  const own = rows.filter((row) => !row.shared);
-  if (own.length > 0) {
-    lines.push("");
-    lines.push('    subgraph internal["Internal Networks (stack-scoped)"]');
-    for (const network of own) lines.push(`        ${ids.id("net", network.name)}["${mermaidText(network.name)}"]`);
-    lines.push("    end");
-  }
-  for (const stack of lab.stacks) {
-    const plans = stack.services;
-    lines.push("");
-    lines.push(`    subgraph ${ids.id("stack", stack.name)}["${mermaidText(`${stack.name} (${stack.spec.tier})`)}"]`);
-    for (const plan of plans) lines.push(`        ${ids.id("svc", owner(plan))}["${mermaidText(plan.name)}"]`);
-    lines.push("    end");
-    for (const plan of plans) {
-      for (const attachment of plan.networks) lines.push(`    ${ids.id("svc", owner(plan))} --- ${ids.id("net", attachment.name)}`);
-    }
-  }
-  lines.push("```");
-  return lines;
-}
-
-/**
- * docs/network.md: the overlay network map (a diagram) and the inventory of networks and their
- * services, with real swarm names.
- */
 export function renderNetworkDoc(lab: EvaluatedLab, options: DocsOptions): string {
   const rows = networkRows(lab);
   const services = allPlans(lab);
@@ -112,14 +58,25 @@ export function renderNetworkDoc(lab: EvaluatedLab, options: DocsOptions): strin
     }),
   );
   const detached = services.filter((plan) => plan.networks.length === 0);
+  const perStack = lab.stacks.flatMap((stack) => [
+    `### ${code(stack.name)}`,
+    "",
+    `${markdownText(stack.spec.description)}.`,
+    "",
+    ...shown(stackDiagrams(lab, stack)),
+  ]);
   const body = [
-    "## Overlay Network Map",
+    "## Overview",
     "",
-    "All inter-service communication uses Docker Swarm overlay networks. The shared (external) networks are created by the program once, before any stack; each stack's own networks are named `<stack>_<key>`. On every network it joins, a service answers to its short name (the alias `docker stack deploy` gives it).",
+    "All inter-service communication uses Docker Swarm overlay networks. The shared (external) networks, on the right, are created by the program once, before any stack, and join the stacks on the left; each stack's own networks are named `<stack>_<key>`. On every network it joins, a service answers to its short name (the alias `docker stack deploy` gives it).",
     "",
-    ...networkMap(lab),
+    ...shown(overviewDiagrams(lab)),
+    "## Stacks",
     "",
-    "### Network Inventory",
+    "Each stack's services (inside its frame), its own networks and the shared networks it touches. Services that join the same networks share a box.",
+    "",
+    ...perStack,
+    "## Network Inventory",
     "",
     ...inventory,
     ...(detached.length > 0

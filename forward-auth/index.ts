@@ -52,7 +52,7 @@ export const FORWARD_AUTH_SNIPPET = "authentik_forward_auth";
  * on 80/443 is not an HTTP proxy and rewrites every client's address to a private one, so trusting
  * private ranges would pass any client's own `X-Forwarded-For` to Authentik as its identity; and
  * cloudflared shares proxy_network with every routed app. Untrusted, Caddy tells Authentik the
- * address it sees, which no client can choose (README, Ingress).
+ * address it sees, which no client can choose (docs/ingress.md).
  */
 export function forwardAuthSnippetLabels(prefix: string): Record<string, string> {
   const auth = AUTHENTIK_FORWARD_AUTH;

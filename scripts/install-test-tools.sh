@@ -18,6 +18,9 @@
 #   nsenter          util-linux       pg-provision's health check, run in its task's namespace
 #   docker-registry  docker-registry  the registry the image lock is resolved against
 #   openssl          openssl          the certificate the test registry's token service signs with
+#   chromium         chromium         headless, with the mermaid package: renders the docs' diagrams
+#   (Liberation)     fonts-liberation the font those diagrams are measured in (Arial's metrics;
+#                                     only a recommendation of chromium's, so named here)
 #
 # Needs root and apt-get (Debian); without either it names what is missing, which suites will
 # therefore be skipped (under CI=true: fail), and exits 1. With everything present it needs neither.
@@ -38,6 +41,8 @@ setpriv:util-linux
 nsenter:util-linux
 docker-registry:docker-registry
 openssl:openssl
+chromium:chromium
+/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf:fonts-liberation
 "
 
 present() {
@@ -63,7 +68,7 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   why="run this script as root on Debian (apt-get install)"
   [ "$(id -u)" = 0 ] && why="no apt-get: install them with this system's package manager"
   echo "test tools: missing ${missing[*]}; $why" >&2
-  echo "test tools: without them the suites that start them are skipped with a warning (under CI=true they fail): see README.md, Tests" >&2
+  echo "test tools: without them the suites that start them are skipped with a warning (under CI=true they fail): see docs/tests.md" >&2
   exit 1
 fi
 echo "test tools: installing ${missing[*]}"

@@ -2,8 +2,8 @@
 # From a fresh clone to the whole test suite in one command: the real programs the tests start
 # (scripts/install-test-tools.sh: Debian packages, as root, only those missing), the npm packages
 # exactly as the lock file pins them, then the README's test command. Where the tools cannot be
-# installed (no root, no apt-get), the suites that need them are skipped with a warning (README,
-# Tests); under CI=true that is a failure, here and in each of those suites.
+# installed (no root, no apt-get), the suites that need them are skipped with a warning
+# (docs/tests.md); under CI=true that is a failure, here and in each of those suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

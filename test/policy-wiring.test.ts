@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
+import { readDocumentation } from "./support/guides";
 import { readWorkflow, stepsOf, workflowFiles, type WorkflowStep } from "./support/workflows";
 
 /**
@@ -70,8 +71,8 @@ test("the review job type-checks, and says so in its comment when the tree does 
   expect(names.indexOf(note.name)).toBeLessThan(names.findIndex((name) => /^post the review/.test(name ?? "")));
 });
 
-test("the README's own preview and deploy commands include the pack", () => {
-  const readme = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+test("the README's and the guides' own preview and deploy commands include the pack", () => {
+  const readme = readDocumentation().map((doc) => doc.text).join("\n");
   const blocks = [...readme.matchAll(/```\w*\n([\s\S]*?)```/g)].map((match) => match[1]!);
   // The ops project (`cd ops`) is another Pulumi project, with no pack of its own.
   const labLines = blocks.filter((block) => !/\bcd ops\b/.test(block)).flatMap((block) => block.split("\n")).filter((line) => PULUMI_RUN.test(line));

@@ -55,7 +55,7 @@ describeWith(["unshare", postgresBinDir() ? path.join(postgresBinDir()!, "postgr
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    const ALL = ["dockerd", "busybox", "caddy", "promtool", "shellcheck", "sshd", "ssh", "unshare", "setpriv", "nsenter", "docker-registry", "openssl"];
+    const ALL = ["dockerd", "busybox", "caddy", "promtool", "shellcheck", "sshd", "ssh", "unshare", "setpriv", "nsenter", "docker-registry", "openssl", "chromium"];
     let runs = 0;
     /** Runs `script` (install-test-tools.sh, or test-all.sh from a copy of scripts/) in the namespace. */
     const install = (options: { uid: number; present: readonly string[]; postgres: boolean; aptGet: boolean; script?: string; env?: string }) => {
@@ -109,7 +109,7 @@ describeWith(["unshare", postgresBinDir() ? path.join(postgresBinDir()!, "postgr
     test("without root: names the missing packages and what follows for the suites, installs nothing, exits 1", () => {
       const result = install({ uid: 1000, present: ["caddy"], postgres: false, aptGet: true });
       expect(result.status).toBe(1);
-      expect(result.stderr).toContain("test tools: missing docker.io busybox-static prometheus shellcheck postgresql openssh-server openssh-client util-linux docker-registry openssl; run this script as root on Debian");
+      expect(result.stderr).toContain("test tools: missing docker.io busybox-static prometheus shellcheck postgresql openssh-server openssh-client util-linux docker-registry openssl chromium; run this script as root on Debian");
       expect(result.stderr).toContain("skipped with a warning (under CI=true they fail)");
       expect(result.apt).toEqual([]);
     });

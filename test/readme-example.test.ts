@@ -6,8 +6,8 @@ import { readStackConfig } from "../config/stack-file";
 import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**
- * The README's "Adding a service", followed literally on a copy of this repository (what a fresh
- * clone of the working tree has, committed, node_modules linked): its lidarr entry into the
+ * The guide's "Adding a service" (docs/changing-the-lab.md), followed literally on a copy of this
+ * repository (what a fresh clone of the working tree has, committed, node_modules linked): its lidarr entry into the
  * `services` list of lab/stacks/application/media-core/index.ts, its database entry into the `apps` list
  * of lab/stacks/platform/postgres/index.ts, and "a new stack is one new folder plus one line in
  * lab/index.ts"; then its commands: `npm run docs`, and the tests of the lab (`npm run test:lab`,
@@ -18,15 +18,16 @@ import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
  */
 
 const domain = readStackConfig("prod")["homelab:domain"]!;
-const README = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+const GUIDE = "docs/changing-the-lab.md";
+const TEXT = readFileSync(path.join(PROJECT_DIR, GUIDE), "utf8");
 
-/** The text of the README's section, from its heading to the next heading of its level or above. */
+/** The text of the guide's section, from its heading to the next heading of its level or above. */
 function section(heading: string): string {
-  const start = README.indexOf(`${heading}\n`);
-  if (start < 0) throw new Error(`README.md has no "${heading}"`);
+  const start = TEXT.indexOf(`${heading}\n`);
+  if (start < 0) throw new Error(`${GUIDE} has no "${heading}"`);
   const level = heading.split(" ")[0]!;
-  const next = README.slice(start + heading.length).search(new RegExp(`\\n#{1,${level.length}} `));
-  return README.slice(start, next < 0 ? undefined : start + heading.length + next);
+  const next = TEXT.slice(start + heading.length).search(new RegExp(`\\n#{1,${level.length}} `));
+  return TEXT.slice(start, next < 0 ? undefined : start + heading.length + next);
 }
 
 function codeBlocks(text: string, language: string): string[] {
@@ -76,12 +77,12 @@ export default defineStack((lab): StackSpec => ({
 /** The section's public variant of the service's sites (`sites: [{ ..., public: true, ... }]`). */
 function publicSites(text: string): string {
   const found = /`(sites: \[\{[^`]*public: true[^`]*\])`/.exec(text);
-  if (!found) throw new Error('README.md\'s "Adding a service" shows no public site');
+  if (!found) throw new Error(`${GUIDE}'s "Adding a service" shows no public site`);
   return found[1]!;
 }
 
-describe("the README's \"Adding a service\", followed on a copy of the repository", () => {
-  const adding = section("### Adding a service");
+describe("the guide's \"Adding a service\", followed on a copy of the repository", () => {
+  const adding = section("## Adding a service");
   let repo: ReviewRepo;
   const run = (command: string, args: readonly string[]) => {
     // npm's own settings from an outer `npm test -s` (loglevel and the like) are not the user's.
@@ -118,7 +119,7 @@ describe("the README's \"Adding a service\", followed on a copy of the repositor
     // Before the docs are regenerated, their check names what is stale.
     const stale = npm(["run", "-s", "docs", "--", "--check"]);
     expect(stale.status).toBe(1);
-    expect(stale.stdout + stale.stderr).toContain("docs/README.md");
+    expect(stale.stdout + stale.stderr).toContain("docs/lab/README.md");
 
     // The section's commands, as written; its `npm test` runs as the lab's part of the suite.
     const commands = codeBlocks(adding, "sh")[0]!.split("\n").map((line) => line.replace(/#.*$/, "").trim()).filter(Boolean);

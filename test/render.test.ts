@@ -18,8 +18,8 @@ import { services } from "./helpers";
 import { makeReviewRepo, type ReviewRepo } from "./support/review-repo";
 
 /**
- * The render, the README's main job: as the README runs it (npm, --json, --out), as golden files
- * of a small fixture lab of the test's own, and over the whole lab (100 columns, nothing secret,
+ * The render, the README's main job: as the README and docs/review.md run it (npm, --json,
+ * --out), as golden files of a small fixture lab of the test's own, and over the whole lab (100 columns, nothing secret,
  * every registered field shown, the dev stack honest about forward auth).
  */
 
@@ -31,7 +31,7 @@ function npm(args: readonly string[]) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe("the render as the README runs it", () => {
+describe("the render as the README and the review guide run it", () => {
   let scratch: string;
   beforeAll(() => {
     scratch = mkdtempSync(path.join(tmpdir(), "homelab-render-out-"));

@@ -218,7 +218,7 @@ describe("the issue's planted sonarr change, on the real lab", () => {
   });
   afterAll(() => repo.remove());
 
-  test("as the README runs it on a fresh clone: `npm run render -- --diff HEAD`, then `--diff main --markdown --out review.md`", () => {
+  test("as docs/review.md runs it on a fresh clone: `npm run render -- --diff HEAD`, then `--diff main --markdown --out review.md`", () => {
     const npm = (args: readonly string[]) => spawnSync("npm", ["run", "render", "--", ...args], { cwd: repo.dir, encoding: "utf8" });
     const terminal = npm(["--diff", "HEAD"]);
     expect(terminal.status).toBe(0);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../lib/project-dir";
+import { readDocumentation } from "./support/guides";
 import { withoutPath } from "../review/revision";
 
 /** Small things a user met: no temporary worktree path in an error; `pulumi stack init` where a stack is new. */
@@ -19,8 +20,8 @@ describe("an error from a revision names files as the revision has them, never t
   });
 });
 
-test("the README and ops/ say `pulumi stack init` where a stack is new", () => {
-  const readme = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+test("the guides and ops/ say `pulumi stack init` where a stack is new", () => {
+  const readme = readDocumentation().map((doc) => doc.text).join("\n");
   const ops = readFileSync(path.join(PROJECT_DIR, "ops", "Pulumi.prod.yaml"), "utf8");
   expect(readme).toContain("cd ops && pulumi stack init prod");
   expect(readme).toContain("`pulumi stack init prod` (a new\n   stack");

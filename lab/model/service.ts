@@ -76,7 +76,7 @@ export const serviceSpecSchema = object({
   image: z.string(),
   /**
    * Deploy the tag without a digest, and why. The engine then pins the tag itself on create, so
-   * the next preview shows a one-time image diff for this service (README, "Images"). @default pinned
+   * the next preview shows a one-time image diff for this service (docs/images.md). @default pinned
    */
   unpinned: z.string().optional(),
   /** Network keys: a shared network (`lab/networks.ts`) or one of this stack's own networks. */

@@ -8,10 +8,10 @@ import { FIXTURE_CONFIG, FIXTURE_DIGEST, FIXTURE_LOCKED_IMAGE, FIXTURE_STACK } f
 import { copyProject } from "./project-copy";
 
 /**
- * Throw-away git repositories for the render's tests and the README's example: a copy of this
+ * Throw-away git repositories for the render's tests and the guide's example: a copy of this
  * working tree (what a fresh clone has), optionally with the lab swapped for the review fixture,
  * committed, so `render --diff HEAD` runs for real. node_modules is a link to this tree's, as in
- * the render's own worktrees. The render runs as the README says, through its CLI.
+ * the render's own worktrees. The render runs as docs/review.md says, through its CLI.
  */
 
 export interface ReviewRepo {
