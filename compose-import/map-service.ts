@@ -14,7 +14,7 @@ import type { StackImportContext } from "./context";
 /** The keys read below; anything else is noted as not representable. */
 const READ = new Set([
   "image", "command", "entrypoint", "environment", "labels", "deploy", "networks", "ports", "volumes", "secrets", "configs",
-  "healthcheck", "user", "init", "stop_grace_period", "extra_hosts",
+  "healthcheck", "user", "hostname", "init", "stop_grace_period", "extra_hosts",
 ]);
 
 /** The lab's name for a compose service: lower case, `-` for `_`. */
@@ -193,6 +193,7 @@ export function mapService(key: string, service: Loose, ctx: StackImportContext)
     ...(configs.length > 0 ? { configs } : {}),
     ...(mounts.length > 0 ? { mounts } : {}),
     ...(text(service.user) ? { user: text(service.user) } : {}),
+    ...(text(service.hostname) ? { hostname: text(service.hostname) } : {}),
     ...(run.entrypoint ? { entrypoint: run.entrypoint } : {}),
     ...(run.command ? { command: run.command } : {}),
     ...(health ? { healthcheck: health } : {}),

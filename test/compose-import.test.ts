@@ -246,6 +246,12 @@ describe("what cannot be carried over is noted, each with its key", () => {
     ]);
   });
 
+  test("hostname is the model's hostname, with no note", () => {
+    const result = plan({ services: { wiki: { image: IMAGE, hostname: "wiki" } } });
+    expect(result.spec.services[0]!.hostname).toBe("wiki");
+    expect(result.notes.filter((note) => note.key.includes("hostname"))).toEqual([]);
+  });
+
   test("the storage node's constraint is stateful: true; where config does not pin, drift will show it", () => {
     const result = plan({ services: { db: { image: IMAGE, deploy: { placement: { constraints: ["node.hostname == dev"] } } } } }, { pinStateful: false });
     expect(result.spec.services[0]!.stateful).toBe(true);

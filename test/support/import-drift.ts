@@ -8,7 +8,8 @@ import { contentIdentity } from "../../live/swarm-state";
  * show (no note that cries wolf). Each side is listed as lines, so a failing test names them.
  */
 
-const objectKey = (ref: { kind: string; name: string }) => `${ref.kind} ${contentIdentity(ref.name)}`;
+/** A secret or config by its identity: drift prints a declared one as `<identity>-…`, never with a digest of an offline value. */
+const objectKey = (ref: { kind: string; name: string }) => `${ref.kind} ${contentIdentity(ref.name.replace(/-…$/, ""))}`;
 
 export interface DriftAccount {
   /** Differences no note announced. */
