@@ -127,7 +127,7 @@ describe("the guide's \"Adding a service\", followed on a copy of the repository
     expect(npm(["run", "docs"]).status).toBe(0);
     expect(npm(["run", "-s", "docs", "--", "--check"]).status).toBe(0);
     // The regenerated docs serve both new public hosts, beside the lab's own.
-    const ingress = readFileSync(path.join(repo.dir, "docs", "ingress.md"), "utf8");
+    const ingress = readFileSync(path.join(repo.dir, "docs", "lab", "ingress.md"), "utf8");
     for (const host of [`lidarr.${domain}`, `memos.${domain}`]) expect(ingress).toContain(host);
     const tests = npm(["run", "test:lab", "--", "--maxWorkers=2"]);
     if (tests.status !== 0) throw new Error(`npm run test:lab failed in the copy (${repo.dir}):\n${tests.stdout.slice(-6000)}\n${tests.stderr.slice(-12000)}`);
